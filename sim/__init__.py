@@ -1,0 +1,2 @@
+"""commune-sim."""
+__version__ = "0.1.0"
