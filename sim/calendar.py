@@ -1,0 +1,290 @@
+"""Working-time calendar: mapping between calendar time and working time.
+
+Calendar time ``t`` is float minutes since 00:00 of the scenario's
+``start_date`` (t = 0).  Day number ``k`` is the half-open span
+``[k*1440, (k+1)*1440)``; its date is ``start_date + k days``.
+
+An office is open during a few intervals each weekday (e.g. 08:00-12:00 and
+13:00-17:00 Monday to Friday) and closed on holidays.  Working time counts
+only the open minutes:
+
+    W(t) = working minutes elapsed in [0, t]
+
+``W`` is continuous, non-decreasing and flat while the office is closed.
+A service needing ``m`` working minutes that starts at ``t`` finishes at the
+earliest instant ``r`` with ``W(r) == W(t) + m``: started while closed, it
+effectively begins at the next opening; unfinished at closing, it resumes at
+the next opening.
+
+Conventions
+-----------
+* Open intervals are half-open ``[open, close)``: the office is open at
+  08:00 and closed at 17:00 exactly.
+* Closing-edge convention: ``instant(w)`` returns the EARLIEST ``t`` with
+  ``W(t) == w``.  A service that uses up the last minutes of a day therefore
+  ends at the closing edge (17:00), not at the next morning's opening.
+  To absorb float noise, a ``w`` within ``EPS`` minutes past an interval's
+  cumulative end is also snapped to that closing edge.
+* Negative times lie before the calendar starts: closed, ``W(t) = 0``.
+* ``add_working_days(t, d)`` is the statutory deadline: the closing instant
+  of the d-th working day after "the working day of t" (the day containing
+  t if it is a working day and t is before its last close, else the next
+  working day).  ``d == 0`` is the close of that day itself.
+* ``always_open=True`` is a 24/7 calendar: working time == calendar time,
+  a working day lasts 1440 minutes, and every method takes a trivial path.
+  Its deadlines are rolling: ``t + d*1440`` for ``d >= 1`` and the next
+  midnight after ``t`` for ``d == 0`` (so at an exact midnight d=0 and d=1
+  coincide).
+
+Implementation: open intervals are precomputed as flat sorted lists (absolute
+starts, ends, cumulative working minutes) for the first days and extended by
+doubling when a query goes past the end, so queries are O(log n) via bisect.
+"""
+from __future__ import annotations
+
+import datetime
+import math
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from typing import Iterable, Mapping, Sequence
+
+__all__ = ["WorkingCalendar", "DAY", "EPS", "parse_hhmm"]
+
+DAY = 1440.0          # minutes per calendar day
+EPS = 1e-9            # minutes; snapping tolerance at closing edges
+_INITIAL_DAYS = 400
+
+
+def parse_hhmm(s: str) -> float:
+    """``"08:30"`` -> 510.0; ``"24:00"`` is allowed (end of day)."""
+    try:
+        hh, mm = s.strip().split(":")
+        h, m = int(hh), int(mm)
+    except (AttributeError, ValueError):
+        raise ValueError(f"time must be 'HH:MM', got {s!r}") from None
+    if not (0 <= m < 60 and 0 <= h <= 24) or (h == 24 and m != 0):
+        raise ValueError(f"time out of range: {s!r}")
+    return float(h * 60 + m)
+
+
+def _validate_day(wd, intervals) -> tuple[tuple[float, float], ...]:
+    """Check one weekday's intervals; merge touching ones."""
+    out: list[tuple[float, float]] = []
+    for iv in intervals:
+        try:
+            o, c = (float(x) for x in iv)
+        except (TypeError, ValueError):
+            raise ValueError(f"weekday {wd}: interval must be (open, close) minutes, "
+                             f"got {iv!r}") from None
+        if not (0.0 <= o < c <= DAY):
+            raise ValueError(f"weekday {wd}: need 0 <= open < close <= 1440, got {iv!r}")
+        if out and o < out[-1][1]:
+            raise ValueError(f"weekday {wd}: intervals must be sorted and "
+                             f"non-overlapping, got {list(intervals)!r}")
+        if out and o == out[-1][1]:
+            out[-1] = (out[-1][0], c)          # touching: merge
+        else:
+            out.append((o, c))
+    return tuple(out)
+
+
+class WorkingCalendar:
+    """Opening hours + holidays; converts between calendar and working time."""
+
+    def __init__(self, start_date: datetime.date,
+                 weekly_hours: Mapping[int, Sequence[tuple[float, float]]],
+                 holidays: Iterable[datetime.date] = (),
+                 always_open: bool = False):
+        self.start_date = start_date
+        self.always_open = bool(always_open)
+        week: list[tuple[tuple[float, float], ...]] = [()] * 7
+        for wd, ivs in weekly_hours.items():
+            if wd not in range(7):
+                raise ValueError(f"weekday must be 0 (Monday) .. 6 (Sunday), got {wd!r}")
+            week[wd] = _validate_day(wd, ivs)
+        self._week = tuple(week)
+        lengths = [sum(c - o for o, c in day) for day in week]
+        if not self.always_open and not any(lengths):
+            raise ValueError("calendar has no open time in the week "
+                             "(give weekly_hours or always_open=True)")
+        self.holidays = frozenset(holidays)
+        self._holiday_days = frozenset((h - start_date).days for h in self.holidays)
+        self._wd0 = start_date.weekday()
+        if self.always_open:
+            self.minutes_per_working_day = DAY
+        else:
+            common = [x for x in lengths[:5] if x > 0] or [x for x in lengths if x > 0]
+            counts = Counter(common)
+            self.minutes_per_working_day = max(counts, key=lambda x: (counts[x], x))
+        # Flat per-interval lists over days [0, self._ndays).
+        self._starts: list[float] = []
+        self._ends: list[float] = []
+        self._cum: list[float] = []        # W at each interval start
+        self._cum_end: list[float] = []    # W at each interval end
+        self._wdays: list[int] = []        # indices of working days
+        self._ndays = 0
+        if not self.always_open:
+            self._extend(_INITIAL_DAYS)
+
+    @classmethod
+    def from_hhmm(cls, start_date: datetime.date,
+                  weekday_hours: Mapping[int, Sequence[tuple[str, str]]],
+                  holidays: Iterable[datetime.date] = (),
+                  always_open: bool = False) -> "WorkingCalendar":
+        """Like the constructor, with ``("08:00", "12:00")`` string intervals."""
+        hours = {wd: [(parse_hhmm(o), parse_hhmm(c)) for o, c in ivs]
+                 for wd, ivs in weekday_hours.items()}
+        return cls(start_date, hours, holidays, always_open)
+
+    def __repr__(self) -> str:
+        return (f"WorkingCalendar(start_date={self.start_date}, always_open="
+                f"{self.always_open}, holidays={len(self.holidays)})")
+
+    # ----------------------------------------------------------- internals
+    def _hours(self, day: int) -> tuple[tuple[float, float], ...]:
+        """Relative open intervals of day number ``day`` (() if closed)."""
+        if day < 0 or day in self._holiday_days:
+            return ()
+        return self._week[(self._wd0 + day) % 7]
+
+    def _extend(self, ndays: int) -> None:
+        """Precompute intervals up to day ``ndays`` (exclusive), at least doubling."""
+        ndays = max(ndays, 2 * self._ndays)
+        total = self._cum_end[-1] if self._cum_end else 0.0
+        for day in range(self._ndays, ndays):
+            hours = self._hours(day)
+            if hours:
+                self._wdays.append(day)
+            base = day * DAY
+            for o, c in hours:
+                self._starts.append(base + o)
+                self._ends.append(base + c)
+                self._cum.append(total)
+                total += c - o
+                self._cum_end.append(total)
+        self._ndays = ndays
+
+    def _day_of(self, t: float) -> int:
+        if math.isnan(t) or math.isinf(t):
+            raise ValueError(f"time must be finite, got {t!r}")
+        return math.floor(t / DAY)
+
+    # ------------------------------------------------------------- queries
+    def is_open(self, t: float) -> bool:
+        """True if the office is open at instant ``t`` (intervals are [open, close))."""
+        if t < 0:
+            return False
+        if self.always_open:
+            return True
+        day = self._day_of(t)
+        r = t - day * DAY
+        return any(o <= r < c for o, c in self._hours(day))
+
+    def next_opening(self, t: float) -> float:
+        """``t`` itself if open, else the start of the next open interval."""
+        t = max(t, 0.0)
+        if self.always_open:
+            return t
+        day = self._day_of(t)
+        if day >= self._ndays:
+            self._extend(day + 1)
+        i = bisect_right(self._starts, t) - 1
+        if i >= 0 and t < self._ends[i]:
+            return t
+        while i + 1 >= len(self._starts):
+            self._extend(self._ndays + 1)
+        return self._starts[i + 1]
+
+    def working_minutes(self, t: float) -> float:
+        """W(t): working minutes elapsed in [0, t] (0 for t < 0)."""
+        if t <= 0:
+            return 0.0
+        if self.always_open:
+            return float(t)
+        day = self._day_of(t)
+        if day >= self._ndays:
+            self._extend(day + 1)
+        i = bisect_right(self._starts, t) - 1
+        if i < 0:
+            return 0.0
+        return self._cum[i] + (min(t, self._ends[i]) - self._starts[i])
+
+    def instant(self, w: float) -> float:
+        """Earliest ``t`` with ``W(t) == w`` (closing-edge convention)."""
+        if not w >= 0 or math.isinf(w):
+            raise ValueError(f"working time must be finite and >= 0, got {w!r}")
+        if w == 0:
+            return 0.0
+        if self.always_open:
+            return float(w)
+        while self._cum_end[-1] < w - EPS:
+            self._extend(self._ndays + 1)
+        j = bisect_left(self._cum_end, w - EPS)
+        return min(self._ends[j], self._starts[j] + (w - self._cum[j]))
+
+    def add_working_minutes(self, t: float, m: float) -> float:
+        """End of a service of ``m`` working minutes started at ``t``.
+
+        ``m == 0`` returns ``t`` unchanged; otherwise ``instant(W(t) + m)``,
+        never earlier than ``next_opening(t)`` (this only matters when ``m`` is
+        below float resolution / ``EPS``, which would otherwise snap back to
+        the closing edge before a closed ``t``).
+        """
+        if not m >= 0:
+            raise ValueError(f"working minutes must be >= 0, got {m!r}")
+        if m == 0:
+            return t
+        if self.always_open:
+            return max(t, 0.0) + m
+        r = self.instant(self.working_minutes(t) + m)
+        return r if r >= t else self.next_opening(t)
+
+    def add_working_days(self, t: float, d: int) -> float:
+        """Deadline: close of the d-th working day after the working day of ``t``."""
+        if d < 0:
+            raise ValueError(f"working days must be >= 0, got {d!r}")
+        t = max(t, 0.0)
+        day = self._day_of(t)
+        if self.always_open:
+            return t + d * DAY if d >= 1 else (day + 1) * DAY
+        hours = self._hours(day)
+        if not hours or t >= day * DAY + hours[-1][1]:
+            day += 1                     # closed day or after last close
+        if day >= self._ndays:
+            self._extend(day + 1)
+        n = bisect_left(self._wdays, day) + d
+        while n >= len(self._wdays):
+            self._extend(self._ndays + 1)
+        target = self._wdays[n]
+        return target * DAY + self._hours(target)[-1][1]
+
+    def working_days_between(self, t0: float, t1: float) -> float:
+        """(W(t1) - W(t0)) / minutes_per_working_day."""
+        return (self.working_minutes(t1) - self.working_minutes(t0)) / self.minutes_per_working_day
+
+    def day_intervals(self, day_index: int) -> list[tuple[float, float]]:
+        """Absolute open intervals of day ``day_index`` (0 = start_date); [] if closed."""
+        base = day_index * DAY
+        if self.always_open:
+            return [(base, base + DAY)] if day_index >= 0 else []
+        return [(base + o, base + c) for o, c in self._hours(day_index)]
+
+    def is_working_day(self, day_index: int) -> bool:
+        if self.always_open:
+            return day_index >= 0
+        return bool(self._hours(day_index))
+
+    def working_day_count(self, first_day: int, last_day_exclusive: int) -> int:
+        """Number of working days ``k`` with ``first_day <= k < last_day_exclusive``."""
+        first_day = max(first_day, 0)
+        if last_day_exclusive <= first_day:
+            return 0
+        if self.always_open:
+            return last_day_exclusive - first_day
+        if last_day_exclusive > self._ndays:
+            self._extend(last_day_exclusive)
+        return bisect_left(self._wdays, last_day_exclusive) - bisect_left(self._wdays, first_day)
+
+    def date_of(self, t: float) -> datetime.date:
+        """Calendar date of instant ``t``."""
+        return self.start_date + datetime.timedelta(days=self._day_of(t))
