@@ -1,0 +1,4 @@
+"""``python -m sim`` is the ``commune-sim`` command."""
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""The Python API, for notebooks and scripts.
+
+    import sim
+    scenario = sim.load_scenario("hanoi/2025-07-first-13-days", overrides=["staff.per_commune.counter=4"])
+    results = sim.run(scenario, replications=3)
+    results.key_figures()   # DataFrame: figure, mean, ci95_half_width
+    results.communes()      # DataFrame: one row per commune
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Sequence
+
+from . import loading
+from .communes import build_communes, resolve_table
+from .runner import HALF_WIDTH, RunSet, commune_rows, run_replications
+from .scenario import Scenario, scenario_dir
+
+DEFAULT_SCENARIO = "hanoi/2025-07-first-13-days"
+
+
+def find_scenario(name: str | Path | None) -> Path:
+    """A path, or a library name such as ``hanoi/2025-q3`` (folder ``scenarios/``)."""
+    if name is None:
+        name = DEFAULT_SCENARIO
+    path = Path(name)
+    if path.exists():
+        return path
+    for candidate in (scenario_dir() / path, scenario_dir() / f"{name}.yaml"):
+        if candidate.is_file():
+            return candidate
+    return path  # loading reports it missing, with the path the user gave
+
+
+def load_scenario(name: str | Path | None = None, overrides: Sequence[str] = ()) -> Scenario:
+    """Load, merge ``extends:``, apply ``--set`` overrides, validate; raises loading.ScenarioError."""
+    path = find_scenario(name)
+    data, positions = loading.resolve(path, list(overrides), search_dirs=[scenario_dir()])
+    scenario = loading.validate(Scenario, data, positions, str(path))
+    return _resolve_table(scenario, path, positions)
+
+
+def _resolve_table(scenario: Scenario, path: Path, positions) -> Scenario:
+    """Make a commune table path absolute (relative to the scenario file) and check it reads."""
+    if scenario.communes.table is None:
+        return scenario
+    table = resolve_table(scenario.communes.table, path.parent).resolve()
+    try:
+        build_communes(scenario.communes.model_copy(update={"table": str(table)}))
+    except (OSError, ValueError) as exc:
+        where = positions.get(("communes", "table"), loading.Position(str(path), None, None))
+        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise loading.ScenarioError([loading.Problem(where, "communes.table", f"cannot read the commune table: {message}", str(table))]) from None
+    return scenario.model_copy(update={"communes": scenario.communes.model_copy(update={"table": str(table)})})
+
+
+class Results:
+    """The replications of one run, with the figures as pandas DataFrames."""
+
+    def __init__(self, runs: RunSet, started: dt.datetime, source: str | None = None):
+        self.runs, self.started, self.source = runs, started, source
+        self.scenario = runs.scenario
+        self._summary = None
+
+    @property
+    def summary(self) -> dict:
+        if self._summary is None:
+            self._summary = self.runs.summary
+        return self._summary
+
+    def key_figures(self):
+        import pandas as pd
+
+        rows = [(k, v, self.summary.get(k + HALF_WIDTH)) for k, v in self.summary.items()
+                if not k.endswith(HALF_WIDTH) and (isinstance(v, (int, float)) or v is None)
+                and k not in ("replications", "seed")]
+        return pd.DataFrame(rows, columns=["figure", "mean", "ci95_half_width"]).set_index("figure")
+
+    def communes(self):
+        import pandas as pd
+
+        return pd.DataFrame(commune_rows(self.runs.results))
+
+    def pools(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.summary["pools"]).T
+
+    def backlog(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.summary["backlog_by_day"])
+
+    def save(self, out_dir: str | Path, force: bool = False) -> Path:
+        from .outputs import write_run
+
+        return write_run(Path(out_dir), self.runs, self.started, self.source, force=force)
+
+
+def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
+        jobs: int = 1, progress=None) -> Results:
+    update = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
+    if update:
+        scenario = Scenario.model_validate({**scenario.model_dump(by_alias=True), **update})
+    started = dt.datetime.now().astimezone()
+    return Results(run_replications(scenario, jobs=jobs, progress=progress), started)

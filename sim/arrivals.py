@@ -1,0 +1,174 @@
+"""Arrivals: a non-homogeneous Poisson process per commune and channel.
+
+The intensity of a channel is piecewise constant: over a day it follows the channel's
+hour-of-day profile (only inside opening hours for in-person filing, around the clock
+online), and the day's total is ``dossiers_per_working_day × commune weight × channel
+share × day factor`` (the day-of-week multiplier, or the holiday factor). A Poisson
+process with piecewise-constant intensity is drawn exactly by taking the number of
+arrivals in a block of days as Poisson(integrated intensity) and placing each one by
+inverting the cumulative intensity at a uniform point.
+
+Arrivals are drawn a block of ``BLOCK_DAYS`` days at a time, per commune, together with
+everything a new dossier carries (field, the minutes of work it will need at each
+stage, whether it will be returned for supplementation or forwarded to the province),
+each from its own stream (:mod:`sim.streams`). Memory stays bounded by one block, and a
+change of staff or routing never changes what arrives.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import streams
+from .calendar import WorkingCalendar
+from .scenario import Scenario
+
+BLOCK_DAYS = 7
+DAY = 1440.0
+
+
+@dataclass
+class Block:
+    """Arrivals of one commune in one block, sorted by time (plain lists: fast to walk)."""
+
+    times: list
+    channels: list
+    fields: list
+    intake_minutes: list
+    back_office_minutes: list
+    sign_off_minutes: list
+    supplement: list
+    province: list
+
+    def __len__(self):
+        return len(self.times)
+
+
+class DemandPlan:
+    """Region-wide demand: what every commune's arrival generator shares."""
+
+    def __init__(self, scenario: Scenario, calendar: WorkingCalendar, weights: np.ndarray):
+        demand = scenario.demand
+        self.calendar = calendar
+        self.start_date = scenario.horizon.start_date
+        self.holidays = set(scenario.calendar.holidays)
+        self.channel_names = list(demand.channels)
+        self.channels = list(demand.channels.values())
+        self.field_names = list(demand.fields)
+        self.fields = list(demand.fields.values())
+        self.base = demand.dossiers_per_working_day * np.asarray(weights, dtype=float)
+        self.field_cum = [np.cumsum([demand.field_mix(c).get(f, 0.0) for f in self.field_names]) for c in self.channel_names]
+        self.supplement_p = np.array([f.supplementation_share for f in self.fields])
+        self.province_p = np.array([f.province_share for f in self.fields])
+        self._profiles: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
+
+    def day_factor(self, channel_index: int, day: int) -> float:
+        channel = self.channels[channel_index]
+        date = self.start_date + dt.timedelta(days=day)
+        if date in self.holidays:
+            return channel.holiday_factor
+        return channel.day_of_week[date.weekday()]
+
+    def day_pieces(self, channel_index: int, day: int):
+        """(start, length, weight) pieces of one day; weights sum to the day factor."""
+        channel = self.channels[channel_index]
+        factor = self.day_factor(channel_index, day)
+        if factor <= 0:
+            return []
+        if channel.during_opening_hours:
+            intervals = self.calendar.day_intervals(day)
+        else:
+            intervals = [(day * DAY, (day + 1) * DAY)]
+        pieces = []
+        for open_, close in intervals:
+            t = open_
+            while t < close:
+                hour_end = min(close, (np.floor(t / 60.0) + 1) * 60.0)
+                hour = int((t - day * DAY) // 60) % 24
+                pieces.append((t, hour_end - t, channel.hour_of_day[hour] * (hour_end - t)))
+                t = hour_end
+        total = sum(w for _, _, w in pieces)
+        if total <= 0:
+            return []
+        return [(s, length, factor * w / total) for s, length, w in pieces if w > 0]
+
+    def block_profile(self, channel_index: int, block: int):
+        """Cumulative unit intensity over a block: (starts, lengths, cum_before, cum_after)."""
+        key = (channel_index, block)
+        if key not in self._profiles:
+            if len(self._profiles) > 64:
+                self._profiles.clear()
+            first = block * BLOCK_DAYS
+            pieces = [p for day in range(first, first + BLOCK_DAYS) for p in self.day_pieces(channel_index, day)]
+            starts = np.array([p[0] for p in pieces])
+            lengths = np.array([p[1] for p in pieces])
+            cum = np.cumsum([p[2] for p in pieces]) if pieces else np.zeros(0)
+            before = np.concatenate(([0.0], cum[:-1])) if pieces else np.zeros(0)
+            self._profiles[key] = (starts, lengths, before, cum)
+        return self._profiles[key]
+
+
+class CommuneArrivals:
+    """Draws the arrivals of one commune, block by block, from its own streams."""
+
+    def __init__(self, plan: DemandPlan, scenario: Scenario, commune: int, replication: int):
+        self.plan, self.commune = plan, commune
+        seed = scenario.seed
+        key = (seed, replication, commune)
+        self.arrival_rngs = [streams.stream(*key, streams.ARRIVALS, k) for k in range(len(plan.channels))]
+        self.field_rng = streams.stream(*key, streams.FIELDS)
+        self.intake_rng = streams.stream(*key, streams.INTAKE)
+        self.back_office_rng = streams.stream(*key, streams.BACK_OFFICE)
+        self.sign_off_rng = streams.stream(*key, streams.SIGN_OFF)
+        self.supplement_rng = streams.stream(*key, streams.SUPPLEMENTATION)
+        self.province_rng = streams.stream(*key, streams.PROVINCE)
+        sign_off = scenario.sign_off
+        self.sign_off_dist = sign_off.service_minutes if sign_off else None
+
+    def block(self, index: int, until: float) -> Block:
+        plan = self.plan
+        times, channels = [], []
+        for k, channel in enumerate(plan.channels):
+            rate = plan.base[self.commune] * channel.share
+            starts, lengths, before, cum = plan.block_profile(k, index)
+            if rate <= 0 or not len(cum):
+                continue
+            rng = self.arrival_rngs[k]
+            n = rng.poisson(rate * cum[-1])
+            u = rng.random(n) * cum[-1]
+            piece = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
+            t = starts[piece] + (u - before[piece]) / (cum[piece] - before[piece]) * lengths[piece]
+            times.append(t)
+            channels.append(np.full(n, k, dtype=np.int64))
+        t = np.concatenate(times) if times else np.zeros(0)
+        ch = np.concatenate(channels) if channels else np.zeros(0, dtype=np.int64)
+        keep = t < until
+        t, ch = t[keep], ch[keep]
+        order = np.argsort(t, kind="stable")
+        t, ch = t[order], ch[order]
+        return self._dossier_work(t, ch)
+
+    def _dossier_work(self, t: np.ndarray, ch: np.ndarray) -> Block:
+        plan, n = self.plan, len(t)
+        u = self.field_rng.random(n)
+        fields = np.zeros(n, dtype=np.int64)
+        for k, cum in enumerate(plan.field_cum):
+            mask = ch == k
+            fields[mask] = np.minimum(np.searchsorted(cum, u[mask], side="right"), len(cum) - 1)
+        intake = np.zeros(n)
+        for k, channel in enumerate(plan.channels):
+            mask = ch == k
+            if channel.intake is not None and mask.any():
+                intake[mask] = channel.intake.service_minutes.sample(self.intake_rng, int(mask.sum()))
+        back_office = np.zeros(n)
+        for f, field in enumerate(plan.fields):
+            mask = fields == f
+            if field.back_office is not None and mask.any():
+                back_office[mask] = field.back_office.service_minutes.sample(self.back_office_rng, int(mask.sum()))
+        sign_off = self.sign_off_dist.sample(self.sign_off_rng, n) if self.sign_off_dist else np.zeros(n)
+        supplement = self.supplement_rng.random(n) < plan.supplement_p[fields]
+        province = self.province_rng.random(n) < plan.province_p[fields]
+        return Block(t.tolist(), ch.tolist(), fields.tolist(), intake.tolist(), back_office.tolist(),
+                     sign_off.tolist(), supplement.tolist(), province.tolist())

@@ -1,0 +1,213 @@
+"""The ``commune-sim`` command line.
+
+Exit codes: 0 success, 1 a run that failed, 2 bad input or usage. Bad input is reported
+as ``file:line:column: key.path: message (got VALUE)``, every problem at once, and
+nothing is written. Results go to stdout; progress and problems to stderr.
+Heavy libraries are imported inside the commands, so ``--help`` answers at once.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+KEY_FIGURES = [
+    ("dossiers_arrived", "dossiers arrived", "{:,.0f}"),
+    ("dossiers_completed", "dossiers completed", "{:,.0f}"),
+    ("dossiers_in_process", "dossiers in process at the end", "{:,.0f}"),
+    ("mean_wait_minutes", "mean wait before first service (working minutes)", "{:.1f}"),
+    ("p50_wait_minutes", "p50 wait (working minutes)", "{:.1f}"),
+    ("p90_wait_minutes", "p90 wait (working minutes)", "{:.1f}"),
+    ("p95_wait_minutes", "p95 wait (working minutes)", "{:.1f}"),
+    ("mean_time_in_system_days", "mean time in system (calendar days)", "{:.2f}"),
+    ("p90_time_in_system_days", "p90 time in system (calendar days)", "{:.2f}"),
+    ("mean_time_in_system_working_days", "mean time in system (working days)", "{:.2f}"),
+    ("on_time_share", "on-time share (completed by the deadline)", "{:.3f}"),
+]
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="commune-sim", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"commune-sim {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    run = sub.add_parser("run", help="run a scenario and write its output folder",
+                         description="Run a scenario (default: Hanoi, 1-13 July 2025) and write manifest.json, summary.json and communes.csv.")
+    run.add_argument("scenario", nargs="?", help="scenario file or library name (see `commune-sim list`)")
+    _add_run_options(run)
+    run.add_argument("--out", type=Path, help="output folder (default: results/<scenario>-<time>)")
+    run.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
+    run.add_argument("--dossier-log", action="store_true", help="also write dossiers.parquet (one row per dossier)")
+
+    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+
+    sub.add_parser("list", help="list the scenario library with one line each")
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
+    schema.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    return parser
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--replications", type=_positive_int, metavar="N", help="number of replications (default: the scenario's)")
+    p.add_argument("--seed", type=_non_negative_int, metavar="S", help="root random seed (default: the scenario's)")
+    p.add_argument("--jobs", type=_positive_int, default=1, metavar="J", help="worker processes (results do not depend on it)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                   help="override a scenario field by its dotted path; VALUE is parsed as YAML (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no progress and no table; only the output folder path")
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {text!r})")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative (got {text!r})")
+    return value
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from .loading import ScenarioError
+
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"commune-sim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 1
+
+
+# -------------------------------------------------------------------- commands
+def _load(args):
+    from .api import find_scenario, load_scenario
+
+    overrides = list(args.overrides)
+    if args.replications is not None:
+        overrides.append(f"replications={args.replications}")
+    if args.seed is not None:
+        overrides.append(f"seed={args.seed}")
+    path = find_scenario(args.scenario)
+    return load_scenario(path, overrides), path
+
+
+def cmd_run(args) -> int:
+    from .api import Results
+    from .outputs import default_out_dir, write_run
+    from .runner import run_replications
+
+    scenario, path = _load(args)
+    if args.dossier_log:
+        scenario = scenario.model_copy(update={"outputs": scenario.outputs.model_copy(update={"dossier_log": True})})
+    out = args.out or default_out_dir(scenario.name)
+    if out.exists() and any(out.iterdir()) and not args.force:
+        raise UsageError(f"--out {out} is not empty; choose another folder or pass --force")
+    started = dt.datetime.now().astimezone()
+    runs = run_replications(scenario, jobs=args.jobs, progress=None if args.quiet else _progress)
+    try:
+        written = write_run(out, runs, started, str(path), force=args.force)
+    except Exception as exc:  # noqa: BLE001 — a failed write is a failed run
+        print(f"commune-sim: could not write {out}: {exc}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print_table(Results(runs, started).summary, runs.scenario)
+    print(f"results: {written}")
+    if runs.interrupted:
+        print(f"interrupted: {len(runs.results)} of {scenario.replications} replications kept", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\rreplication {done}/{total} done", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+
+def print_table(summary: dict, scenario) -> None:
+    n = summary.get("replications", 0)
+    print(f"{scenario.name} — {n} replication(s), seed {scenario.seed}")
+    print(f"{'figure':<52} {'mean':>12} {'± 95% CI':>10}")
+    for key, label, fmt in KEY_FIGURES:
+        value, hw = summary.get(key), summary.get(key + "_ci95_half_width")
+        print(f"{label:<52} {_fmt(value, fmt):>12} {_fmt(hw, fmt):>10}")
+    for name, pool in summary.get("pools", {}).items():
+        print(f"{'utilisation of ' + name:<52} {_fmt(pool.get('utilisation'), '{:.3f}'):>12} "
+              f"{_fmt(pool.get('utilisation_ci95_half_width'), '{:.3f}'):>10}")
+        print(f"{'  mean wait at ' + name + ' (sim | Erlang C/Allen–Cunneen)':<52} "
+              f"{_fmt(pool.get('mean_wait_minutes'), '{:.1f}'):>12} {_fmt(pool.get('analytic_mean_wait_minutes'), '{:.1f}'):>10}")
+
+
+def _fmt(value, fmt: str) -> str:
+    return "—" if value is None else fmt.format(value)
+
+
+def cmd_validate(args) -> int:
+    from .api import load_scenario
+    from .loading import ScenarioError
+
+    problems = []
+    for file in args.files:
+        try:
+            load_scenario(Path(file))
+            print(f"{file}: ok")
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return 0
+
+
+def cmd_list(args) -> int:
+    from .library import library
+
+    for name, description in library():
+        print(f"{name:<40} {description}")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from .scenario import Scenario
+
+    text = json.dumps(scenario_json_schema(Scenario), indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def scenario_json_schema(model) -> dict:
+    schema = model.model_json_schema(by_alias=True)
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    schema["title"] = "commune-sim scenario"
+    return schema
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "list": cmd_list, "schema": cmd_schema}

@@ -1,0 +1,247 @@
+"""The model: communes with staff pools, and the life of a dossier through them.
+
+One replication is one :class:`Simulation`. Its SimPy environment holds three kinds of
+scheduled calls: the next arrival of each commune, the end of each service, and one call
+at every midnight (staff shifts, sign-off batches, the daily backlog reading).
+
+The life of a dossier reads as the methods below, in order::
+
+    arrive -> intake (counter, or review of an online filing)
+           -> back office of its field
+           -> returned for supplementation?  back to the citizen, comes back later,
+              deadline clock restarted, and arrives again
+           -> forwarded to the province?      a delay outside the commune, then complete
+           -> leader sign-off (continuous, or in batches at set times)
+           -> complete: on time if finished by its statutory deadline
+
+Every step is a plain function call or one scheduled :class:`~sim.pools.Call`; there is
+no process per dossier. Routing and staffing policies come from :mod:`sim.policies`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import simpy
+
+from . import streams
+from .arrivals import BLOCK_DAYS, DAY, CommuneArrivals, DemandPlan
+from .calendar import WorkingCalendar
+from .communes import build_communes, demand_weights
+from .distributions import Buffered
+from .policies import allocate_staff, make_router
+from .pools import Call, Pool
+from .recorder import Recorder
+from .scenario import Scenario, clock_minutes
+
+
+class Dossier:
+    __slots__ = ("commune", "home", "channel", "field", "arrival", "deadline", "intake_minutes",
+                 "back_office_minutes", "sign_off_minutes", "supplement", "province", "counted",
+                 "first_wait", "returns", "minutes", "then", "enqueued_w", "started_w")
+
+
+def build_calendar(scenario: Scenario) -> WorkingCalendar:
+    cal = scenario.calendar
+    hours = {d: cal.weekday_hours for d in range(5)}
+    hours[5], hours[6] = cal.saturday_hours, cal.sunday_hours
+    return WorkingCalendar.from_hhmm(scenario.horizon.start_date, hours, cal.holidays, cal.always_open)
+
+
+class Commune:
+    def __init__(self, sim: "Simulation", index: int, info, staff: dict[str, int]):
+        self.index, self.info = index, info
+        self.pools = {name: Pool(sim.env, sim.calendar, name, index, n) for name, n in staff.items()}
+        self.arrivals = CommuneArrivals(sim.plan, sim.scenario, index, sim.replication)
+        self.rework_rng = streams.stream(sim.scenario.seed, sim.replication, index, streams.REWORK)
+        self.delay_rng = streams.stream(sim.scenario.seed, sim.replication, index, streams.DELAYS)
+        self.sign_off_tray: list[Dossier] = []
+        self._buffers: dict = {}
+
+    def draw(self, dist, rng_name: str = "rework") -> float:
+        """One value from ``dist`` on this commune's rework or delay stream."""
+        key = (id(dist), rng_name)
+        if key not in self._buffers:
+            rng = self.rework_rng if rng_name == "rework" else self.delay_rng
+            self._buffers[key] = Buffered(dist, rng)
+        return self._buffers[key]()
+
+    def uniform(self) -> float:
+        return self.rework_rng.random()
+
+
+class Simulation:
+    def __init__(self, scenario: Scenario, replication: int = 0, base_dir: Path | None = None,
+                 dossier_log: bool = False):
+        self.scenario, self.replication = scenario, replication
+        self.env = simpy.Environment()
+        self.calendar = build_calendar(scenario)
+        self.day_minutes = self.calendar.minutes_per_working_day
+        self.end_time = scenario.horizon.days * DAY
+        self.warmup_time = scenario.horizon.warmup_days * DAY
+        infos = build_communes(scenario.communes, base_dir)
+        self.plan = DemandPlan(scenario, self.calendar, demand_weights(infos))
+        staff = allocate_staff(scenario, infos, self.plan)
+        self.communes = [Commune(self, i, info, {p: staff[p][i] for p in staff}) for i, info in enumerate(infos)]
+        self.router = make_router(scenario, self)
+        self.fields = self.plan.fields
+        self.channels = self.plan.channels
+        self.recorder = Recorder(self, dossier_log)
+        for pool in self.all_pools():
+            pool.first_start = self.recorder.first_service
+            pool.recording = self.warmup_time == 0
+
+    def all_pools(self):
+        seen = set()
+        for commune in self.communes:
+            for pool in commune.pools.values():
+                if id(pool) not in seen:
+                    seen.add(id(pool))
+                    yield pool
+        yield from (p for p in self.router.extra_pools() if id(p) not in seen)
+
+    # ----------------------------------------------------------------- running
+    def run(self):
+        for commune in self.communes:
+            self._next_block(commune, 0)
+        for day in range(self.scenario.horizon.days + 1):
+            Call(self.env, day * DAY, self._midnight, day)
+        if self.warmup_time > 0:
+            Call(self.env, self.warmup_time, self._end_warmup)
+        self.env.run(until=self.end_time)
+        return self.recorder.result(self.end_time)
+
+    def _next_block(self, commune: Commune, index: int) -> None:
+        start = index * BLOCK_DAYS * DAY
+        if start >= self.end_time:
+            return
+        block = commune.arrivals.block(index, self.end_time)
+        if len(block):
+            Call(self.env, block.times[0], self._arrival, (commune, block, 0, index))
+        else:
+            Call(self.env, start + BLOCK_DAYS * DAY, self._block_done, (commune, index))
+
+    def _block_done(self, event) -> None:
+        commune, index = event._value
+        self._next_block(commune, index + 1)
+
+    def _arrival(self, event) -> None:
+        commune, block, j, index = event._value
+        self.arrive(self._new_dossier(commune, block, j))
+        if j + 1 < len(block):
+            Call(self.env, block.times[j + 1], self._arrival, (commune, block, j + 1, index))
+        else:
+            next_start = (index + 1) * BLOCK_DAYS * DAY
+            Call(self.env, next_start, self._block_done, (commune, index))
+
+    def _new_dossier(self, commune: Commune, block, j: int) -> Dossier:
+        d = Dossier()
+        d.home = d.commune = commune
+        d.channel, d.field = block.channels[j], block.fields[j]
+        d.arrival = self.env._now
+        d.intake_minutes, d.back_office_minutes = block.intake_minutes[j], block.back_office_minutes[j]
+        d.sign_off_minutes = block.sign_off_minutes[j]
+        d.supplement, d.province = block.supplement[j], block.province[j]
+        d.counted = d.arrival >= self.warmup_time
+        d.first_wait = -1.0
+        d.returns = 0
+        d.deadline = self.calendar.add_working_days(d.arrival, self.fields[d.field].deadline_working_days)
+        self.recorder.arrived(d)
+        return d
+
+    def _midnight(self, event) -> None:
+        day = event._value
+        if day > 0:
+            self.recorder.end_of_day(day - 1)
+        if day < self.scenario.horizon.days and self.calendar.is_working_day(day):
+            self._schedule_day(day)
+
+    def _schedule_day(self, day: int) -> None:
+        sign_off = self.scenario.sign_off
+        if sign_off is not None:
+            for clock in sign_off.batch_times:
+                Call(self.env, day * DAY + clock_minutes(clock), self._sign_off_batch)
+        weekday = (self.scenario.horizon.start_date.toordinal() + day) % 7  # 0 = Monday
+        for pool_name, shifts in self.scenario.staff.schedule.items():
+            for shift in shifts:
+                if weekday in shift.weekdays:
+                    for commune in self.communes:
+                        self._schedule_shift(commune.pools[pool_name], shift, day)
+
+    def _schedule_shift(self, pool: Pool, shift, day: int) -> None:
+        base = pool.base_staff
+        during = shift.staff if shift.staff is not None else max(base + shift.delta, 0)
+        Call(self.env, day * DAY + clock_minutes(shift.start), lambda e: pool.set_staff(during))
+        Call(self.env, day * DAY + clock_minutes(shift.end), lambda e: pool.set_staff(base))
+
+    def _end_warmup(self, event) -> None:
+        w_now = self.calendar.working_minutes(self.env._now)
+        for pool in self.all_pools():
+            pool.recording = True
+            pool.reset_statistics(w_now)
+        self.recorder.end_warmup(self.env._now)
+
+    # ------------------------------------------------------- life of a dossier
+    def arrive(self, d: Dossier) -> None:
+        intake = self.channels[d.channel].intake
+        if intake is None:
+            self.after_intake(d)
+        else:
+            d.commune = self.router.intake_commune(d)
+            d.commune.pools[intake.pool].request(d, d.intake_minutes, self.after_intake)
+
+    def after_intake(self, d: Dossier) -> None:
+        stage = self.fields[d.field].back_office
+        if stage is None:
+            self.after_back_office(d)
+        else:
+            self.router.back_office_pool(d, stage.pool).request(d, d.back_office_minutes, self.after_back_office)
+
+    def after_back_office(self, d: Dossier) -> None:
+        field = self.fields[d.field]
+        if d.supplement:
+            self.return_to_citizen(d)
+        elif d.province:
+            days = d.home.draw(self.scenario.province.delay_working_days, "delay")
+            Call(self.env, self.calendar.add_working_minutes(self.env._now, days * self.day_minutes), self._from_province, d)
+        elif field.sign_off:
+            self.sign(d)
+        else:
+            self.complete(d)
+
+    def return_to_citizen(self, d: Dossier) -> None:
+        days = d.home.draw(self.scenario.supplementation.citizen_delay_working_days, "delay")
+        back = self.calendar.add_working_minutes(self.env._now, days * self.day_minutes)
+        Call(self.env, back, self._comes_back, d)
+
+    def _comes_back(self, event) -> None:
+        """The citizen brings the missing papers: a fresh filing with a fresh deadline clock."""
+        d, home = event._value, event._value.home
+        field, channel = self.fields[d.field], self.channels[d.channel]
+        d.returns += 1
+        d.deadline = self.calendar.add_working_days(self.env._now, field.deadline_working_days)
+        d.intake_minutes = home.draw(channel.intake.service_minutes) if channel.intake else 0.0
+        d.back_office_minutes = home.draw(field.back_office.service_minutes) if field.back_office else 0.0
+        d.sign_off_minutes = home.draw(self.scenario.sign_off.service_minutes) if self.scenario.sign_off else 0.0
+        d.supplement = home.uniform() < field.supplementation_share
+        d.province = home.uniform() < field.province_share
+        self.arrive(d)
+
+    def _from_province(self, event) -> None:
+        self.complete(event._value)
+
+    def sign(self, d: Dossier) -> None:
+        pool_name = self.scenario.sign_off.pool
+        if self.scenario.sign_off.batch_times:
+            d.home.sign_off_tray.append(d)
+        else:
+            d.home.pools[pool_name].request(d, d.sign_off_minutes, self.complete)
+
+    def _sign_off_batch(self, event) -> None:
+        pool_name = self.scenario.sign_off.pool
+        for commune in self.communes:
+            tray, commune.sign_off_tray = commune.sign_off_tray, []
+            for d in tray:
+                d.home.pools[pool_name].request(d, d.sign_off_minutes, self.complete)
+
+    def complete(self, d: Dossier) -> None:
+        self.recorder.completed(d, self.env._now)

@@ -1,0 +1,124 @@
+"""The output folder of a run: one folder holding the resolved scenario beside the results.
+
+    manifest.json   resolved scenario, its hash, seed, versions, command line, times, warnings
+    summary.json    key figures with 95% half-widths, breakdowns, daily backlog
+    communes.csv    one row per commune
+    dossiers.parquet  one row per dossier and replication (only when asked)
+
+A folder is written whole or not at all: everything goes into a hidden temporary folder
+beside the target, which is renamed into place at the end.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from .runner import RunSet, commune_rows
+
+DOSSIER_LOG_COLUMNS = ("home_commune", "intake_commune", "channel", "field", "arrival_minute",
+                       "first_wait_working_minutes", "finish_minute", "deadline_minute", "on_time",
+                       "supplementation_returns")
+
+
+def scenario_hash(resolved: dict) -> str:
+    text = json.dumps(resolved, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for package in ("commune-sim", "simpy", "numpy", "scipy", "pandas", "pydantic", "pyyaml", "pyarrow"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = None
+    return out
+
+
+def default_out_dir(scenario_name: str, root: Path = Path("results")) -> Path:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in scenario_name.lower()).strip("-")
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = root / f"{slug[:60]}-{stamp}"
+    k = 1
+    while path.exists():
+        k += 1
+        path = root / f"{slug[:60]}-{stamp}-{k}"
+    return path
+
+
+def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: str | None) -> dict:
+    resolved = runs.scenario.model_dump(mode="json", by_alias=True)
+    return {
+        "scenario_name": runs.scenario.name,
+        "scenario_file": source,
+        "scenario_sha256": scenario_hash(resolved),
+        "seed": runs.scenario.seed,
+        "replications_requested": runs.scenario.replications,
+        "replications_completed": len(runs.results),
+        "status": "interrupted" if runs.interrupted else "complete",
+        "command_line": sys.argv,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": finished.isoformat(timespec="seconds"),
+        "wall_seconds": round(runs.wall_seconds, 3),
+        "versions": versions(),
+        "warnings": runs.warnings,
+        "resolved_scenario": resolved,
+    }
+
+
+def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | None = None,
+              force: bool = False) -> Path:
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+        raise FileExistsError(f"{out_dir} is not empty; choose another --out or pass --force")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        finished = dt.datetime.now().astimezone()
+        _write_json(tmp / "manifest.json", manifest(runs, started, finished, source))
+        _write_json(tmp / "summary.json", runs.summary)
+        if runs.results:
+            import pandas as pd
+
+            pd.DataFrame(commune_rows(runs.results)).to_csv(tmp / "communes.csv", index=False)
+            if runs.scenario.outputs.dossier_log:
+                _write_dossier_log(tmp / "dossiers.parquet", runs.results)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _write_json(path: Path, data: dict) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, ensure_ascii=False, allow_nan=False)
+        handle.write("\n")
+
+
+def _write_dossier_log(path: Path, results: list[dict]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = (pa.int32(), pa.int32(), pa.int16(), pa.int16(), pa.float64(), pa.float64(), pa.float64(),
+             pa.float64(), pa.bool_(), pa.int16())
+    schema = pa.schema([*zip(DOSSIER_LOG_COLUMNS, types), ("replication", pa.int32())])
+    with pq.ParquetWriter(path, schema) as writer:
+        for r in results:  # one row group per replication: memory holds one at a time
+            rows = r.get("dossier_log") or []
+            columns = list(zip(*rows)) if rows else [()] * len(DOSSIER_LOG_COLUMNS)
+            arrays = [pa.array(list(col), type=t) for col, t in zip(columns, types)]
+            arrays.append(pa.array([r["replication"]] * len(rows), type=pa.int32()))
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))

@@ -1,0 +1,146 @@
+"""Replications: run them (in this process or in worker processes) and summarise them.
+
+Each replication is seeded by (scenario seed, replication index) alone, so the results do
+not depend on how many processes run them or in which order they finish. The summary
+gives, for every figure, the mean over replications and its 95% Student-t half-width.
+"""
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .scenario import Scenario
+from .stats import mean_and_half_width
+
+HALF_WIDTH = "_ci95_half_width"
+
+
+def run_replication(scenario: Scenario, replication: int, base_dir: Path | None = None) -> dict:
+    from .model import Simulation
+
+    started = time.perf_counter()
+    result = Simulation(scenario, replication, base_dir, dossier_log=scenario.outputs.dossier_log).run()
+    result["replication"] = replication
+    result["wall_seconds"] = time.perf_counter() - started
+    return result
+
+
+@dataclass
+class RunSet:
+    """The replications of one scenario, in replication order."""
+
+    scenario: Scenario
+    results: list[dict]
+    interrupted: bool = False
+    wall_seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict:
+        return summarise(self.results, self.scenario)
+
+
+def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int = 1,
+                     progress: Callable[[int, int], None] | None = None) -> RunSet:
+    """Run ``scenario.replications`` replications; Ctrl-C keeps the ones already finished."""
+    n = scenario.replications
+    done: dict[int, dict] = {}
+    started = time.perf_counter()
+    interrupted = False
+    try:
+        if jobs <= 1 or n == 1:
+            for r in range(n):
+                done[r] = run_replication(scenario, r, base_dir)
+                if progress:
+                    progress(len(done), n)
+        else:
+            with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
+                futures = {pool.submit(run_replication, scenario, r, base_dir): r for r in range(n)}
+                try:
+                    for future in as_completed(futures):
+                        done[futures[future]] = future.result()
+                        if progress:
+                            progress(len(done), n)
+                except KeyboardInterrupt:
+                    for f in futures:
+                        f.cancel()
+                    raise
+    except KeyboardInterrupt:
+        interrupted = True
+    results = [done[r] for r in sorted(done)]
+    return RunSet(scenario, results, interrupted, time.perf_counter() - started)
+
+
+# ------------------------------------------------------------------ summaries
+def _combine(dicts: list[dict]) -> dict:
+    """Mean and half-width of every numeric figure found in the per-replication dicts."""
+    out: dict = {}
+    for key in dicts[0]:
+        values = [d.get(key) for d in dicts]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            mean, hw = mean_and_half_width([float(v) for v in values])
+            out[key] = mean
+            out[key + HALF_WIDTH] = hw
+        elif all(isinstance(v, dict) for v in values):
+            out[key] = _combine(values)
+    return out
+
+
+def summarise(results: list[dict], scenario: Scenario) -> dict:
+    """summary.json: key figures at the top level, then the breakdowns."""
+    if not results:
+        return {"scenario": scenario.name, "replications": 0}
+    summary = {"scenario": scenario.name, "replications": len(results), "seed": scenario.seed}
+    summary.update(_combine([r["region"] for r in results]))
+    summary["littles_law"] = _combine([r["littles_law"] for r in results])
+    summary["by_channel"] = _combine([r["by_channel"] for r in results])
+    summary["by_field"] = _combine([r["by_field"] for r in results])
+    summary["pools"] = _combine([r["pools"] for r in results])
+    summary["backlog_by_day"] = _backlog(results, scenario)
+    return _clean(summary)
+
+
+def _backlog(results: list[dict], scenario: Scenario) -> list[dict]:
+    import datetime as dt
+
+    days = min(len(r["backlog_by_day"]) for r in results)
+    rows = []
+    for day in range(days):
+        mean, hw = mean_and_half_width([r["backlog_by_day"][day] for r in results])
+        date = scenario.horizon.start_date + dt.timedelta(days=day)
+        rows.append({"day": day, "date": date.isoformat(), "dossiers_in_process_end_of_day": mean,
+                     "dossiers_in_process_end_of_day" + HALF_WIDTH: hw})
+    return rows
+
+
+def commune_rows(results: list[dict]) -> list[dict]:
+    """communes.csv: per commune, the mean over replications (half-widths for key figures)."""
+    key_figures = ("mean_wait_minutes", "p90_wait_minutes", "on_time_share", "mean_time_in_system_days")
+    rows = []
+    for i, first in enumerate(results[0]["communes"]):
+        per_rep = [r["communes"][i] for r in results]
+        row = {"commune": first["commune"], "type": first["type"], "population": first["population"]}
+        for key, value in first.items():
+            if key in row or not isinstance(value, (int, float)):
+                continue
+            mean, hw = mean_and_half_width([float(p[key]) for p in per_rep])
+            row[key] = mean
+            if key in key_figures:
+                row[key + HALF_WIDTH] = hw
+        rows.append(row)
+    return rows
+
+
+def _clean(value):
+    """JSON has no NaN or infinity: write null."""
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value

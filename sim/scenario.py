@@ -1,0 +1,290 @@
+"""The scenario schema: everything a run needs, as data.
+
+A scenario is a YAML file validated by these pydantic models. Every model rejects
+unknown keys, numbers must be finite, and cross-field rules (shares sum to 1, a pool
+that receives work has staff) are checked here, so the engine can trust its input.
+
+Units are in the names: ``*_minutes`` are working minutes, ``*_working_days`` working
+days, clock times are "HH:MM" strings, weekdays are 0 = Monday ... 6 = Sunday.
+Loading, ``extends:`` and ``--set`` overrides live in :mod:`sim.loading`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from pathlib import Path
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .distributions import distribution_type
+
+Dist = distribution_type()
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+SHARE_TOLERANCE = 1e-6
+
+
+def clock_minutes(text: str) -> int:
+    """'08:30' -> 510 minutes after midnight."""
+    match = _HHMM.match(text)
+    if not match or (match.group(1) == "24" and match.group(2) != "00"):
+        raise ValueError(f"expected a clock time HH:MM between 00:00 and 24:00, got {text!r}")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$", examples=["08:00"])]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _check_shares(shares: dict[str, float], what: str) -> None:
+    total = sum(shares.values())
+    if not math.isclose(total, 1.0, abs_tol=SHARE_TOLERANCE):
+        raise ValueError(f"{what} shares must sum to 1, they sum to {total:.6g}")
+
+
+class Horizon(Model):
+    start_date: dt.date = Field(description="First simulated day (00:00 is time zero).")
+    days: int = Field(gt=0, le=3660, description="Calendar days of arrivals; the run ends at the end of the last one.")
+    warmup_days: NonNeg = Field(0, description="Dossiers arriving before this many calendar days are left out of the statistics (steady-state runs).")
+
+    @model_validator(mode="after")
+    def _warmup_inside(self):
+        if self.warmup_days >= self.days:
+            raise ValueError(f"warmup_days ({self.warmup_days}) must be less than days ({self.days})")
+        return self
+
+
+OpeningHours = list[tuple[ClockTime, ClockTime]]
+
+
+class Calendar(Model):
+    always_open: bool = Field(False, description="24/7 working time (textbook-queue validation).")
+    weekday_hours: OpeningHours = Field(default=[("08:00", "12:00"), ("13:00", "17:00")], description="Open intervals Monday to Friday.")
+    saturday_hours: OpeningHours = Field(default=[], description="Open intervals on Saturday ([] = closed).")
+    sunday_hours: OpeningHours = Field(default=[], description="Open intervals on Sunday ([] = closed).")
+    holidays: list[dt.date] = Field(default=[], description="Closed all day.")
+
+    @field_validator("weekday_hours", "saturday_hours", "sunday_hours")
+    @classmethod
+    def _intervals(cls, value):
+        last_close = -1
+        for start, end in value:
+            a, b = clock_minutes(start), clock_minutes(end)
+            if b <= a or a < last_close:
+                raise ValueError(f"opening intervals must be increasing and not overlap, got {start}-{end}")
+            last_close = b
+        return value
+
+    @model_validator(mode="after")
+    def _some_opening(self):
+        if not self.always_open and not (self.weekday_hours or self.saturday_hours or self.sunday_hours):
+            raise ValueError("the calendar is never open; give opening hours or always_open: true")
+        return self
+
+
+class Stage(Model):
+    """A step of work done by a named staff pool of the commune."""
+
+    pool: str = Field(min_length=1, description="Staff pool doing this step (a key of staff.per_commune).")
+    service_minutes: Dist = Field(description="Working minutes of staff time per dossier.")
+
+
+class Channel(Model):
+    share: Share = Field(description="Share of all dossiers filed through this channel.")
+    during_opening_hours: bool = Field(True, description="Arrivals only while the centre is open (in person); false = around the clock (online).")
+    intake: Optional[Stage] = Field(description="Reception at a counter, or review of an online filing; null = no intake step.")
+    day_of_week: list[NonNeg] = Field(default=[1, 1, 1, 1, 1, 1, 1], min_length=7, max_length=7, description="Volume multiplier Monday..Sunday relative to an ordinary working day (closed days get none in person).")
+    holiday_factor: NonNeg = Field(0.0, description="Volume multiplier on public holidays.")
+    hour_of_day: list[NonNeg] = Field(default=[1] * 24, min_length=24, max_length=24, description="Relative arrival intensity for each clock hour 0..23.")
+    fields: Optional[dict[str, Share]] = Field(None, description="Field mix of this channel; null = demand.fields shares.")
+
+    @field_validator("fields")
+    @classmethod
+    def _mix(cls, value):
+        if value is not None:
+            _check_shares(value, "channel field")
+        return value
+
+
+class ProcedureField(Model):
+    """A group of procedures (civil status, certification, land...) sharing deadline and handling."""
+
+    share: Share = Field(description="Share of dossiers in this field.")
+    deadline_working_days: int = Field(ge=0, le=365, description="Statutory deadline; 0 = by the close of the day of receipt.")
+    back_office: Optional[Stage] = Field(description="Processing by back-office staff; null = settled at intake.")
+    sign_off: bool = Field(True, description="Needs leader sign-off.")
+    supplementation_share: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(0.0, description="Share returned to the citizen for supplementation after processing.")
+    province_share: Share = Field(0.0, description="Share forwarded to the province after commune processing.")
+
+
+class Demand(Model):
+    dossiers_per_working_day: Positive = Field(description="Dossiers on an ordinary working day, all communes together.")
+    channels: dict[str, Channel] = Field(min_length=1)
+    fields: dict[str, ProcedureField] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _mixes(self):
+        _check_shares({k: c.share for k, c in self.channels.items()}, "channel")
+        _check_shares({k: f.share for k, f in self.fields.items()}, "field")
+        for name, channel in self.channels.items():
+            unknown = set(channel.fields or {}) - set(self.fields)
+            if unknown:
+                raise ValueError(f"channel {name!r} names unknown fields {sorted(unknown)}; known: {sorted(self.fields)}")
+        return self
+
+    def field_mix(self, channel: str) -> dict[str, float]:
+        mix = self.channels[channel].fields
+        return dict(mix) if mix is not None else {k: f.share for k, f in self.fields.items()}
+
+
+class PopulationQuantiles(Model):
+    """Summary figures of unit populations; communes are placed on the interpolated quantile curve."""
+
+    min: Positive
+    p10: Positive
+    p25: Positive
+    median: Positive
+    p75: Positive
+    p90: Positive
+    max: Positive
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        values = [self.min, self.p10, self.p25, self.median, self.p75, self.p90, self.max]
+        if any(b < a for a, b in zip(values, values[1:])):
+            raise ValueError(f"quantiles must be non-decreasing, got {values}")
+        return self
+
+
+class Communes(Model):
+    count: Optional[int] = Field(None, gt=0, le=20000, description="Number of communes (synthetic populations).")
+    population: Optional[PopulationQuantiles] = Field(None, description="Quantiles that the synthetic populations follow.")
+    types: dict[str, int] = Field(default={}, description="How many units of each type (phường, xã, đặc khu).")
+    name_prefix: str = Field("Commune", description="Synthetic communes are named '<prefix> 001' ...")
+    table: Optional[str] = Field(None, description="CSV with columns name, type, population (overrides count/population); relative to the scenario file.")
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if self.table is None and self.count is None:
+            raise ValueError("give either communes.count (synthetic) or communes.table (CSV file)")
+        if self.types and self.count is not None and self.table is None and sum(self.types.values()) != self.count:
+            raise ValueError(f"communes.types add up to {sum(self.types.values())}, not count {self.count}")
+        return self
+
+
+class StaffShift(Model):
+    """Staff of a pool in a weekly time window: an absolute number or a change from the base."""
+
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(min_length=1)
+    start: ClockTime
+    end: ClockTime
+    staff: Optional[int] = Field(None, ge=0)
+    delta: Optional[int] = None
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.staff is None) == (self.delta is None):
+            raise ValueError("give exactly one of staff (absolute) or delta (change from the base)")
+        if clock_minutes(self.end) <= clock_minutes(self.start):
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        return self
+
+
+class Staff(Model):
+    per_commune: dict[str, Annotated[int, Field(ge=0)]] = Field(min_length=1, description="Staff in each pool of every commune.")
+    schedule: dict[str, list[StaffShift]] = Field(default={}, description="Weekly windows where a pool has other staff.")
+
+
+class SignOff(Model):
+    pool: str = Field("leader", description="Pool of leaders who sign (a commune vice-chair).")
+    service_minutes: Dist
+    batch_times: list[ClockTime] = Field(default=[], description="Clock times at which signed batches are taken; [] = continuous.")
+
+
+class Supplementation(Model):
+    citizen_delay_working_days: Dist = Field(description="Time the citizen takes to bring the missing documents.")
+
+
+class Province(Model):
+    delay_working_days: Dist = Field(description="Time at the province for forwarded dossiers.")
+
+
+class Outputs(Model):
+    dossier_log: bool = Field(False, description="Write one Parquet row per dossier (dossiers.parquet).")
+
+
+class Scenario(Model):
+    name: str = Field(min_length=1)
+    description: str = Field("", description="One line shown by `commune-sim list`.")
+    seed: int = Field(20250701, ge=0)
+    replications: int = Field(1, ge=1, le=10000)
+    horizon: Horizon
+    calendar: Calendar = Calendar()
+    demand: Demand
+    communes: Communes
+    staff: Staff
+    sign_off: Optional[SignOff] = None
+    supplementation: Optional[Supplementation] = None
+    province: Optional[Province] = None
+    outputs: Outputs = Outputs()
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        problems = list(self._pool_problems()) + list(self._flow_problems())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def stages_by_pool(self) -> dict[str, list[str]]:
+        """Pool -> what sends it work (only flows that can carry dossiers)."""
+        used: dict[str, list[str]] = {}
+        d = self.demand
+        for name, ch in d.channels.items():
+            if ch.intake and ch.share > 0:
+                used.setdefault(ch.intake.pool, []).append(f"demand.channels.{name}.intake")
+        for name, f in d.fields.items():
+            if f.back_office and self._field_has_demand(name):
+                used.setdefault(f.back_office.pool, []).append(f"demand.fields.{name}.back_office")
+        if self.sign_off and any(f.sign_off and self._field_has_demand(n) for n, f in d.fields.items()):
+            used.setdefault(self.sign_off.pool, []).append("sign_off")
+        return used
+
+    def _field_has_demand(self, field: str) -> bool:
+        return any(ch.share > 0 and self.demand.field_mix(c).get(field, 0) > 0 for c, ch in self.demand.channels.items())
+
+    def _pool_problems(self):
+        pools = self.staff.per_commune
+        for pool, users in self.stages_by_pool().items():
+            if pool not in pools:
+                yield f"{users[0]} uses pool {pool!r}, which staff.per_commune does not define (pools: {sorted(pools)})"
+            elif pools[pool] <= 0 and not self.staff.schedule.get(pool):
+                yield f"staff.per_commune.{pool} is {pools[pool]} but {users[0]} sends it work: it needs staff"
+        for pool in self.staff.schedule:
+            if pool not in pools:
+                yield f"staff.schedule names pool {pool!r}, which staff.per_commune does not define"
+
+    def _flow_problems(self):
+        fields = self.demand.fields.values()
+        if any(f.sign_off for f in fields) and self.sign_off is None:
+            yield "some fields need sign_off but the scenario has no sign_off section"
+        if any(f.supplementation_share > 0 for f in fields) and self.supplementation is None:
+            yield "some fields have supplementation_share > 0 but the scenario has no supplementation section"
+        if any(f.province_share > 0 for f in fields) and self.province is None:
+            yield "some fields have province_share > 0 but the scenario has no province section"
+        for name, ch in self.demand.channels.items():
+            if ch.share > 0 and sum(ch.day_of_week) == 0 and ch.holiday_factor == 0:
+                yield f"channel {name!r} has a share but no day with arrivals (day_of_week all 0)"
+            if ch.share > 0 and sum(ch.hour_of_day) == 0:
+                yield f"channel {name!r} has a share but hour_of_day is all 0"
+
+
+def scenario_dir() -> Path:
+    """The bundled scenario library (top-level ``scenarios/`` of the source tree)."""
+    return Path(__file__).resolve().parent.parent / "scenarios"
