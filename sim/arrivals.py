@@ -59,7 +59,9 @@ class DemandPlan:
         self.field_names = list(demand.fields)
         self.fields = list(demand.fields.values())
         self.base = demand.dossiers_per_working_day * np.asarray(weights, dtype=float)
-        self.field_cum = [np.cumsum([demand.field_mix(c).get(f, 0.0) for f in self.field_names]) for c in self.channel_names]
+        self.field_mix = [[demand.field_mix(c).get(f, 0.0) for f in self.field_names] for c in self.channel_names]
+        self.field_cum = [np.cumsum(mix) for mix in self.field_mix]
+        self.sign_off = scenario.sign_off
         self.supplement_p = np.array([f.supplementation_share for f in self.fields])
         self.province_p = np.array([f.province_share for f in self.fields])
         self._profiles: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
@@ -159,9 +161,13 @@ class CommuneArrivals:
             fields[mask] = np.minimum(np.searchsorted(cum, u[mask], side="right"), len(cum) - 1)
         intake = np.zeros(n)
         for k, channel in enumerate(plan.channels):
-            mask = ch == k
-            if channel.intake is not None and mask.any():
-                intake[mask] = channel.intake.service_minutes.sample(self.intake_rng, int(mask.sum()))
+            if channel.intake is None:
+                continue
+            for f, field in enumerate(plan.fields):
+                mask = (ch == k) & (fields == f)
+                if mask.any():
+                    dist = field.intake_service_minutes or channel.intake.service_minutes
+                    intake[mask] = dist.sample(self.intake_rng, int(mask.sum()))
         back_office = np.zeros(n)
         for f, field in enumerate(plan.fields):
             mask = fields == f

@@ -219,7 +219,7 @@ class Simulation:
         field, channel = self.fields[d.field], self.channels[d.channel]
         d.returns += 1
         d.deadline = self.calendar.add_working_days(self.env._now, field.deadline_working_days)
-        d.intake_minutes = home.draw(channel.intake.service_minutes) if channel.intake else 0.0
+        d.intake_minutes = home.draw(field.intake_service_minutes or channel.intake.service_minutes) if channel.intake else 0.0
         d.back_office_minutes = home.draw(field.back_office.service_minutes) if field.back_office else 0.0
         d.sign_off_minutes = home.draw(self.scenario.sign_off.service_minutes) if self.scenario.sign_off else 0.0
         d.supplement = home.uniform() < field.supplementation_share

@@ -36,13 +36,65 @@ def register_router(name: str):
 
 
 @register_allocation("as_given")
-def as_given(scenario, communes, plan) -> dict[str, list[int]]:
+def as_given(scenario, communes, plan, pool: str, total: int) -> list[int]:
     """Every commune gets the staff of ``staff.per_commune``."""
-    return {pool: [n] * len(communes) for pool, n in scenario.staff.per_commune.items()}
+    return [scenario.staff.per_commune[pool]] * len(communes)
+
+
+@register_allocation("equal")
+def equal(scenario, communes, plan, pool: str, total: int) -> list[int]:
+    """The region total shared out equally (the remainder to the first communes)."""
+    return largest_remainder([1.0] * len(communes), total, scenario.staff.allocation.minimum)
+
+
+@register_allocation("proportional")
+def proportional(scenario, communes, plan, pool: str, total: int) -> list[int]:
+    """The region total shared in proportion to each commune's expected workload for the pool."""
+    return largest_remainder(expected_minutes(plan, pool), total, scenario.staff.allocation.minimum)
+
+
+def expected_minutes(plan, pool: str) -> list[float]:
+    """Expected staff-minutes of work per ordinary working day that each commune sends ``pool``."""
+    per_unit = 0.0  # minutes per dossier-per-day of commune base volume
+    for k, channel in enumerate(plan.channels):
+        mix = plan.field_mix[k]
+        for f, field in enumerate(plan.fields):
+            share = channel.share * mix[f]
+            if channel.intake is not None and channel.intake.pool == pool:
+                per_unit += share * (field.intake_service_minutes or channel.intake.service_minutes).mean
+            if field.back_office is not None and field.back_office.pool == pool:
+                per_unit += share * field.back_office.service_minutes.mean
+            if plan.sign_off is not None and plan.sign_off.pool == pool and field.sign_off:
+                per_unit += share * plan.sign_off.service_minutes.mean
+    return [b * per_unit for b in plan.base]
+
+
+def largest_remainder(weights, total: int, minimum: int = 0) -> list[int]:
+    """Whole staff numbers summing to ``total``, each at least ``minimum``, near total × weight."""
+    n = len(weights)
+    if total < minimum * n:
+        raise ValueError(f"a total of {total} cannot give each of {n} communes at least {minimum}")
+    spare = total - minimum * n
+    weight_sum = sum(weights)
+    ideal = [spare * w / weight_sum if weight_sum > 0 else spare / n for w in weights]
+    counts = [int(x) for x in ideal]
+    by_remainder = sorted(range(n), key=lambda i: (-(ideal[i] - counts[i]), i))
+    for i in by_remainder[: spare - sum(counts)]:
+        counts[i] += 1
+    return [minimum + c for c in counts]
 
 
 def allocate_staff(scenario, communes, plan) -> dict[str, list[int]]:
-    return ALLOCATIONS["as_given"](scenario, communes, plan)
+    """Staff of every pool in every commune, by the scenario's allocation policy."""
+    allocation = scenario.staff.allocation
+    staff = {}
+    for pool, per_commune in scenario.staff.per_commune.items():
+        if pool in allocation.pools or pool in allocation.totals:
+            total = allocation.totals.get(pool, per_commune * len(communes))
+            staff[pool] = ALLOCATIONS[allocation.policy](scenario, communes, plan, pool, total)
+        else:
+            staff[pool] = as_given(scenario, communes, plan, pool, 0)
+    return staff
 
 
 class Router:

@@ -118,6 +118,7 @@ class ProcedureField(Model):
 
     share: Share = Field(description="Share of dossiers in this field.")
     deadline_working_days: int = Field(ge=0, le=365, description="Statutory deadline; 0 = by the close of the day of receipt.")
+    intake_service_minutes: Optional[Dist] = Field(None, description="Intake minutes for this field, replacing the channel's (e.g. a certification done whole at the counter).")
     back_office: Optional[Stage] = Field(description="Processing by back-office staff; null = settled at intake.")
     sign_off: bool = Field(True, description="Needs leader sign-off.")
     supplementation_share: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(0.0, description="Share returned to the citizen for supplementation after processing.")
@@ -197,8 +198,18 @@ class StaffShift(Model):
         return self
 
 
+class Allocation(Model):
+    """How a region total of staff is shared among communes (see sim.policies)."""
+
+    policy: str = Field("as_given", description="A registered allocation policy: as_given, equal, proportional.")
+    pools: list[str] = Field(default=[], description="Pools the policy allocates; the others keep staff.per_commune.")
+    totals: dict[str, Annotated[int, Field(ge=0)]] = Field(default={}, description="Region total per pool; default: staff.per_commune x number of communes.")
+    minimum: int = Field(1, ge=0, description="No commune gets fewer staff than this in an allocated pool.")
+
+
 class Staff(Model):
-    per_commune: dict[str, Annotated[int, Field(ge=0)]] = Field(min_length=1, description="Staff in each pool of every commune.")
+    per_commune: dict[str, Annotated[int, Field(ge=0)]] = Field(min_length=1, description="Staff in each pool of every commune (as given).")
+    allocation: Allocation = Allocation()
     schedule: dict[str, list[StaffShift]] = Field(default={}, description="Weekly windows where a pool has other staff.")
 
 
@@ -269,6 +280,20 @@ class Scenario(Model):
         for pool in self.staff.schedule:
             if pool not in pools:
                 yield f"staff.schedule names pool {pool!r}, which staff.per_commune does not define"
+        allocation = self.staff.allocation
+        for pool in [*allocation.pools, *allocation.totals]:
+            if pool not in pools:
+                yield f"staff.allocation names pool {pool!r}, which staff.per_commune does not define"
+        from .policies import ALLOCATIONS
+
+        count = self.communes.count if self.communes.table is None else None
+        for pool, total in allocation.totals.items():
+            if count is not None and total < allocation.minimum * count:
+                yield (f"staff.allocation.totals.{pool} is {total}, fewer than minimum {allocation.minimum}"
+                       f" x {count} communes")
+
+        if allocation.policy not in ALLOCATIONS:
+            yield f"staff.allocation.policy {allocation.policy!r} is not a registered policy (known: {sorted(ALLOCATIONS)})"
 
     def _flow_problems(self):
         fields = self.demand.fields.values()
