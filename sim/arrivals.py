@@ -41,6 +41,8 @@ class Block:
     sign_off_minutes: list
     supplement: list
     province: list
+    delay_days: list  # citizen delay if returned, province delay if forwarded (working days)
+    lead_days: list  # waiting on others before back-office work (working days)
 
     def __len__(self):
         return len(self.times)
@@ -126,6 +128,10 @@ class CommuneArrivals:
         self.sign_off_rng = streams.stream(*key, streams.SIGN_OFF)
         self.supplement_rng = streams.stream(*key, streams.SUPPLEMENTATION)
         self.province_rng = streams.stream(*key, streams.PROVINCE)
+        self.delay_rng = streams.stream(*key, streams.DELAYS)
+        self.lead_rng = streams.stream(*key, streams.LEAD_TIME)
+        self.citizen_delay = scenario.supplementation.citizen_delay_working_days if scenario.supplementation else None
+        self.province_delay = scenario.province.delay_working_days if scenario.province else None
         sign_off = scenario.sign_off
         self.sign_off_dist = sign_off.service_minutes if sign_off else None
 
@@ -175,6 +181,15 @@ class CommuneArrivals:
                 back_office[mask] = field.back_office.service_minutes.sample(self.back_office_rng, int(mask.sum()))
         sign_off = self.sign_off_dist.sample(self.sign_off_rng, n) if self.sign_off_dist else np.zeros(n)
         supplement = self.supplement_rng.random(n) < plan.supplement_p[fields]
-        province = self.province_rng.random(n) < plan.province_p[fields]
+        province = ~supplement & (self.province_rng.random(n) < plan.province_p[fields])
+        delay = np.zeros(n)
+        for flag, dist in ((supplement, self.citizen_delay), (province, self.province_delay)):
+            if dist is not None and flag.any():
+                delay[flag] = dist.sample(self.delay_rng, int(flag.sum()))
+        lead = np.zeros(n)
+        for f, field in enumerate(plan.fields):
+            mask = fields == f
+            if field.lead_time_working_days is not None and mask.any():
+                lead[mask] = field.lead_time_working_days.sample(self.lead_rng, int(mask.sum()))
         return Block(t.tolist(), ch.tolist(), fields.tolist(), intake.tolist(), back_office.tolist(),
-                     sign_off.tolist(), supplement.tolist(), province.tolist())
+                     sign_off.tolist(), supplement.tolist(), province.tolist(), delay.tolist(), lead.tolist())

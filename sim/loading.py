@@ -339,9 +339,10 @@ def _apply_override(data: dict, positions: dict, text: str) -> list[Problem]:
         elif isinstance(node, dict):
             step = int(part) if part not in node and part.lstrip("-").isdigit() and int(part) in node else part
             if step not in node and not last:
-                close = difflib.get_close_matches(part, [str(k) for k in node], n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                return [Problem(here, key, f"no key {part!r} in {where}{hint}")]
+                # A section the file leaves to its defaults (e.g. routing): create it, and let
+                # the schema reject it, with a did-you-mean, if no such key exists.
+                node[step] = {}
+                positions[path + (step,)] = here
         else:
             return [Problem(here, key, f"cannot set {part!r}: {where} is not a mapping or list", node)]
         path += (step,)

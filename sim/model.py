@@ -36,7 +36,7 @@ from .scenario import Scenario, clock_minutes
 
 class Dossier:
     __slots__ = ("commune", "home", "channel", "field", "arrival", "deadline", "intake_minutes",
-                 "back_office_minutes", "sign_off_minutes", "supplement", "province", "counted",
+                 "back_office_minutes", "sign_off_minutes", "supplement", "province", "delay_days", "lead_days", "counted",
                  "first_wait", "returns", "minutes", "then", "enqueued_w", "started_w")
 
 
@@ -53,16 +53,14 @@ class Commune:
         self.pools = {name: Pool(sim.env, sim.calendar, name, index, n) for name, n in staff.items()}
         self.arrivals = CommuneArrivals(sim.plan, sim.scenario, index, sim.replication)
         self.rework_rng = streams.stream(sim.scenario.seed, sim.replication, index, streams.REWORK)
-        self.delay_rng = streams.stream(sim.scenario.seed, sim.replication, index, streams.DELAYS)
         self.sign_off_tray: list[Dossier] = []
         self._buffers: dict = {}
 
-    def draw(self, dist, rng_name: str = "rework") -> float:
-        """One value from ``dist`` on this commune's rework or delay stream."""
-        key = (id(dist), rng_name)
+    def draw(self, dist) -> float:
+        """One value from ``dist`` on this commune's rework stream (a dossier filed again)."""
+        key = id(dist)
         if key not in self._buffers:
-            rng = self.rework_rng if rng_name == "rework" else self.delay_rng
-            self._buffers[key] = Buffered(dist, rng)
+            self._buffers[key] = Buffered(dist, self.rework_rng)
         return self._buffers[key]()
 
     def uniform(self) -> float:
@@ -141,6 +139,7 @@ class Simulation:
         d.intake_minutes, d.back_office_minutes = block.intake_minutes[j], block.back_office_minutes[j]
         d.sign_off_minutes = block.sign_off_minutes[j]
         d.supplement, d.province = block.supplement[j], block.province[j]
+        d.delay_days, d.lead_days = block.delay_days[j], block.lead_days[j]
         d.counted = d.arrival >= self.warmup_time
         d.first_wait = -1.0
         d.returns = 0
@@ -190,27 +189,34 @@ class Simulation:
             d.commune.pools[intake.pool].request(d, d.intake_minutes, self.after_intake)
 
     def after_intake(self, d: Dossier) -> None:
+        if d.lead_days > 0:
+            back = self.calendar.add_working_minutes(self.env._now, d.lead_days * self.day_minutes)
+            d.lead_days = 0.0
+            Call(self.env, back, self._lead_time_over, d)
+            return
         stage = self.fields[d.field].back_office
         if stage is None:
             self.after_back_office(d)
         else:
             self.router.back_office_pool(d, stage.pool).request(d, d.back_office_minutes, self.after_back_office)
 
+    def _lead_time_over(self, event) -> None:
+        self.after_intake(event._value)
+
     def after_back_office(self, d: Dossier) -> None:
         field = self.fields[d.field]
         if d.supplement:
             self.return_to_citizen(d)
         elif d.province:
-            days = d.home.draw(self.scenario.province.delay_working_days, "delay")
-            Call(self.env, self.calendar.add_working_minutes(self.env._now, days * self.day_minutes), self._from_province, d)
+            back = self.calendar.add_working_minutes(self.env._now, d.delay_days * self.day_minutes)
+            Call(self.env, back, self._from_province, d)
         elif field.sign_off:
             self.sign(d)
         else:
             self.complete(d)
 
     def return_to_citizen(self, d: Dossier) -> None:
-        days = d.home.draw(self.scenario.supplementation.citizen_delay_working_days, "delay")
-        back = self.calendar.add_working_minutes(self.env._now, days * self.day_minutes)
+        back = self.calendar.add_working_minutes(self.env._now, d.delay_days * self.day_minutes)
         Call(self.env, back, self._comes_back, d)
 
     def _comes_back(self, event) -> None:
@@ -223,7 +229,12 @@ class Simulation:
         d.back_office_minutes = home.draw(field.back_office.service_minutes) if field.back_office else 0.0
         d.sign_off_minutes = home.draw(self.scenario.sign_off.service_minutes) if self.scenario.sign_off else 0.0
         d.supplement = home.uniform() < field.supplementation_share
-        d.province = home.uniform() < field.province_share
+        d.province = not d.supplement and home.uniform() < field.province_share
+        if d.supplement:
+            d.delay_days = home.draw(self.scenario.supplementation.citizen_delay_working_days)
+        elif d.province:
+            d.delay_days = home.draw(self.scenario.province.delay_working_days)
+        d.lead_days = home.draw(field.lead_time_working_days) if field.lead_time_working_days else 0.0
         self.arrive(d)
 
     def _from_province(self, event) -> None:

@@ -117,5 +117,62 @@ class Router:
 register_router("home")(Router)
 
 
+@register_router("least_loaded_cluster")
+class LeastLoadedCluster(Router):
+    """Location-independent filing: an eligible dossier is filed at the least-loaded desk
+    of its cluster of communes (load = dossiers queued or in service per staff member).
+
+    Clusters are runs of ``routing.cluster_size`` consecutive communes (an assumption:
+    the scenario's commune order stands in for geography). Back office and sign-off stay
+    with the home commune, which is competent for the procedure.
+    """
+
+    def __init__(self, scenario, simulation):
+        super().__init__(scenario, simulation)
+        from .distributions import Buffered, Uniform
+        from .streams import ROUTING, stream
+
+        routing = scenario.routing
+        size = routing.cluster_size
+        communes = simulation.communes
+        self.cluster = {c.index: communes[c.index - c.index % size: c.index - c.index % size + size] for c in communes}
+        self.channels = {i for i, name in enumerate(simulation.plan.channel_names) if name in routing.channels}
+        self.eligible_share = routing.eligible_share
+        unit = Uniform(low=0, high=1)
+        self.uniform = {c.index: Buffered(unit, stream(scenario.seed, simulation.replication, c.index, ROUTING))
+                        for c in communes}
+
+    def intake_commune(self, dossier):
+        home = dossier.home
+        if dossier.channel not in self.channels or self.uniform[home.index]() >= self.eligible_share:
+            return home
+        pool = self.simulation.channels[dossier.channel].intake.pool
+        return min(self.cluster[home.index], key=lambda c: (_load(c.pools[pool]), c is not home, c.index))
+
+
+def _load(pool) -> float:
+    return (len(pool.queue) + pool.busy) / pool.staff if pool.staff > 0 else float("inf")
+
+
+@register_router("central_pool")
+class CentralPool(Router):
+    """A central back office of the region does the back-office work of some channels
+    (typically online filings), for every commune, first come first served."""
+
+    def __init__(self, scenario, simulation):
+        super().__init__(scenario, simulation)
+        from .pools import Pool
+
+        spec = scenario.routing.central_pool
+        self.pool = Pool(simulation.env, simulation.calendar, spec.name, -1, spec.staff)
+        self.channels = {i for i, name in enumerate(simulation.plan.channel_names) if name in spec.channels}
+
+    def back_office_pool(self, dossier, pool: str):
+        return self.pool if dossier.channel in self.channels else dossier.home.pools[pool]
+
+    def extra_pools(self):
+        return [self.pool]
+
+
 def make_router(scenario, simulation) -> Router:
-    return ROUTERS["home"](scenario, simulation)
+    return ROUTERS[scenario.routing.policy](scenario, simulation)

@@ -119,6 +119,7 @@ class ProcedureField(Model):
     share: Share = Field(description="Share of dossiers in this field.")
     deadline_working_days: int = Field(ge=0, le=365, description="Statutory deadline; 0 = by the close of the day of receipt.")
     intake_service_minutes: Optional[Dist] = Field(None, description="Intake minutes for this field, replacing the channel's (e.g. a certification done whole at the counter).")
+    lead_time_working_days: Optional[Dist] = Field(None, description="Elapsed time waiting on others (information, coordination) before back-office work; uses no staff.")
     back_office: Optional[Stage] = Field(description="Processing by back-office staff; null = settled at intake.")
     sign_off: bool = Field(True, description="Needs leader sign-off.")
     supplementation_share: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(0.0, description="Share returned to the citizen for supplementation after processing.")
@@ -227,6 +228,22 @@ class Province(Model):
     delay_working_days: Dist = Field(description="Time at the province for forwarded dossiers.")
 
 
+class CentralPool(Model):
+    name: str = Field("central_back_office", min_length=1, description="Name of the region's central pool.")
+    staff: int = Field(ge=1, description="Staff of the central pool.")
+    channels: list[str] = Field(default=["online"], min_length=1, description="Channels whose back-office work goes to the central pool.")
+
+
+class Routing(Model):
+    """Where dossiers are handled; the policy is a registered router (see sim.policies)."""
+
+    policy: str = Field("home", description="home, least_loaded_cluster, central_pool, or a registered router.")
+    cluster_size: int = Field(5, ge=1, description="least_loaded_cluster: communes per cluster (consecutive communes).")
+    eligible_share: Share = Field(1.0, description="least_loaded_cluster: share of dossiers whose procedure may be filed at any desk of the cluster.")
+    channels: list[str] = Field(default=["in_person"], description="least_loaded_cluster: channels that may choose their desk.")
+    central_pool: Optional[CentralPool] = None
+
+
 class Outputs(Model):
     dossier_log: bool = Field(False, description="Write one Parquet row per dossier (dossiers.parquet).")
 
@@ -244,6 +261,7 @@ class Scenario(Model):
     sign_off: Optional[SignOff] = None
     supplementation: Optional[Supplementation] = None
     province: Optional[Province] = None
+    routing: Routing = Routing()
     outputs: Outputs = Outputs()
 
     @model_validator(mode="after")
@@ -284,7 +302,17 @@ class Scenario(Model):
         for pool in [*allocation.pools, *allocation.totals]:
             if pool not in pools:
                 yield f"staff.allocation names pool {pool!r}, which staff.per_commune does not define"
-        from .policies import ALLOCATIONS
+        from .policies import ALLOCATIONS, ROUTERS
+
+        routing = self.routing
+        if routing.policy not in ROUTERS:
+            yield f"routing.policy {routing.policy!r} is not a registered router (known: {sorted(ROUTERS)})"
+        if routing.policy == "central_pool" and routing.central_pool is None:
+            yield "routing.policy central_pool needs a routing.central_pool section (name, staff, channels)"
+        named = [*routing.channels, *(routing.central_pool.channels if routing.central_pool else [])]
+        for channel in named:
+            if channel not in self.demand.channels:
+                yield f"routing names channel {channel!r}, which demand.channels does not define"
 
         count = self.communes.count if self.communes.table is None else None
         for pool, total in allocation.totals.items():

@@ -24,7 +24,8 @@ PROVINCE = 6  # forwarded to the province?
 REWORK = 7  # everything drawn for a dossier that comes back after supplementation
 DELAYS = 8  # citizen and province delays
 ROUTING = 9  # random choices of routing policies
-DIRECTIVES = 10  # directive tasks from the city (second workload stream)
+DIRECTIVES = 10  # (reserved)
+LEAD_TIME = 11  # elapsed time waiting on others before back-office work
 
 
 def stream(seed: int, replication: int, commune: int, quantity: int, *extra: int) -> np.random.Generator:

@@ -473,8 +473,6 @@ def test_override_new_key_rejected_by_model_with_suggestion(tmp_path):
 
 
 @pytest.mark.parametrize("override, message", [
-    ("communes.0.staf.counter=1", "no key 'staf' in 'communes.0'; did you mean 'staff'?"),
-    ("nothere.x=1", "no key 'nothere' in the top level"),
     ("communes.5.name=x", "index '5' out of range: 'communes' has 2 items (valid indexes 0..1)"),
     ("communes.first.name=x", "index 'first' out of range"),
     ("seed.x=1", "cannot set 'x': 'seed' is not a mapping or list"),
@@ -496,8 +494,21 @@ def test_bad_overrides(tmp_path, override, message):
 def test_all_bad_overrides_reported_together(tmp_path):
     path = write(tmp_path, "s.yaml", GOOD)
     with pytest.raises(ScenarioError) as ei:
-        resolve(path, ["x.y=1", "seed=2", "oops", "communes.9=1"])
+        resolve(path, ["seed.x=1", "seed=2", "oops", "communes.9=1"])
     assert len(problems_of(ei)) == 3
+
+
+@pytest.mark.parametrize("override, message", [
+    ("communes.0.staf.counter=1", "communes.0.staf: unknown key 'staf'; did you mean 'staff'?"),
+    ("nothere.x=1", "nothere: unknown key 'nothere'; did you mean 'notes'?"),
+])
+def test_override_of_missing_section_is_created_then_rejected_by_schema(tmp_path, override, message):
+    """A missing mapping on the path is created (so a section left to its defaults can be
+    overridden); a path the schema does not know is then refused, with a suggestion."""
+    path = write(tmp_path, "s.yaml", GOOD)
+    with pytest.raises(ScenarioError) as ei:
+        load(Scenario, path, [override])
+    assert str(only(ei)).startswith("--set: " + message)
 
 
 def test_override_nan_caught_by_validate(tmp_path):
