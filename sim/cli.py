@@ -45,9 +45,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output folder (default: results/<scenario>-<time>)")
     run.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
     run.add_argument("--dossier-log", action="store_true", help="also write dossiers.parquet (one row per dossier)")
+    run.add_argument("--strict", action="store_true", help="refuse to run (exit 2) when a pool's expected utilisation is 1 or more")
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", metavar="FILE")
+
+    compare = sub.add_parser("compare", help="run scenarios with common random numbers and compare them side by side",
+                             description="Run each scenario with the first one's seed and replications (common random numbers) "
+                                         "and print each key figure with the paired difference to the first scenario and its 95% CI.")
+    compare.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenario files or library names")
+    _add_run_options(compare)
+    compare.add_argument("--out", type=Path, help="also write comparison.csv and manifest.json to this folder")
+    compare.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
 
     sub.add_parser("list", help="list the scenario library with one line each")
 
@@ -121,6 +130,7 @@ def _load(args):
 def cmd_run(args) -> int:
     from .api import Results
     from .outputs import default_out_dir, write_run
+    from .progress import ProgressBar
     from .runner import run_replications
 
     scenario, path = _load(args)
@@ -129,8 +139,14 @@ def cmd_run(args) -> int:
     out = args.out or default_out_dir(scenario.name)
     if out.exists() and any(out.iterdir()) and not args.force:
         raise UsageError(f"--out {out} is not empty; choose another folder or pass --force")
+    warnings = overload_warnings(scenario, path, args.strict)
     started = dt.datetime.now().astimezone()
-    runs = run_replications(scenario, jobs=args.jobs, progress=None if args.quiet else _progress)
+    bar = ProgressBar(scenario.name[:40])
+    try:
+        runs = run_replications(scenario, jobs=args.jobs, progress=None if args.quiet else bar)
+    finally:
+        bar.close()
+    runs.warnings.extend(warnings)
     try:
         written = write_run(out, runs, started, str(path), force=args.force)
     except Exception as exc:  # noqa: BLE001 — a failed write is a failed run
@@ -145,9 +161,17 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        print(f"\rreplication {done}/{total} done", end="\n" if done == total else "", file=sys.stderr, flush=True)
+def overload_warnings(scenario, path, strict: bool) -> list[str]:
+    """Expected utilisation >= 1: a warning (stderr, manifest), or with --strict an error."""
+    from .checks import utilisation_warnings
+    from .loading import Position, Problem, ScenarioError
+
+    warnings = utilisation_warnings(scenario)
+    if warnings and strict:
+        raise ScenarioError([Problem(Position(str(path), None, None), "staff", w) for w in warnings])
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return warnings
 
 
 def print_table(summary: dict, scenario) -> None:
@@ -166,6 +190,59 @@ def print_table(summary: dict, scenario) -> None:
 
 def _fmt(value, fmt: str) -> str:
     return "—" if value is None else fmt.format(value)
+
+
+def cmd_compare(args) -> int:
+    from .api import find_scenario, load_scenario
+    from .compare import compare
+    from .loading import ScenarioError
+    from .progress import ProgressBar
+
+    if len(args.scenarios) < 2:
+        raise UsageError("compare needs at least two scenarios")
+    if args.out and args.out.exists() and any(args.out.iterdir()) and not args.force:
+        raise UsageError(f"--out {args.out} is not empty; choose another folder or pass --force")
+    extra = [f"replications={args.replications}"] if args.replications else []
+    extra += [f"seed={args.seed}"] if args.seed is not None else []
+    loaded, problems = [], []
+    for name in args.scenarios:
+        try:
+            loaded.append((name, load_scenario(find_scenario(name), [*args.overrides, *extra])))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    started = dt.datetime.now().astimezone()
+    bar = ProgressBar("compare")
+    try:
+        result = compare(loaded, jobs=args.jobs, progress=None if args.quiet else bar)
+    finally:
+        bar.close()
+    rows = result.rows()
+    print_comparison(rows, result.labels)
+    if args.out:
+        from .outputs import write_comparison
+
+        print(f"results: {write_comparison(args.out, result, rows, started, force=args.force)}")
+    return 1 if any(r.interrupted for r in result.runs) else 0
+
+
+def print_comparison(rows: list[dict], labels: list[str]) -> None:
+    print(f"{'figure':<34} {'scenario':<40} {'mean':>12} {'± 95%':>9} {'diff to first':>14} {'± 95%':>9}")
+    for row in rows:
+        first = row["scenario"] == labels[0]
+        print(f"{row['figure'] if first else '':<34} {row['scenario'][-40:]:<40} {_num(row['mean']):>12} "
+              f"{_num(row['ci95_half_width']):>9} {'' if first else _num(row['difference_to_first'], True):>14} "
+              f"{'' if first else _num(row['difference_ci95_half_width']):>9}")
+
+
+def _num(value, signed: bool = False) -> str:
+    if value is None or value != value:
+        return "—"
+    magnitude = abs(value)
+    fmt = "{:,.0f}" if magnitude >= 1000 else "{:.2f}" if magnitude >= 1 else "{:.3f}"
+    text = fmt.format(value)
+    return ("+" + text) if signed and value > 0 else text
 
 
 def cmd_validate(args) -> int:
@@ -210,4 +287,4 @@ def scenario_json_schema(model) -> dict:
     return schema
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "list": cmd_list, "schema": cmd_schema}
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "list": cmd_list, "schema": cmd_schema}

@@ -69,8 +69,9 @@ class Commune:
 
 class Simulation:
     def __init__(self, scenario: Scenario, replication: int = 0, base_dir: Path | None = None,
-                 dossier_log: bool = False):
+                 dossier_log: bool = False, on_day=None):
         self.scenario, self.replication = scenario, replication
+        self.on_day = on_day  # called with each simulated day number (progress)
         self.env = simpy.Environment()
         self.calendar = build_calendar(scenario)
         self.day_minutes = self.calendar.minutes_per_working_day
@@ -151,6 +152,8 @@ class Simulation:
         day = event._value
         if day > 0:
             self.recorder.end_of_day(day - 1)
+            if self.on_day is not None:
+                self.on_day(day)
         if day < self.scenario.horizon.days and self.calendar.is_working_day(day):
             self._schedule_day(day)
 

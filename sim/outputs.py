@@ -122,3 +122,28 @@ def _write_dossier_log(path: Path, results: list[dict]) -> None:
             arrays = [pa.array(list(col), type=t) for col, t in zip(columns, types)]
             arrays.append(pa.array([r["replication"]] * len(rows), type=pa.int32()))
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+
+
+def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.datetime, force: bool = False) -> Path:
+    """comparison.csv (one row per figure and scenario) and a manifest of every scenario."""
+    import pandas as pd
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+        raise FileExistsError(f"{out_dir} is not empty; choose another --out or pass --force")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        finished = dt.datetime.now().astimezone()
+        pd.DataFrame(rows).to_csv(tmp / "comparison.csv", index=False)
+        _write_json(tmp / "manifest.json", {
+            "command_line": sys.argv,
+            "scenarios": [manifest(runs, started, finished, label) for label, runs in zip(comparison.labels, comparison.runs)],
+        })
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir

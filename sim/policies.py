@@ -53,16 +53,26 @@ def proportional(scenario, communes, plan, pool: str, total: int) -> list[int]:
     return largest_remainder(expected_minutes(plan, pool), total, scenario.staff.allocation.minimum)
 
 
-def expected_minutes(plan, pool: str) -> list[float]:
-    """Expected staff-minutes of work per ordinary working day that each commune sends ``pool``."""
+def expected_minutes(plan, pool, central: set = frozenset(), only_central: bool = False) -> list[float]:
+    """Expected staff-minutes of work per ordinary working day that each commune sends ``pool``.
+
+    Rework counts: a field returned for supplementation with share p is handled 1/(1-p)
+    times on average. Back-office work of ``central`` channels goes to a central pool; with
+    ``only_central`` the result is each commune's contribution to that central pool.
+    """
     per_unit = 0.0  # minutes per dossier-per-day of commune base volume
     for k, channel in enumerate(plan.channels):
         mix = plan.field_mix[k]
+        to_centre = plan.channel_names[k] in central
         for f, field in enumerate(plan.fields):
-            share = channel.share * mix[f]
+            share = channel.share * mix[f] / (1 - field.supplementation_share)
+            if only_central:
+                if to_centre and field.back_office is not None:
+                    per_unit += share * field.back_office.service_minutes.mean
+                continue
             if channel.intake is not None and channel.intake.pool == pool:
                 per_unit += share * (field.intake_service_minutes or channel.intake.service_minutes).mean
-            if field.back_office is not None and field.back_office.pool == pool:
+            if field.back_office is not None and field.back_office.pool == pool and not to_centre:
                 per_unit += share * field.back_office.service_minutes.mean
             if plan.sign_off is not None and plan.sign_off.pool == pool and field.sign_off:
                 per_unit += share * plan.sign_off.service_minutes.mean

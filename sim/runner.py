@@ -19,11 +19,11 @@ from .stats import mean_and_half_width
 HALF_WIDTH = "_ci95_half_width"
 
 
-def run_replication(scenario: Scenario, replication: int, base_dir: Path | None = None) -> dict:
+def run_replication(scenario: Scenario, replication: int, base_dir: Path | None = None, on_day=None) -> dict:
     from .model import Simulation
 
     started = time.perf_counter()
-    result = Simulation(scenario, replication, base_dir, dossier_log=scenario.outputs.dossier_log).run()
+    result = Simulation(scenario, replication, base_dir, dossier_log=scenario.outputs.dossier_log, on_day=on_day).run()
     result["replication"] = replication
     result["wall_seconds"] = time.perf_counter() - started
     return result
@@ -45,18 +45,22 @@ class RunSet:
 
 
 def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int = 1,
-                     progress: Callable[[int, int], None] | None = None) -> RunSet:
-    """Run ``scenario.replications`` replications; Ctrl-C keeps the ones already finished."""
+                     progress: Callable[[float, str], None] | None = None) -> RunSet:
+    """Run ``scenario.replications`` replications; Ctrl-C keeps the ones already finished.
+
+    ``progress(fraction, note)`` is told how far the run is (per simulated day in this
+    process, per finished replication with worker processes).
+    """
     n = scenario.replications
+    days = scenario.horizon.days
     done: dict[int, dict] = {}
     started = time.perf_counter()
     interrupted = False
     try:
         if jobs <= 1 or n == 1:
             for r in range(n):
-                done[r] = run_replication(scenario, r, base_dir)
-                if progress:
-                    progress(len(done), n)
+                on_day = (lambda day, r=r: progress((r + day / days) / n, f"replication {r + 1}/{n}")) if progress else None
+                done[r] = run_replication(scenario, r, base_dir, on_day)
         else:
             with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
                 futures = {pool.submit(run_replication, scenario, r, base_dir): r for r in range(n)}
@@ -64,7 +68,7 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
                     for future in as_completed(futures):
                         done[futures[future]] = future.result()
                         if progress:
-                            progress(len(done), n)
+                            progress(len(done) / n, f"{len(done)}/{n} replications")
                 except KeyboardInterrupt:
                     for f in futures:
                         f.cancel()
