@@ -53,7 +53,6 @@ class Commune:
         self.pools = {name: Pool(sim.env, sim.calendar, name, index, n) for name, n in staff.items()}
         self.arrivals = CommuneArrivals(sim.plan, sim.scenario, index, sim.replication)
         self.rework_rng = streams.stream(sim.scenario.seed, sim.replication, index, streams.REWORK)
-        self.sign_off_tray: list[Dossier] = []
         self._buffers: dict = {}
 
     def draw(self, dist) -> float:
@@ -162,7 +161,7 @@ class Simulation:
         if sign_off is not None:
             for clock in sign_off.batch_times:
                 Call(self.env, day * DAY + clock_minutes(clock), self._sign_off_batch)
-        weekday = (self.scenario.horizon.start_date.toordinal() + day) % 7  # 0 = Monday
+        weekday = self.calendar.date_of(day * DAY).weekday()  # 0 = Monday
         for pool_name, shifts in self.scenario.staff.schedule.items():
             for shift in shifts:
                 if weekday in shift.weekdays:
@@ -244,18 +243,17 @@ class Simulation:
         self.complete(event._value)
 
     def sign(self, d: Dossier) -> None:
-        pool_name = self.scenario.sign_off.pool
+        pool = self.router.sign_off_pool(d, self.scenario.sign_off.pool)
         if self.scenario.sign_off.batch_times:
-            d.home.sign_off_tray.append(d)
+            pool.tray.append(d)  # taken at the next batch time
         else:
-            d.home.pools[pool_name].request(d, d.sign_off_minutes, self.complete)
+            pool.request(d, d.sign_off_minutes, self.complete)
 
     def _sign_off_batch(self, event) -> None:
-        pool_name = self.scenario.sign_off.pool
-        for commune in self.communes:
-            tray, commune.sign_off_tray = commune.sign_off_tray, []
+        for pool in self.all_pools():
+            tray, pool.tray = pool.tray, []
             for d in tray:
-                d.home.pools[pool_name].request(d, d.sign_off_minutes, self.complete)
+                pool.request(d, d.sign_off_minutes, self.complete)
 
     def complete(self, d: Dossier) -> None:
         self.recorder.completed(d, self.env._now)

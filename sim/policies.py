@@ -119,6 +119,9 @@ class Router:
     def back_office_pool(self, dossier, pool: str):
         return dossier.home.pools[pool]
 
+    def sign_off_pool(self, dossier, pool: str):
+        return dossier.home.pools[pool]
+
     def extra_pools(self):
         """Pools that belong to no commune (e.g. a central back office)."""
         return []
@@ -182,6 +185,52 @@ class CentralPool(Router):
 
     def extra_pools(self):
         return [self.pool]
+
+
+class Office:
+    """A handling place that is not a commune (a district centre): pools and a name."""
+
+    def __init__(self, simulation, index: int, name: str, staff: dict[str, int]):
+        from .communes import CommuneInfo
+        from .pools import Pool
+
+        self.index = index
+        self.info = CommuneInfo(index, name, "district", 0.0)
+        self.pools = {pool: Pool(simulation.env, simulation.calendar, f"district_{pool}", index, n)
+                      for pool, n in staff.items()}
+
+
+@register_router("three_tier")
+class ThreeTier(Router):
+    """Before 1 July 2025: district one-stop centres handle the district-level fields
+    (intake, back office and sign-off there); communes keep their own procedures.
+
+    Districts are runs of consecutive communes, as equal in number as possible (an
+    assumption standing in for the real district boundaries).
+    """
+
+    def __init__(self, scenario, simulation):
+        super().__init__(scenario, simulation)
+        spec = scenario.routing.districts
+        n = len(simulation.communes)
+        self.offices = [Office(simulation, -(k + 1), f"District {k + 1:02d}", spec.staff) for k in range(spec.count)]
+        self.district_of = {i: self.offices[i * spec.count // n] for i in range(n)}
+        self.fields = {f for f, name in enumerate(simulation.plan.field_names) if name in spec.fields}
+
+    def intake_commune(self, dossier):
+        return self.district_of[dossier.home.index] if dossier.field in self.fields else dossier.home
+
+    def back_office_pool(self, dossier, pool: str):
+        return self._place(dossier).pools[pool]
+
+    def sign_off_pool(self, dossier, pool: str):
+        return self._place(dossier).pools[pool]
+
+    def _place(self, dossier):
+        return self.district_of[dossier.home.index] if dossier.field in self.fields else dossier.home
+
+    def extra_pools(self):
+        return [pool for office in self.offices for pool in office.pools.values()]
 
 
 def make_router(scenario, simulation) -> Router:

@@ -44,6 +44,7 @@ class Pool:
         self.first_start = None  # hook: called with (dossier, wait) at a dossier's very first service
         self.busy = 0
         self.queue: deque = deque()
+        self.tray: list = []  # dossiers waiting for the next sign-off batch time
         self.recording = True  # False during warm-up
         self.arrivals = 0
         self.waits = Tally(sub=32)

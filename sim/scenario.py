@@ -234,6 +234,14 @@ class CentralPool(Model):
     channels: list[str] = Field(default=["online"], min_length=1, description="Channels whose back-office work goes to the central pool.")
 
 
+class Districts(Model):
+    """The three-tier baseline: district one-stop centres handle some fields."""
+
+    count: int = Field(ge=1, description="Number of districts; communes are grouped into runs of consecutive communes.")
+    fields: list[str] = Field(min_length=1, description="Fields handled at the district centre (intake, back office, sign-off).")
+    staff: dict[str, Annotated[int, Field(ge=0)]] = Field(description="Staff per pool of each district centre.")
+
+
 class Routing(Model):
     """Where dossiers are handled; the policy is a registered router (see sim.policies)."""
 
@@ -242,6 +250,7 @@ class Routing(Model):
     eligible_share: Share = Field(1.0, description="least_loaded_cluster: share of dossiers whose procedure may be filed at any desk of the cluster.")
     channels: list[str] = Field(default=["in_person"], description="least_loaded_cluster: channels that may choose their desk.")
     central_pool: Optional[CentralPool] = None
+    districts: Optional[Districts] = None
 
 
 class Outputs(Model):
@@ -309,6 +318,8 @@ class Scenario(Model):
             yield f"routing.policy {routing.policy!r} is not a registered router (known: {sorted(ROUTERS)})"
         if routing.policy == "central_pool" and routing.central_pool is None:
             yield "routing.policy central_pool needs a routing.central_pool section (name, staff, channels)"
+        if routing.policy == "three_tier":
+            yield from self._district_problems()
         named = [*routing.channels, *(routing.central_pool.channels if routing.central_pool else [])]
         for channel in named:
             if channel not in self.demand.channels:
@@ -322,6 +333,22 @@ class Scenario(Model):
 
         if allocation.policy not in ALLOCATIONS:
             yield f"staff.allocation.policy {allocation.policy!r} is not a registered policy (known: {sorted(ALLOCATIONS)})"
+
+    def _district_problems(self):
+        districts = self.routing.districts
+        if districts is None:
+            yield "routing.policy three_tier needs a routing.districts section (count, fields, staff)"
+            return
+        for name in districts.fields:
+            field = self.demand.fields.get(name)
+            if field is None:
+                yield f"routing.districts.fields names {name!r}, which demand.fields does not define"
+                continue
+            needed = {ch.intake.pool for ch in self.demand.channels.values() if ch.intake}
+            needed |= {field.back_office.pool} if field.back_office else set()
+            needed |= {self.sign_off.pool} if field.sign_off and self.sign_off else set()
+            for pool in sorted(needed - set(districts.staff)):
+                yield f"routing.districts.staff has no pool {pool!r}, which district field {name!r} needs"
 
     def _flow_problems(self):
         fields = self.demand.fields.values()
