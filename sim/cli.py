@@ -33,7 +33,8 @@ class UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="commune-sim", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="commune-sim", description="Simulate the administrative workload of "
+                                     "Vietnam's communes: run, compare and check scenarios.")
     parser.add_argument("--version", action="version", version=f"commune-sim {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -98,7 +99,9 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
+    args.command_line = ["commune-sim", *argv]
     from .loading import ScenarioError
 
     try:
@@ -137,8 +140,7 @@ def cmd_run(args) -> int:
     if args.dossier_log:
         scenario = scenario.model_copy(update={"outputs": scenario.outputs.model_copy(update={"dossier_log": True})})
     out = args.out or default_out_dir(scenario.name)
-    if out.exists() and any(out.iterdir()) and not args.force:
-        raise UsageError(f"--out {out} is not empty; choose another folder or pass --force")
+    check_out_dir(out, args.force)
     warnings = overload_warnings(scenario, path, args.strict)
     started = dt.datetime.now().astimezone()
     bar = ProgressBar(scenario.name[:40])
@@ -148,7 +150,7 @@ def cmd_run(args) -> int:
         bar.close()
     runs.warnings.extend(warnings)
     try:
-        written = write_run(out, runs, started, str(path), force=args.force)
+        written = write_run(out, runs, started, str(path), force=args.force, command_line=args.command_line)
     except Exception as exc:  # noqa: BLE001 — a failed write is a failed run
         print(f"commune-sim: could not write {out}: {exc}", file=sys.stderr)
         return 1
@@ -159,6 +161,13 @@ def cmd_run(args) -> int:
         print(f"interrupted: {len(runs.results)} of {scenario.replications} replications kept", file=sys.stderr)
         return 1
     return 0
+
+
+def check_out_dir(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise UsageError(f"--out {out} is not empty; choose another folder or pass --force")
 
 
 def overload_warnings(scenario, path, strict: bool) -> list[str]:
@@ -200,8 +209,8 @@ def cmd_compare(args) -> int:
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenarios")
-    if args.out and args.out.exists() and any(args.out.iterdir()) and not args.force:
-        raise UsageError(f"--out {args.out} is not empty; choose another folder or pass --force")
+    if args.out:
+        check_out_dir(args.out, args.force)
     extra = [f"replications={args.replications}"] if args.replications else []
     extra += [f"seed={args.seed}"] if args.seed is not None else []
     loaded, problems = [], []
@@ -223,7 +232,8 @@ def cmd_compare(args) -> int:
     if args.out:
         from .outputs import write_comparison
 
-        print(f"results: {write_comparison(args.out, result, rows, started, force=args.force)}")
+        written = write_comparison(args.out, result, rows, started, force=args.force, command_line=args.command_line)
+        print(f"results: {written}")
     return 1 if any(r.interrupted for r in result.runs) else 0
 
 

@@ -101,11 +101,12 @@ class Simulation:
     def run(self):
         for commune in self.communes:
             self._next_block(commune, 0)
-        for day in range(self.scenario.horizon.days + 1):
+        for day in range(self.scenario.horizon.days):
             Call(self.env, day * DAY, self._midnight, day)
         if self.warmup_time > 0:
             Call(self.env, self.warmup_time, self._end_warmup)
         self.env.run(until=self.end_time)
+        self.recorder.end_of_day(self.scenario.horizon.days - 1)  # SimPy stops before events at `until`
         return self.recorder.result(self.end_time)
 
     def _next_block(self, commune: Commune, index: int) -> None:

@@ -56,7 +56,8 @@ def default_out_dir(scenario_name: str, root: Path = Path("results")) -> Path:
     return path
 
 
-def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: str | None) -> dict:
+def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: str | None,
+             command_line: list[str] | None = None) -> dict:
     resolved = runs.scenario.model_dump(mode="json", by_alias=True)
     return {
         "scenario_name": runs.scenario.name,
@@ -66,7 +67,7 @@ def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: 
         "replications_requested": runs.scenario.replications,
         "replications_completed": len(runs.results),
         "status": "interrupted" if runs.interrupted else "complete",
-        "command_line": sys.argv,
+        "command_line": command_line if command_line is not None else sys.argv,
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": finished.isoformat(timespec="seconds"),
         "wall_seconds": round(runs.wall_seconds, 3),
@@ -77,7 +78,7 @@ def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: 
 
 
 def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | None = None,
-              force: bool = False) -> Path:
+              force: bool = False, command_line: list[str] | None = None) -> Path:
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise FileExistsError(f"{out_dir} is not empty; choose another --out or pass --force")
@@ -85,7 +86,7 @@ def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | N
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         finished = dt.datetime.now().astimezone()
-        _write_json(tmp / "manifest.json", manifest(runs, started, finished, source))
+        _write_json(tmp / "manifest.json", manifest(runs, started, finished, source, command_line))
         _write_json(tmp / "summary.json", runs.summary)
         if runs.results:
             import pandas as pd
@@ -124,7 +125,8 @@ def _write_dossier_log(path: Path, results: list[dict]) -> None:
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
 
 
-def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.datetime, force: bool = False) -> Path:
+def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.datetime, force: bool = False,
+                     command_line: list[str] | None = None) -> Path:
     """comparison.csv (one row per figure and scenario) and a manifest of every scenario."""
     import pandas as pd
 
@@ -137,7 +139,7 @@ def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.da
         finished = dt.datetime.now().astimezone()
         pd.DataFrame(rows).to_csv(tmp / "comparison.csv", index=False)
         _write_json(tmp / "manifest.json", {
-            "command_line": sys.argv,
+            "command_line": command_line if command_line is not None else sys.argv,
             "scenarios": [manifest(runs, started, finished, label) for label, runs in zip(comparison.labels, comparison.runs)],
         })
         if out_dir.exists():

@@ -120,11 +120,6 @@ def test_backlog_columns_and_dates(example):
     assert (backlog["dossiers_in_process_end_of_day"] >= 0).all()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG sim/model.py Simulation.run: the midnight Call at day == horizon.days is scheduled at exactly "
-    "end_time, but env.run(until=end_time) stops first (SimPy's until-event is URGENT), so "
-    "recorder.end_of_day is never called for the last day: backlog_by_day has horizon.days - 1 rows "
-    "(2 for a 3-day run) and the end-of-run backlog is missing"))
 def test_backlog_has_one_row_per_day(example):
     results = example[0]["results"]
     backlog = results.backlog()

@@ -289,10 +289,6 @@ def test_out_nested_missing_parents_are_created(tmp_path):
     assert files_in(out) == OUTPUT_FILES
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG sim/cli.py cmd_run: `out.exists() and any(out.iterdir())` raises NotADirectoryError when --out "
-    "names an existing file, so the CLI dies with a traceback (exit 1) instead of a usage error (exit 2); "
-    "with --force, sim/outputs.py write_run fails the same way"))
 def test_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     out = tmp_path / "out"
     out.write_text("a file", encoding="utf-8")

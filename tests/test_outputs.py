@@ -118,10 +118,6 @@ def test_scenario_hash_stable_and_sensitive(mmc_run, tmp_path, monkeypatch):
     assert scenario_hash(dict(reversed(list(resolved.items())))) == reference
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG sim/outputs.py manifest(): command_line is sys.argv, not the argv given to sim.cli.main(argv), "
-    "so a programmatic call (tests, notebooks, scripts) records the host process's command line "
-    "(e.g. pytest's) instead of the run's"))
 def test_manifest_command_line_of_an_in_process_call(tmp_path):
     out = tmp_path / "out"
     argv = ["run", str(MMC), *MMC_FAST, "--replications", "2", "--out", str(out), "--quiet"]
