@@ -212,3 +212,10 @@ def test_load_scenario_missing_raises(tmp_path):
     assert problem.message == "file not found"
     with pytest.raises(sim.loading.ScenarioError):
         sim.load_scenario("no/such/library-scenario")
+
+
+def test_readme_shows_the_executed_example():
+    """The README's API example is docs/api_example.py, which the tests above execute."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = (ROOT / "docs" / "api_example.py").read_text(encoding="utf-8")
+    assert "```python\n" + example + "```" in readme
