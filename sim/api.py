@@ -14,6 +14,7 @@ from typing import Sequence
 
 from . import loading
 from .communes import build_communes, resolve_table
+from .consistency import problems
 from .runner import HALF_WIDTH, RunSet, commune_rows, run_replications
 from .scenario import Scenario, scenario_dir
 
@@ -37,7 +38,11 @@ def load_scenario(name: str | Path | None = None, overrides: Sequence[str] = ())
     """Load, merge ``extends:``, apply ``--set`` overrides, validate; raises loading.ScenarioError."""
     path = find_scenario(name)
     data, positions = loading.resolve(path, list(overrides), search_dirs=[scenario_dir()])
-    scenario = loading.validate(Scenario, data, positions, str(path))
+    scenario = loading.validate(Scenario, data, positions, str(path), context={"defer_consistency": True})
+    found = problems(scenario)
+    if found:
+        raise loading.ScenarioError([loading.Problem(loading.position_of(p.path, positions, str(path)), p.path,
+                                                     p.message, p.got) for p in found])
     return _resolve_table(scenario, path, positions)
 
 

@@ -429,14 +429,15 @@ def _unknown_key(model_cls: type, path: tuple, data: Any) -> str:
     return f"{msg}; allowed keys: {', '.join(names)}" if names else msg
 
 
-def validate(model_cls: type[BaseModel], data: dict, positions: dict[tuple, Position], file: str) -> Any:
+def validate(model_cls: type[BaseModel], data: dict, positions: dict[tuple, Position], file: str,
+             context: dict | None = None) -> Any:
     """Validate `data` with `model_cls`, reporting every problem with its position."""
     problems = [Problem(_position(p, positions, file), _dotted(p),
                         "must be a finite number (NaN and infinity are not allowed)", v)
                 for p, v in _walk(data) if isinstance(v, float) and not math.isfinite(v)]
     seen = {(p.key_path, None) for p in problems}
     try:
-        result = model_cls.model_validate(data)
+        result = model_cls.model_validate(data, context=context)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             path = _data_path(tuple(err["loc"]), data, keep_last=err["type"] == "missing")
@@ -452,6 +453,12 @@ def validate(model_cls: type[BaseModel], data: dict, positions: dict[tuple, Posi
     if problems:
         raise ScenarioError(problems)
     return result
+
+
+def position_of(key_path: str, positions: dict[tuple, Position], file: str) -> Position:
+    """Where a dotted key path was set (its deepest located prefix)."""
+    path = tuple(int(p) if p.isdigit() else p for p in key_path.split(".")) if key_path else ()
+    return _position(path, positions, file)
 
 
 def load(model_cls: type[BaseModel], path, overrides: Sequence[str] = (), search_dirs: Sequence[Path] = ()) -> Any:

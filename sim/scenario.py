@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from .distributions import distribution_type
 
@@ -133,8 +133,6 @@ class Demand(Model):
 
     @model_validator(mode="after")
     def _mixes(self):
-        _check_shares({k: c.share for k, c in self.channels.items()}, "channel")
-        _check_shares({k: f.share for k, f in self.fields.items()}, "field")
         for name, channel in self.channels.items():
             unknown = set(channel.fields or {}) - set(self.fields)
             if unknown:
@@ -274,95 +272,16 @@ class Scenario(Model):
     outputs: Outputs = Outputs()
 
     @model_validator(mode="after")
-    def _consistent(self):
-        problems = list(self._pool_problems()) + list(self._flow_problems())
-        if problems:
-            raise ValueError("; ".join(problems))
+    def _consistent(self, info: ValidationInfo):
+        """Rules across sections (see sim.consistency). The loader defers them, to report
+        each one at its own key path; a direct model_validate raises them together."""
+        if not (info.context or {}).get("defer_consistency"):
+            from .consistency import problems
+
+            found = problems(self)
+            if found:
+                raise ValueError("; ".join(f"{p.path}: {p.message}" for p in found))
         return self
-
-    def stages_by_pool(self) -> dict[str, list[str]]:
-        """Pool -> what sends it work (only flows that can carry dossiers)."""
-        used: dict[str, list[str]] = {}
-        d = self.demand
-        for name, ch in d.channels.items():
-            if ch.intake and ch.share > 0:
-                used.setdefault(ch.intake.pool, []).append(f"demand.channels.{name}.intake")
-        for name, f in d.fields.items():
-            if f.back_office and self._field_has_demand(name):
-                used.setdefault(f.back_office.pool, []).append(f"demand.fields.{name}.back_office")
-        if self.sign_off and any(f.sign_off and self._field_has_demand(n) for n, f in d.fields.items()):
-            used.setdefault(self.sign_off.pool, []).append("sign_off")
-        return used
-
-    def _field_has_demand(self, field: str) -> bool:
-        return any(ch.share > 0 and self.demand.field_mix(c).get(field, 0) > 0 for c, ch in self.demand.channels.items())
-
-    def _pool_problems(self):
-        pools = self.staff.per_commune
-        for pool, users in self.stages_by_pool().items():
-            if pool not in pools:
-                yield f"{users[0]} uses pool {pool!r}, which staff.per_commune does not define (pools: {sorted(pools)})"
-            elif pools[pool] <= 0 and not self.staff.schedule.get(pool):
-                yield f"staff.per_commune.{pool} is {pools[pool]} but {users[0]} sends it work: it needs staff"
-        for pool in self.staff.schedule:
-            if pool not in pools:
-                yield f"staff.schedule names pool {pool!r}, which staff.per_commune does not define"
-        allocation = self.staff.allocation
-        for pool in [*allocation.pools, *allocation.totals]:
-            if pool not in pools:
-                yield f"staff.allocation names pool {pool!r}, which staff.per_commune does not define"
-        from .policies import ALLOCATIONS, ROUTERS
-
-        routing = self.routing
-        if routing.policy not in ROUTERS:
-            yield f"routing.policy {routing.policy!r} is not a registered router (known: {sorted(ROUTERS)})"
-        if routing.policy == "central_pool" and routing.central_pool is None:
-            yield "routing.policy central_pool needs a routing.central_pool section (name, staff, channels)"
-        if routing.policy == "three_tier":
-            yield from self._district_problems()
-        named = [*routing.channels, *(routing.central_pool.channels if routing.central_pool else [])]
-        for channel in named:
-            if channel not in self.demand.channels:
-                yield f"routing names channel {channel!r}, which demand.channels does not define"
-
-        count = self.communes.count if self.communes.table is None else None
-        for pool, total in allocation.totals.items():
-            if count is not None and total < allocation.minimum * count:
-                yield (f"staff.allocation.totals.{pool} is {total}, fewer than minimum {allocation.minimum}"
-                       f" x {count} communes")
-
-        if allocation.policy not in ALLOCATIONS:
-            yield f"staff.allocation.policy {allocation.policy!r} is not a registered policy (known: {sorted(ALLOCATIONS)})"
-
-    def _district_problems(self):
-        districts = self.routing.districts
-        if districts is None:
-            yield "routing.policy three_tier needs a routing.districts section (count, fields, staff)"
-            return
-        for name in districts.fields:
-            field = self.demand.fields.get(name)
-            if field is None:
-                yield f"routing.districts.fields names {name!r}, which demand.fields does not define"
-                continue
-            needed = {ch.intake.pool for ch in self.demand.channels.values() if ch.intake}
-            needed |= {field.back_office.pool} if field.back_office else set()
-            needed |= {self.sign_off.pool} if field.sign_off and self.sign_off else set()
-            for pool in sorted(needed - set(districts.staff)):
-                yield f"routing.districts.staff has no pool {pool!r}, which district field {name!r} needs"
-
-    def _flow_problems(self):
-        fields = self.demand.fields.values()
-        if any(f.sign_off for f in fields) and self.sign_off is None:
-            yield "some fields need sign_off but the scenario has no sign_off section"
-        if any(f.supplementation_share > 0 for f in fields) and self.supplementation is None:
-            yield "some fields have supplementation_share > 0 but the scenario has no supplementation section"
-        if any(f.province_share > 0 for f in fields) and self.province is None:
-            yield "some fields have province_share > 0 but the scenario has no province section"
-        for name, ch in self.demand.channels.items():
-            if ch.share > 0 and sum(ch.day_of_week) == 0 and ch.holiday_factor == 0:
-                yield f"channel {name!r} has a share but no day with arrivals (day_of_week all 0)"
-            if ch.share > 0 and sum(ch.hour_of_day) == 0:
-                yield f"channel {name!r} has a share but hour_of_day is all 0"
 
 
 def scenario_dir() -> Path:

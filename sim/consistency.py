@@ -1,0 +1,130 @@
+"""Rules that span sections of a scenario, each reported at its own key path.
+
+The schema checks each value on its own; these rules check that the parts fit together:
+every pool that receives work exists and has staff, sections that a field relies on are
+present, policies are registered and have what they need.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Issue:
+    path: str
+    message: str
+    got: object = None
+
+
+def problems(scenario) -> list[Issue]:
+    return [*_shares(scenario), *_pools(scenario), *_sections(scenario), *_allocation(scenario), *_routing(scenario)]
+
+
+def _shares(scenario):
+    from .scenario import SHARE_TOLERANCE
+
+    for part in ("channels", "fields"):
+        shares = {k: v.share for k, v in getattr(scenario.demand, part).items()}
+        total = sum(shares.values())
+        if abs(total - 1) > SHARE_TOLERANCE:
+            yield Issue(f"demand.{part}", f"the {part[:-1]} shares must sum to 1; they sum to {total:.6g}", shares)
+
+
+def _field_has_demand(scenario, field: str) -> bool:
+    demand = scenario.demand
+    return any(ch.share > 0 and demand.field_mix(c).get(field, 0) > 0 for c, ch in demand.channels.items())
+
+
+def work_senders(scenario) -> dict[str, list[str]]:
+    """Pool -> key paths of the stages that send it work (only flows that carry dossiers)."""
+    used: dict[str, list[str]] = {}
+    demand = scenario.demand
+    for name, ch in demand.channels.items():
+        if ch.intake and ch.share > 0:
+            used.setdefault(ch.intake.pool, []).append(f"demand.channels.{name}.intake.pool")
+    for name, f in demand.fields.items():
+        if f.back_office and _field_has_demand(scenario, name):
+            used.setdefault(f.back_office.pool, []).append(f"demand.fields.{name}.back_office.pool")
+    if scenario.sign_off and any(f.sign_off and _field_has_demand(scenario, n) for n, f in demand.fields.items()):
+        used.setdefault(scenario.sign_off.pool, []).append("sign_off.pool")
+    return used
+
+
+def _pools(scenario):
+    pools = scenario.staff.per_commune
+    for pool, senders in work_senders(scenario).items():
+        if pool not in pools:
+            yield Issue(senders[0], f"pool {pool!r} is not defined in staff.per_commune (pools: {sorted(pools)})", pool)
+        elif pools[pool] <= 0 and not scenario.staff.schedule.get(pool) and pool not in scenario.staff.allocation.totals:
+            yield Issue(f"staff.per_commune.{pool}", f"pool {pool!r} needs staff: {senders[0]} sends it work", pools[pool])
+    for pool in scenario.staff.schedule:
+        if pool not in pools:
+            yield Issue(f"staff.schedule.{pool}", f"pool {pool!r} is not defined in staff.per_commune", pool)
+
+
+def _sections(scenario):
+    for name, f in scenario.demand.fields.items():
+        if f.sign_off and scenario.sign_off is None and _field_has_demand(scenario, name):
+            yield Issue(f"demand.fields.{name}.sign_off", "the field needs sign-off but the scenario has no sign_off section", True)
+        if f.supplementation_share > 0 and scenario.supplementation is None:
+            yield Issue(f"demand.fields.{name}.supplementation_share", "needs a supplementation section (citizen delay)", f.supplementation_share)
+        if f.province_share > 0 and scenario.province is None:
+            yield Issue(f"demand.fields.{name}.province_share", "needs a province section (delay at the province)", f.province_share)
+    for name, ch in scenario.demand.channels.items():
+        if ch.share > 0 and sum(ch.day_of_week) == 0 and ch.holiday_factor == 0:
+            yield Issue(f"demand.channels.{name}.day_of_week", "the channel has a share but no day with arrivals", ch.day_of_week)
+        if ch.share > 0 and sum(ch.hour_of_day) == 0:
+            yield Issue(f"demand.channels.{name}.hour_of_day", "the channel has a share but no hour with arrivals", ch.hour_of_day)
+
+
+def _allocation(scenario):
+    from .policies import ALLOCATIONS
+
+    allocation, pools = scenario.staff.allocation, scenario.staff.per_commune
+    if allocation.policy not in ALLOCATIONS:
+        yield Issue("staff.allocation.policy", f"not a registered allocation policy (known: {sorted(ALLOCATIONS)})", allocation.policy)
+    for k, pool in enumerate(allocation.pools):
+        if pool not in pools:
+            yield Issue(f"staff.allocation.pools.{k}", "pool not defined in staff.per_commune", pool)
+    count = scenario.communes.count if scenario.communes.table is None else None
+    for pool, total in allocation.totals.items():
+        if pool not in pools:
+            yield Issue(f"staff.allocation.totals.{pool}", "pool not defined in staff.per_commune", pool)
+        elif count is not None and total < allocation.minimum * count:
+            yield Issue(f"staff.allocation.totals.{pool}", f"fewer than minimum {allocation.minimum} x {count} communes", total)
+
+
+def _routing(scenario):
+    from .policies import ROUTERS
+
+    routing, channels = scenario.routing, scenario.demand.channels
+    if routing.policy not in ROUTERS:
+        yield Issue("routing.policy", f"not a registered router (known: {sorted(ROUTERS)})", routing.policy)
+    if routing.policy == "central_pool" and routing.central_pool is None:
+        yield Issue("routing.central_pool", "routing.policy central_pool needs this section (name, staff, channels)")
+    for k, channel in enumerate(routing.channels):
+        if channel not in channels:
+            yield Issue(f"routing.channels.{k}", f"no such channel in demand.channels ({sorted(channels)})", channel)
+    if routing.central_pool is not None:
+        for k, channel in enumerate(routing.central_pool.channels):
+            if channel not in channels:
+                yield Issue(f"routing.central_pool.channels.{k}", f"no such channel in demand.channels ({sorted(channels)})", channel)
+    if routing.policy == "three_tier":
+        yield from _districts(scenario)
+
+
+def _districts(scenario):
+    districts = scenario.routing.districts
+    if districts is None:
+        yield Issue("routing.districts", "routing.policy three_tier needs this section (count, fields, staff)")
+        return
+    for k, name in enumerate(districts.fields):
+        field = scenario.demand.fields.get(name)
+        if field is None:
+            yield Issue(f"routing.districts.fields.{k}", f"no such field in demand.fields ({sorted(scenario.demand.fields)})", name)
+            continue
+        needed = {ch.intake.pool for ch in scenario.demand.channels.values() if ch.intake}
+        needed |= {field.back_office.pool} if field.back_office else set()
+        needed |= {scenario.sign_off.pool} if field.sign_off and scenario.sign_off else set()
+        for pool in sorted(needed - set(districts.staff)):
+            yield Issue("routing.districts.staff", f"no pool {pool!r}, which district field {name!r} needs", dict(districts.staff))
