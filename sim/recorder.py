@@ -11,7 +11,7 @@ Figures cover the dossiers that arrive after the warm-up ("counted" dossiers):
 * per commune, per channel, per field, per pool; the backlog at the end of every day;
 * the time-average number of dossiers in the system, for Little's law.
 
-Only dossiers still in process are held (a set), so memory follows the backlog, not the
+Only dossiers still in process are held, so memory follows the backlog, not the
 number of dossiers. A per-dossier log is kept only when asked.
 """
 from __future__ import annotations
@@ -58,7 +58,7 @@ class Recorder:
         self.communes = [Group() for _ in sim.communes]
         self.channels = [Group() for _ in sim.channels]
         self.fields = [Group() for _ in sim.fields]
-        self.live: set = set()  # counted dossiers in process
+        self.live: dict = {}  # counted dossiers in process, in arrival order (a dict: reproducible order)
         self.system = TimeAverage()  # all dossiers in the region, calendar minutes
         self.backlog_by_day: list[int] = []
         self.log = [] if dossier_log else None
@@ -69,7 +69,7 @@ class Recorder:
     def arrived(self, d) -> None:
         self.system.change(d.arrival, +1)
         if d.counted:
-            self.live.add(d)
+            self.live[d] = None
             for g in self._groups(d):
                 g.arrived += 1
 
@@ -83,7 +83,7 @@ class Recorder:
         self.system.change(now, -1)
         if not d.counted:
             return
-        self.live.discard(d)
+        self.live.pop(d, None)
         on_time = now <= d.deadline + 1e-6
         days = (now - d.arrival) / DAY
         working_days = self.calendar.working_days_between(d.arrival, now)

@@ -205,10 +205,8 @@ def test_hanoi_default_total_arrivals_and_online_share(hanoi):
     scenario, arrived, online, _ = hanoi
     expected = expected_hanoi_arrivals(scenario)
     total = sum(expected.values())
-    # "over 66,000 dossiers received 1–13 July 2025". The scenario gives 65,075: its derivation of
-    # D = 7,212.5 counts 9 in-person days of factor 1, but 1–13 July holds one Monday (1.15) and
-    # two Fridays (0.85), so the in-person factors sum to 8.85.
-    assert 60_000 < total < 70_000
+    # "over 66,000 dossiers received 1–13 July 2025": the scenario's derivation solves for 66,000
+    assert abs(total - 66_000) < 66_000 * 0.001, total
     # the region total is Poisson(total) in each replication: the mean of n has sd sqrt(total / n)
     mean = sum(arrived) / len(arrived)
     assert abs(mean - total) <= SIGMAS * math.sqrt(total / len(arrived)), (mean, total)
