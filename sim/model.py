@@ -36,7 +36,7 @@ from .scenario import Scenario, clock_minutes
 
 class Dossier:
     __slots__ = ("commune", "home", "channel", "field", "arrival", "deadline", "intake_minutes",
-                 "back_office_minutes", "sign_off_minutes", "supplement", "province", "delay_days", "lead_days", "counted",
+                 "back_office_minutes", "sign_off_minutes", "supplement", "province", "delay_days", "lead_days", "counted", "key",
                  "first_wait", "returns", "minutes", "then", "enqueued_w", "started_w")
 
 
@@ -142,6 +142,7 @@ class Simulation:
         d.supplement, d.province = block.supplement[j], block.province[j]
         d.delay_days, d.lead_days = block.delay_days[j], block.lead_days[j]
         d.counted = d.arrival >= self.warmup_time
+        d.key = self.recorder.key(commune.index, d.channel, d.field)
         d.first_wait = -1.0
         d.returns = 0
         d.deadline = self.calendar.add_working_days(d.arrival, self.fields[d.field].deadline_working_days)

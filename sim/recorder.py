@@ -18,82 +18,110 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .analytic import predict_pool
-from .stats import Tally, TimeAverage
+from .stats import GroupHistograms, TimeAverage
 
 DAY = 1440.0
+BATCH = 1 << 15  # observations buffered before they are folded into the histograms
+GROUPINGS = ("region", "commune", "channel", "field")
+RESOLUTION = {"region": 64, "commune": 16, "channel": 32, "field": 32}  # sub-buckets per octave
 
 
-def _tally_figures(prefix: str, tally: Tally, unit: str, quantiles=(0.5, 0.9, 0.95)) -> dict:
-    out = {f"mean_{prefix}_{unit}": tally.mean}
-    for q in quantiles:
-        out[f"p{round(q * 100)}_{prefix}_{unit}"] = tally.quantile(q)
-    return out
+class Grouping:
+    """Histograms of wait, time in system (days, working days) and counts for one way of
+    slicing the dossiers: one group for the region, one per commune, channel or field."""
 
+    def __init__(self, groups: int, sub: int):
+        self.arrived = np.zeros(groups, dtype=np.int64)
+        self.on_time = np.zeros(groups, dtype=np.int64)
+        self.waits = GroupHistograms(groups, sub)
+        self.days = GroupHistograms(groups, sub)
+        self.working_days = GroupHistograms(groups, sub)
 
-class Group:
-    """Counters and tallies for one slice of dossiers (a commune, a channel, a field)."""
-
-    __slots__ = ("arrived", "completed", "on_time", "waits", "days", "working_days")
-
-    def __init__(self, sub: int = 16):
-        self.arrived = self.completed = self.on_time = 0
-        self.waits, self.days, self.working_days = Tally(sub), Tally(sub), Tally(sub)
-
-    def figures(self) -> dict:
-        out = {"dossiers_arrived": self.arrived, "dossiers_completed": self.completed,
-               "dossiers_in_process": self.arrived - self.completed}
-        out.update(_tally_figures("wait", self.waits, "minutes"))
-        out["probability_of_waiting"] = 1 - self.waits.zeros / self.waits.n if self.waits.n else math.nan
-        out.update(_tally_figures("time_in_system", self.days, "days", (0.9,)))
-        out.update(_tally_figures("time_in_system", self.working_days, "working_days", (0.9,)))
-        out["on_time_share"] = self.on_time / self.completed if self.completed else math.nan
-        return out
+    def figures(self) -> list[dict]:
+        completed = self.days.n
+        columns = {
+            "dossiers_arrived": self.arrived, "dossiers_completed": completed,
+            "dossiers_in_process": self.arrived - completed,
+            "mean_wait_minutes": self.waits.mean(), "p50_wait_minutes": self.waits.quantile(0.5),
+            "p90_wait_minutes": self.waits.quantile(0.9), "p95_wait_minutes": self.waits.quantile(0.95),
+            "probability_of_waiting": 1 - self.waits.share_zero(),
+            "mean_time_in_system_days": self.days.mean(), "p90_time_in_system_days": self.days.quantile(0.9),
+            "mean_time_in_system_working_days": self.working_days.mean(),
+            "p90_time_in_system_working_days": self.working_days.quantile(0.9),
+        }
+        with np.errstate(invalid="ignore", divide="ignore"):
+            columns["on_time_share"] = np.where(completed > 0, self.on_time / np.maximum(completed, 1), np.nan)
+        return [{k: v[g].item() for k, v in columns.items()} for g in range(len(self.arrived))]
 
 
 class Recorder:
     def __init__(self, sim, dossier_log: bool = False):
         self.sim, self.calendar = sim, sim.calendar
-        self.region = Group(sub=64)
-        self.communes = [Group() for _ in sim.communes]
-        self.channels = [Group() for _ in sim.channels]
-        self.fields = [Group() for _ in sim.fields]
+        self.n_channels, self.n_fields = len(sim.channels), len(sim.fields)
+        sizes = {"region": 1, "commune": len(sim.communes), "channel": self.n_channels, "field": self.n_fields}
+        self.groupings = {name: Grouping(sizes[name], RESOLUTION[name]) for name in GROUPINGS}
         self.live: dict = {}  # counted dossiers in process, in arrival order (a dict: reproducible order)
         self.system = TimeAverage()  # all dossiers in the region, calendar minutes
         self.backlog_by_day: list[int] = []
         self.log = [] if dossier_log else None
+        # Hot-path buffers: plain list appends, folded into the histograms in batches.
+        self._arrivals: list[int] = []
+        self._waits: list[tuple] = []
+        self._done: list[tuple] = []
 
-    def _groups(self, d):
-        return self.region, self.communes[d.home.info.index], self.channels[d.channel], self.fields[d.field]
+    def key(self, commune: int, channel: int, field: int) -> int:
+        """One integer for (commune, channel, field): what the buffers store."""
+        return (commune * self.n_channels + channel) * self.n_fields + field
 
     def arrived(self, d) -> None:
         self.system.change(d.arrival, +1)
         if d.counted:
             self.live[d] = None
-            for g in self._groups(d):
-                g.arrived += 1
+            self._arrivals.append(d.key)
 
     def first_service(self, d, wait: float) -> None:
         d.first_wait = wait
         if d.counted:
-            for g in self._groups(d):
-                g.waits.add(wait)
+            self._waits.append((d.key, wait))
+            if len(self._waits) >= BATCH:
+                self._flush()
 
     def completed(self, d, now: float) -> None:
         self.system.change(now, -1)
         if not d.counted:
             return
-        self.live.pop(d, None)
+        del self.live[d]
         on_time = now <= d.deadline + 1e-6
-        days = (now - d.arrival) / DAY
-        working_days = self.calendar.working_days_between(d.arrival, now)
-        for g in self._groups(d):
-            g.completed += 1
-            g.on_time += on_time
-            g.days.add(days)
-            g.working_days.add(working_days)
+        self._done.append((d.key, now - d.arrival, self.calendar.working_days_between(d.arrival, now), on_time))
+        if len(self._done) >= BATCH:
+            self._flush()
         if self.log is not None:
             self.log.append(self._log_row(d, now, on_time))
+
+    def _flush(self) -> None:
+        arrivals = np.array(self._arrivals, dtype=np.int64)
+        waits = np.array(self._waits, dtype=float).reshape(-1, 2)
+        done = np.array(self._done, dtype=float).reshape(-1, 4)
+        self._arrivals, self._waits, self._done = [], [], []
+        for name, grouping in self.groupings.items():
+            grouping.arrived += np.bincount(self._group(name, arrivals), minlength=len(grouping.arrived))
+            grouping.waits.add(self._group(name, waits[:, 0].astype(np.int64)), waits[:, 1])
+            groups = self._group(name, done[:, 0].astype(np.int64))
+            grouping.days.add(groups, done[:, 1] / DAY)
+            grouping.working_days.add(groups, done[:, 2])
+            grouping.on_time += np.bincount(groups, done[:, 3], minlength=len(grouping.on_time)).astype(np.int64)
+
+    def _group(self, name: str, keys: np.ndarray) -> np.ndarray:
+        if name == "region":
+            return np.zeros(len(keys), dtype=np.int64)
+        if name == "commune":
+            return keys // (self.n_channels * self.n_fields)
+        if name == "channel":
+            return (keys // self.n_fields) % self.n_channels
+        return keys % self.n_fields
 
     def end_of_day(self, day: int) -> None:
         self.backlog_by_day.append(self.system.level)
@@ -108,31 +136,32 @@ class Recorder:
     # ------------------------------------------------------------------ results
     def result(self, end_time: float) -> dict:
         sim = self.sim
-        region = self.region.figures()
+        self._flush()
+        figures = {name: g.figures() for name, g in self.groupings.items()}
+        region = figures["region"][0]
         region["dossiers_overdue_in_process"] = sum(1 for d in self.live if d.deadline < end_time)
         region["dossiers_in_process_tracked"] = len(self.live)
         if self.log is not None:
             self.log.extend(self._log_row(d, math.nan, False) for d in self.live)
         span_minutes = end_time - sim.warmup_time
-        arrived_all = region["dossiers_arrived"]
         return {
             "region": region,
-            "by_channel": {name: g.figures() for name, g in zip(sim.plan.channel_names, self.channels)},
-            "by_field": {name: g.figures() for name, g in zip(sim.plan.field_names, self.fields)},
-            "communes": [self._commune_row(c, g) for c, g in zip(sim.communes, self.communes)],
+            "by_channel": dict(zip(sim.plan.channel_names, figures["channel"])),
+            "by_field": dict(zip(sim.plan.field_names, figures["field"])),
+            "communes": [self._commune_row(c, row) for c, row in zip(sim.communes, figures["commune"])],
             "pools": self._pools(end_time),
             "backlog_by_day": self.backlog_by_day,
             "littles_law": {
                 "mean_in_system": self.system.average(end_time),
-                "arrival_rate_per_minute": arrived_all / span_minutes,
-                "mean_time_in_system_minutes": self.region.days.mean * DAY,
+                "arrival_rate_per_minute": region["dossiers_arrived"] / span_minutes,
+                "mean_time_in_system_minutes": region["mean_time_in_system_days"] * DAY,
             },
             "dossier_log": self.log,
         }
 
-    def _commune_row(self, commune, group) -> dict:
+    def _commune_row(self, commune, figures: dict) -> dict:
         row = {"commune": commune.info.name, "type": commune.info.type, "population": commune.info.population}
-        row.update(group.figures())
+        row.update(figures)
         for name, pool in commune.pools.items():
             row[f"staff_{name}"] = pool.base_staff
             row[f"utilisation_{name}"] = pool.busy_area / pool.staff_area if pool.staff_area else math.nan
@@ -150,9 +179,6 @@ class Recorder:
 
 
 def _pool_figures(pools, w_span: float) -> dict:
-    waits = Tally(sub=32)
-    for p in pools:
-        waits.merge(p.waits)
     served = sum(p.arrivals for p in pools)
     busy, present = sum(p.busy_area for p in pools), sum(p.staff_area for p in pools)
     out = {"pools": len(pools), "dossiers_served": served,
@@ -160,8 +186,8 @@ def _pool_figures(pools, w_span: float) -> dict:
            "utilisation": busy / present if present else math.nan,
            "max_busy_staff": max(p.max_busy for p in pools),
            "max_staff": max(p.base_staff for p in pools)}
-    out.update(_tally_figures("wait", waits, "minutes", (0.9,)))
-    out["probability_of_waiting"] = 1 - waits.zeros / waits.n if waits.n else math.nan
+    out["mean_wait_minutes"] = sum(p.wait_total for p in pools) / served if served else math.nan
+    out["probability_of_waiting"] = sum(p.waited for p in pools) / served if served else math.nan
     total_s = sum(p.service_minutes_total for p in pools)
     total_s2 = sum(p.service_minutes_sq for p in pools)
     out["mean_service_minutes"] = total_s / served if served else math.nan
