@@ -17,8 +17,6 @@ change of staff or routing never changes what arrives.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-
 import numpy as np
 
 from . import streams
@@ -29,23 +27,9 @@ BLOCK_DAYS = 7
 DAY = 1440.0
 
 
-@dataclass
-class Block:
-    """Arrivals of one commune in one block, sorted by time (plain lists: fast to walk)."""
-
-    times: list
-    channels: list
-    fields: list
-    intake_minutes: list
-    back_office_minutes: list
-    sign_off_minutes: list
-    supplement: list
-    province: list
-    delay_days: list  # citizen delay if returned, province delay if forwarded (working days)
-    lead_days: list  # waiting on others before back-office work (working days)
-
-    def __len__(self):
-        return len(self.times)
+#: What a new dossier carries, one tuple per arrival, in this order.
+ROW = ("time", "channel", "field", "intake_minutes", "back_office_minutes", "sign_off_minutes",
+       "supplement", "province", "delay_days", "lead_days", "deadline_working_days")
 
 
 class DemandPlan:
@@ -66,6 +50,7 @@ class DemandPlan:
         self.sign_off = scenario.sign_off
         self.supplement_p = np.array([f.supplementation_share for f in self.fields])
         self.province_p = np.array([f.province_share for f in self.fields])
+        self.deadline_days = np.array([f.deadline_working_days for f in self.fields], dtype=np.int64)
         self._profiles: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
 
     def day_factor(self, channel_index: int, day: int) -> float:
@@ -135,7 +120,8 @@ class CommuneArrivals:
         sign_off = scenario.sign_off
         self.sign_off_dist = sign_off.service_minutes if sign_off else None
 
-    def block(self, index: int, until: float) -> Block:
+    def block(self, index: int, until: float) -> list[tuple]:
+        """The arrivals of block ``index`` (before ``until``), as ROW tuples sorted by time."""
         plan = self.plan
         times, channels = [], []
         for k, channel in enumerate(plan.channels):
@@ -158,7 +144,7 @@ class CommuneArrivals:
         t, ch = t[order], ch[order]
         return self._dossier_work(t, ch)
 
-    def _dossier_work(self, t: np.ndarray, ch: np.ndarray) -> Block:
+    def _dossier_work(self, t: np.ndarray, ch: np.ndarray) -> list[tuple]:
         plan, n = self.plan, len(t)
         u = self.field_rng.random(n)
         fields = np.zeros(n, dtype=np.int64)
@@ -191,5 +177,6 @@ class CommuneArrivals:
             mask = fields == f
             if field.lead_time_working_days is not None and mask.any():
                 lead[mask] = field.lead_time_working_days.sample(self.lead_rng, int(mask.sum()))
-        return Block(t.tolist(), ch.tolist(), fields.tolist(), intake.tolist(), back_office.tolist(),
-                     sign_off.tolist(), supplement.tolist(), province.tolist(), delay.tolist(), lead.tolist())
+        deadline = plan.deadline_days[fields]
+        columns = (t, ch, fields, intake, back_office, sign_off, supplement, province, delay, lead, deadline)
+        return list(zip(*(c.tolist() for c in columns)))

@@ -37,7 +37,7 @@ from .scenario import Scenario, clock_minutes
 class Dossier:
     __slots__ = ("commune", "home", "channel", "field", "arrival", "deadline", "intake_minutes",
                  "back_office_minutes", "sign_off_minutes", "supplement", "province", "delay_days", "lead_days", "counted", "key",
-                 "first_wait", "returns", "minutes", "then", "enqueued_w", "started_w")
+                 "first_wait", "returns", "minutes", "then", "enqueued_w", "end_w")
 
 
 def build_calendar(scenario: Scenario) -> WorkingCalendar:
@@ -83,6 +83,7 @@ class Simulation:
         self.router = make_router(scenario, self)
         self.fields = self.plan.fields
         self.channels = self.plan.channels
+        self.n_channels, self.n_fields = len(self.channels), len(self.fields)
         self.recorder = Recorder(self, dossier_log)
         for pool in self.all_pools():
             pool.first_start = self.recorder.first_service
@@ -110,42 +111,40 @@ class Simulation:
         return self.recorder.result(self.end_time)
 
     def _next_block(self, commune: Commune, index: int) -> None:
+        """Draw the commune's arrivals of block ``index`` and schedule the first one."""
         start = index * BLOCK_DAYS * DAY
         if start >= self.end_time:
             return
-        block = commune.arrivals.block(index, self.end_time)
-        if len(block):
-            Call(self.env, block.times[0], self._arrival, (commune, block, 0, index))
+        commune.block_index, commune.rows, commune.next_row = index, commune.arrivals.block(index, self.end_time), 0
+        if commune.rows:
+            Call(self.env, commune.rows[0][0], self._arrival, commune)
         else:
-            Call(self.env, start + BLOCK_DAYS * DAY, self._block_done, (commune, index))
+            Call(self.env, start + BLOCK_DAYS * DAY, self._block_done, commune)
 
     def _block_done(self, event) -> None:
-        commune, index = event._value
-        self._next_block(commune, index + 1)
+        commune = event._value
+        self._next_block(commune, commune.block_index + 1)
 
     def _arrival(self, event) -> None:
-        commune, block, j, index = event._value
-        self.arrive(self._new_dossier(commune, block, j))
-        if j + 1 < len(block):
-            Call(self.env, block.times[j + 1], self._arrival, (commune, block, j + 1, index))
+        commune = event._value
+        row = commune.rows[commune.next_row]
+        commune.next_row += 1
+        if commune.next_row < len(commune.rows):
+            Call(self.env, commune.rows[commune.next_row][0], self._arrival, commune)
         else:
-            next_start = (index + 1) * BLOCK_DAYS * DAY
-            Call(self.env, next_start, self._block_done, (commune, index))
+            Call(self.env, (commune.block_index + 1) * BLOCK_DAYS * DAY, self._block_done, commune)
+        self.arrive(self._new_dossier(commune, row))
 
-    def _new_dossier(self, commune: Commune, block, j: int) -> Dossier:
+    def _new_dossier(self, commune: Commune, row: tuple) -> Dossier:
         d = Dossier()
         d.home = d.commune = commune
-        d.channel, d.field = block.channels[j], block.fields[j]
-        d.arrival = self.env._now
-        d.intake_minutes, d.back_office_minutes = block.intake_minutes[j], block.back_office_minutes[j]
-        d.sign_off_minutes = block.sign_off_minutes[j]
-        d.supplement, d.province = block.supplement[j], block.province[j]
-        d.delay_days, d.lead_days = block.delay_days[j], block.lead_days[j]
+        (d.arrival, d.channel, d.field, d.intake_minutes, d.back_office_minutes, d.sign_off_minutes,
+         d.supplement, d.province, d.delay_days, d.lead_days, deadline_days) = row
         d.counted = d.arrival >= self.warmup_time
-        d.key = self.recorder.key(commune.index, d.channel, d.field)
+        d.key = (commune.index * self.n_channels + d.channel) * self.n_fields + d.field  # see Recorder._group
         d.first_wait = -1.0
         d.returns = 0
-        d.deadline = self.calendar.add_working_days(d.arrival, self.fields[d.field].deadline_working_days)
+        d.deadline = self.calendar.add_working_days(d.arrival, deadline_days)
         self.recorder.arrived(d)
         return d
 

@@ -12,6 +12,7 @@ of staff present (utilisation = busy / present), and the wait of every dossier i
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappush
 
 from simpy.core import Environment
 from simpy.events import NORMAL, Event
@@ -23,14 +24,20 @@ class Call(Event):
     """``fn(event)`` at absolute time ``at``; the payload is ``event._value``.
 
     The engine's only kind of scheduled event: no generator, no process, one heap entry.
+    It goes straight onto SimPy's event queue with its absolute time (what
+    ``Environment.schedule`` does with ``now + delay``), which saves a call and a rounding
+    step per event; an instant already past is clamped to now.
     """
+
+    __slots__ = ()
 
     def __init__(self, env: Environment, at: float, fn, payload=None):
         self.env = env
         self.callbacks = [fn]
         self._value = payload
         self._ok = True
-        env.schedule(self, NORMAL, max(at - env._now, 0.0))
+        now = env._now
+        heappush(env._queue, (at if at > now else now, NORMAL, next(env._eid), self))
 
 
 class Pool:
@@ -63,6 +70,7 @@ class Pool:
         dossier.enqueued_w = w_now
         if self.free > 0:
             self.free -= 1
+            self._one_more_busy(w_now)
             self._start(dossier, w_now)
         else:
             self.queue.append(dossier)
@@ -75,36 +83,38 @@ class Pool:
         self.staff = staff
         while self.free > 0 and self.queue:
             self.free -= 1
+            self._one_more_busy(w_now)
             self._start(self.queue.popleft(), w_now)
 
-    def _start(self, dossier, w_now: float) -> None:
+    def _one_more_busy(self, w_now: float) -> None:
         self._integrate(w_now)
         self.busy += 1
         if self.busy > self.max_busy:
             self.max_busy = self.busy
+
+    def _start(self, dossier, w_now: float) -> None:
         minutes = dossier.minutes
+        wait = w_now - dossier.enqueued_w
         if self.recording:
             self.arrivals += 1
-            wait = w_now - dossier.enqueued_w
             if wait > 1e-9:
                 self.wait_total += wait
                 self.waited += 1
             self.service_minutes_total += minutes
             self.service_minutes_sq += minutes * minutes
         if dossier.first_wait < 0:
-            self.first_start(dossier, w_now - dossier.enqueued_w)
-        dossier.started_w = w_now
-        end_w = w_now + minutes
-        Call(self.env, self.calendar.instant(end_w), self._finish, dossier).end_w = end_w
+            self.first_start(dossier, wait)
+        end_w = dossier.end_w = w_now + minutes
+        Call(self.env, self.calendar.instant(end_w), self._finish, dossier)
 
     def _finish(self, event) -> None:
         dossier = event._value
-        w_now = event.end_w
-        self._integrate(w_now)
-        self.busy -= 1
+        w_now = dossier.end_w
         if self.queue and self.free >= 0:
-            self._start(self.queue.popleft(), w_now)
+            self._start(self.queue.popleft(), w_now)  # the same staff member goes on: busy unchanged
         else:
+            self._integrate(w_now)
+            self.busy -= 1
             self.free += 1
         dossier.then(dossier)
 

@@ -72,10 +72,6 @@ class Recorder:
         self._waits: list[tuple] = []
         self._done: list[tuple] = []
 
-    def key(self, commune: int, channel: int, field: int) -> int:
-        """One integer for (commune, channel, field): what the buffers store."""
-        return (commune * self.n_channels + channel) * self.n_fields + field
-
     def arrived(self, d) -> None:
         self.system.change(d.arrival, +1)
         if d.counted:
@@ -115,6 +111,7 @@ class Recorder:
             grouping.on_time += np.bincount(groups, done[:, 3], minlength=len(grouping.on_time)).astype(np.int64)
 
     def _group(self, name: str, keys: np.ndarray) -> np.ndarray:
+        """Decode dossier keys, (commune × channels + channel) × fields + field, into groups."""
         if name == "region":
             return np.zeros(len(keys), dtype=np.int64)
         if name == "commune":
