@@ -4,8 +4,9 @@ Demand is spread over communes in proportion to population (a stated assumption 
 bundled scenario). Synthetic communes are placed on the population quantile curve of the
 province (min, p10, p25, median, p75, p90, max, linearly interpolated) at the stratified
 probabilities (k + 0.5) / n, so the generated populations reproduce the reported
-quantiles without random noise; unit types are then dealt out by a fixed shuffle so that
-type and size are not tied by construction.
+quantiles without random noise. Populations and unit types are then dealt out to the
+numbered communes by fixed shuffles, so that neither numbering (which clusters and
+districts follow) nor type is tied to size by construction.
 """
 from __future__ import annotations
 
@@ -40,7 +41,11 @@ def build_communes(spec: Communes, base_dir: Path | None = None) -> list[Commune
         return read_commune_table(resolve_table(spec.table, base_dir))
     populations = synthetic_populations(spec) if spec.population else np.ones(spec.count)
     types = [t for t, n in spec.types.items() for _ in range(n)] or ["commune"] * spec.count
-    order = np.random.default_rng(len(types)).permutation(len(types))
+    # Fixed shuffles, so that neither the numbering (which clusters and districts follow)
+    # nor the unit type is tied to size by construction.
+    rng = np.random.default_rng(spec.count)
+    populations = populations[rng.permutation(spec.count)]
+    order = rng.permutation(spec.count)
     return [
         CommuneInfo(i, f"{spec.name_prefix} {i + 1:03d}", types[order[i]], float(p))
         for i, p in enumerate(populations)

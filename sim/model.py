@@ -40,10 +40,13 @@ class Dossier:
                  "first_wait", "returns", "minutes", "then", "enqueued_w", "end_w")
 
 
-def build_calendar(scenario: Scenario) -> WorkingCalendar:
+def build_calendar(scenario: Scenario, statutory: bool = False) -> WorkingCalendar:
+    """The opening calendar; or, with ``statutory``, the one deadlines are counted in:
+    Monday to Friday less public holidays, whatever extra days the centre opens."""
     cal = scenario.calendar
     hours = {d: cal.weekday_hours for d in range(5)}
-    hours[5], hours[6] = cal.saturday_hours, cal.sunday_hours
+    if not statutory:
+        hours[5], hours[6] = cal.saturday_hours, cal.sunday_hours
     return WorkingCalendar.from_hhmm(scenario.horizon.start_date, hours, cal.holidays, cal.always_open)
 
 
@@ -73,6 +76,7 @@ class Simulation:
         self.on_day = on_day  # called with each simulated day number (progress)
         self.env = simpy.Environment()
         self.calendar = build_calendar(scenario)
+        self.statutory = build_calendar(scenario, statutory=True)  # deadlines, working days in system
         self.day_minutes = self.calendar.minutes_per_working_day
         self.end_time = scenario.horizon.days * DAY
         self.warmup_time = scenario.horizon.warmup_days * DAY
@@ -144,7 +148,7 @@ class Simulation:
         d.key = (commune.index * self.n_channels + d.channel) * self.n_fields + d.field  # see Recorder._group
         d.first_wait = -1.0
         d.returns = 0
-        d.deadline = self.calendar.add_working_days(d.arrival, deadline_days)
+        d.deadline = self.statutory.add_working_days(d.arrival, deadline_days)
         self.recorder.arrived(d)
         return d
 
@@ -227,7 +231,7 @@ class Simulation:
         d, home = event._value, event._value.home
         field, channel = self.fields[d.field], self.channels[d.channel]
         d.returns += 1
-        d.deadline = self.calendar.add_working_days(self.env._now, field.deadline_working_days)
+        d.deadline = self.statutory.add_working_days(self.env._now, field.deadline_working_days)
         d.intake_minutes = home.draw(field.intake_service_minutes or channel.intake.service_minutes) if channel.intake else 0.0
         d.back_office_minutes = home.draw(field.back_office.service_minutes) if field.back_office else 0.0
         d.sign_off_minutes = home.draw(self.scenario.sign_off.service_minutes) if self.scenario.sign_off else 0.0

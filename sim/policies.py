@@ -53,18 +53,22 @@ def proportional(scenario, communes, plan, pool: str, total: int) -> list[int]:
     return largest_remainder(expected_minutes(plan, pool), total, scenario.staff.allocation.minimum)
 
 
-def expected_minutes(plan, pool, central: set = frozenset(), only_central: bool = False) -> list[float]:
+def expected_minutes(plan, pool, central: set = frozenset(), only_central: bool = False,
+                     fields: set | None = None) -> list[float]:
     """Expected staff-minutes of work per ordinary working day that each commune sends ``pool``.
 
     Rework counts: a field returned for supplementation with share p is handled 1/(1-p)
     times on average. Back-office work of ``central`` channels goes to a central pool; with
     ``only_central`` the result is each commune's contribution to that central pool.
+    ``fields`` (names) restricts the work to those fields.
     """
     per_unit = 0.0  # minutes per dossier-per-day of commune base volume
     for k, channel in enumerate(plan.channels):
         mix = plan.field_mix[k]
         to_centre = plan.channel_names[k] in central
         for f, field in enumerate(plan.fields):
+            if fields is not None and plan.field_names[f] not in fields:
+                continue
             share = channel.share * mix[f] / (1 - field.supplementation_share)
             if only_central:
                 if to_centre and field.back_office is not None:
@@ -213,9 +217,20 @@ class ThreeTier(Router):
         super().__init__(scenario, simulation)
         spec = scenario.routing.districts
         n = len(simulation.communes)
-        self.offices = [Office(simulation, -(k + 1), f"District {k + 1:02d}", spec.staff) for k in range(spec.count)]
-        self.district_of = {i: self.offices[i * spec.count // n] for i in range(n)}
+        members = [[i for i in range(n) if i * spec.count // n == k] for k in range(spec.count)]
+        staff = self._district_staff(spec, [sum(simulation.plan.base[i] for i in m) for m in members])
+        self.offices = [Office(simulation, -(k + 1), f"District {k + 1:02d}", staff[k]) for k in range(spec.count)]
+        self.district_of = {i: self.offices[k] for k, m in enumerate(members) for i in m}
         self.fields = {f for f, name in enumerate(simulation.plan.field_names) if name in spec.fields}
+
+    @staticmethod
+    def _district_staff(spec, demand: list[float]) -> list[dict[str, int]]:
+        """Staff of each district centre: all alike, or the total shared by expected workload
+        (a district's dossier volume: every district sees the same field mix)."""
+        if spec.allocation == "equal":
+            return [dict(spec.staff) for _ in demand]
+        shares = {pool: largest_remainder(demand, n * len(demand), minimum=min(n, 1)) for pool, n in spec.staff.items()}
+        return [{pool: shares[pool][k] for pool in spec.staff} for k in range(len(demand))]
 
     def intake_commune(self, dossier):
         return self.district_of[dossier.home.index] if dossier.field in self.fields else dossier.home

@@ -237,7 +237,8 @@ class Districts(Model):
 
     count: int = Field(ge=1, description="Number of districts; communes are grouped into runs of consecutive communes.")
     fields: list[str] = Field(min_length=1, description="Fields handled at the district centre (intake, back office, sign-off).")
-    staff: dict[str, Annotated[int, Field(ge=0)]] = Field(description="Staff per pool of each district centre.")
+    staff: dict[str, Annotated[int, Field(ge=0)]] = Field(description="Staff per pool of an average district centre.")
+    allocation: Literal["equal", "proportional"] = Field("equal", description="equal: every centre gets `staff`; proportional: the total (staff x count) is shared by expected district workload, at least 1 each.")
 
 
 class Routing(Model):

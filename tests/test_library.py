@@ -269,8 +269,6 @@ def test_every_province_scenario_runs_two_days(path):
 def test_no_scenario_is_overloaded_unless_its_header_says_that_is_the_point(path):
     skip_if_table_absent(path)
     scenario = load_scenario(path)
-    if scenario.routing.policy == "three_tier":
-        pytest.skip("the pre-run overload check counts district fields at the communes (it ignores three_tier)")
     warnings = utilisation_warnings(scenario, path.parent)
     if "THE POINT" in "\n".join(header(path)):
         assert warnings, "the header says overload is the point, but nothing is overloaded"
