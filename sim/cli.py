@@ -275,7 +275,7 @@ def cmd_list(args) -> int:
     from .library import library
 
     for name, description in library():
-        print(f"{name:<40} {description}")
+        print(f"{name:<44} {description}")
     return 0
 
 
