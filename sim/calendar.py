@@ -122,7 +122,9 @@ class WorkingCalendar:
         self._cum: list[float] = []        # W at each interval start
         self._cum_end: list[float] = []    # W at each interval end
         self._wdays: list[int] = []        # indices of working days
+        self._last_close: list[float] = []  # per day: absolute time of its last close (-1: closed)
         self._ndays = 0
+        self._covered = 0.0                # = _ndays * DAY: queries below it need no extension
         if not self.always_open:
             self._extend(_INITIAL_DAYS)
 
@@ -156,6 +158,7 @@ class WorkingCalendar:
             if hours:
                 self._wdays.append(day)
             base = day * DAY
+            self._last_close.append(base + hours[-1][1] if hours else -1.0)
             for o, c in hours:
                 self._starts.append(base + o)
                 self._ends.append(base + c)
@@ -163,6 +166,7 @@ class WorkingCalendar:
                 total += c - o
                 self._cum_end.append(total)
         self._ndays = ndays
+        self._covered = ndays * DAY
 
     def _day_of(self, t: float) -> int:
         if math.isnan(t) or math.isinf(t):
@@ -201,9 +205,8 @@ class WorkingCalendar:
             return 0.0
         if self.always_open:
             return float(t)
-        day = self._day_of(t)
-        if day >= self._ndays:
-            self._extend(day + 1)
+        if not t < self._covered:  # also catches NaN
+            self._extend(self._day_of(t) + 1)
         i = bisect_right(self._starts, t) - 1
         if i < 0:
             return 0.0
@@ -211,7 +214,7 @@ class WorkingCalendar:
 
     def instant(self, w: float) -> float:
         """Earliest ``t`` with ``W(t) == w`` (closing-edge convention)."""
-        if not w >= 0 or math.isinf(w):
+        if not 0 <= w < math.inf:
             raise ValueError(f"working time must be finite and >= 0, got {w!r}")
         if w == 0:
             return 0.0
@@ -247,16 +250,14 @@ class WorkingCalendar:
         day = self._day_of(t)
         if self.always_open:
             return t + d * DAY if d >= 1 else (day + 1) * DAY
-        hours = self._hours(day)
-        if not hours or t >= day * DAY + hours[-1][1]:
-            day += 1                     # closed day or after last close
-        if day >= self._ndays:
-            self._extend(day + 1)
+        if day + 1 >= self._ndays:
+            self._extend(day + 2)
+        if t >= self._last_close[day]:   # closed day (-1) or after its last close
+            day += 1
         n = bisect_left(self._wdays, day) + d
         while n >= len(self._wdays):
             self._extend(self._ndays + 1)
-        target = self._wdays[n]
-        return target * DAY + self._hours(target)[-1][1]
+        return self._last_close[self._wdays[n]]
 
     def working_days_between(self, t0: float, t1: float) -> float:
         """(W(t1) - W(t0)) / minutes_per_working_day."""
