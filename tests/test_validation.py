@@ -38,8 +38,9 @@ intervals. Run lengths were sized from the measured variance to reach those widt
 
 Arrival rate λ = 1 per minute (1440 "working days" of 24/7 = 1440 dossiers a day)
 throughout; service times set the load. The seeds are fixed, so results are repeatable;
-with about 30 interval checks at 99% a change to the random streams can make one fail
-by chance (p ≈ 1% each) — rerunning with other seeds then tells chance from a bug.
+with 25 interval checks at 99%, a change to the random streams can make one fail
+by chance (p ≈ 1% each, ≈ 22% that any one does) — rerunning with other seeds then tells
+chance from a bug.
 Little's law is a sample-path identity, so its 2% is only the edge effect of a finite
 run (dossiers in the system at the start and end), which a long run makes tiny.
 """
