@@ -169,9 +169,10 @@ class WorkingCalendar:
         self._covered = ndays * DAY
 
     def _day_of(self, t: float) -> int:
-        if math.isnan(t) or math.isinf(t):
-            raise ValueError(f"time must be finite, got {t!r}")
-        return math.floor(t / DAY)
+        try:
+            return int(t // DAY)  # NaN raises ValueError, infinity OverflowError
+        except (ValueError, OverflowError):
+            raise ValueError(f"time must be finite, got {t!r}") from None
 
     # ------------------------------------------------------------- queries
     def is_open(self, t: float) -> bool:
@@ -247,9 +248,11 @@ class WorkingCalendar:
         if d < 0:
             raise ValueError(f"working days must be >= 0, got {d!r}")
         t = max(t, 0.0)
+        if self.always_open and d >= 1:
+            return t + d * DAY
         day = self._day_of(t)
         if self.always_open:
-            return t + d * DAY if d >= 1 else (day + 1) * DAY
+            return (day + 1) * DAY
         if day + 1 >= self._ndays:
             self._extend(day + 2)
         if t >= self._last_close[day]:   # closed day (-1) or after its last close
@@ -261,6 +264,8 @@ class WorkingCalendar:
 
     def working_days_between(self, t0: float, t1: float) -> float:
         """(W(t1) - W(t0)) / minutes_per_working_day."""
+        if self.always_open:
+            return (max(t1, 0.0) - max(t0, 0.0)) / DAY
         return (self.working_minutes(t1) - self.working_minutes(t0)) / self.minutes_per_working_day
 
     def day_intervals(self, day_index: int) -> list[tuple[float, float]]:

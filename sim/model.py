@@ -28,7 +28,7 @@ from .arrivals import BLOCK_DAYS, DAY, CommuneArrivals, DemandPlan
 from .calendar import WorkingCalendar
 from .communes import build_communes, demand_weights
 from .distributions import Buffered
-from .policies import allocate_staff, make_router
+from .policies import Router, allocate_staff, make_router
 from .pools import Call, Pool
 from .recorder import Recorder
 from .scenario import Scenario, clock_minutes
@@ -88,9 +88,14 @@ class Simulation:
         self.fields = self.plan.fields
         self.channels = self.plan.channels
         self.n_channels, self.n_fields = len(self.channels), len(self.fields)
+        self.intake_pool = [ch.intake.pool if ch.intake else None for ch in self.channels]
+        self.router_moves_intake = type(self.router).intake_commune is not Router.intake_commune
+        # Bound methods made once: the dossier path hands them to pools as "what next".
+        self._after_intake, self._after_back_office = self.after_intake, self.after_back_office
+        self._complete = self.complete
         self.recorder = Recorder(self, dossier_log)
         for pool in self.all_pools():
-            pool.first_start = self.recorder.first_service
+            pool.first_waits = self.recorder.first_waits
             pool.recording = self.warmup_time == 0
 
     def all_pools(self):
@@ -134,7 +139,7 @@ class Simulation:
         row = commune.rows[commune.next_row]
         commune.next_row += 1
         if commune.next_row < len(commune.rows):
-            Call(self.env, commune.rows[commune.next_row][0], self._arrival, commune)
+            event.again(commune.rows[commune.next_row][0], self._arrival, commune)
         else:
             Call(self.env, (commune.block_index + 1) * BLOCK_DAYS * DAY, self._block_done, commune)
         self.arrive(self._new_dossier(commune, row))
@@ -188,12 +193,13 @@ class Simulation:
 
     # ------------------------------------------------------- life of a dossier
     def arrive(self, d: Dossier) -> None:
-        intake = self.channels[d.channel].intake
-        if intake is None:
+        pool = self.intake_pool[d.channel]
+        if pool is None:
             self.after_intake(d)
-        else:
+            return
+        if self.router_moves_intake:
             d.commune = self.router.intake_commune(d)
-            d.commune.pools[intake.pool].request(d, d.intake_minutes, self.after_intake)
+        d.commune.pools[pool].request(d, d.intake_minutes, self._after_intake)
 
     def after_intake(self, d: Dossier) -> None:
         if d.lead_days > 0:
@@ -205,7 +211,7 @@ class Simulation:
         if stage is None:
             self.after_back_office(d)
         else:
-            self.router.back_office_pool(d, stage.pool).request(d, d.back_office_minutes, self.after_back_office)
+            self.router.back_office_pool(d, stage.pool).request(d, d.back_office_minutes, self._after_back_office)
 
     def _lead_time_over(self, event) -> None:
         self.after_intake(event._value)
@@ -252,13 +258,13 @@ class Simulation:
         if self.scenario.sign_off.batch_times:
             pool.tray.append(d)  # taken at the next batch time
         else:
-            pool.request(d, d.sign_off_minutes, self.complete)
+            pool.request(d, d.sign_off_minutes, self._complete)
 
     def _sign_off_batch(self, event) -> None:
         for pool in self.all_pools():
             tray, pool.tray = pool.tray, []
             for d in tray:
-                pool.request(d, d.sign_off_minutes, self.complete)
+                pool.request(d, d.sign_off_minutes, self._complete)
 
     def complete(self, d: Dossier) -> None:
-        self.recorder.completed(d, self.env._now)
+        self.recorder.completed(d)

@@ -39,6 +39,15 @@ class Call(Event):
         now = env._now
         heappush(env._queue, (at if at > now else now, NORMAL, next(env._eid), self))
 
+    def again(self, at: float, fn, payload) -> None:
+        """Re-arm this event from inside its own callback (SimPy is done with it): a
+        feeder or a staff member going on to the next dossier reuses its event."""
+        self.callbacks = [fn]
+        self._value = payload
+        env = self.env
+        now = env._now
+        heappush(env._queue, (at if at > now else now, NORMAL, next(env._eid), self))
+
 
 class Pool:
     """``staff`` people serving dossiers in arrival order, in working time only."""
@@ -47,9 +56,10 @@ class Pool:
         self.env, self.calendar, self.name, self.commune = env, calendar, name, commune
         self.staff = self.base_staff = staff
         self.free = staff
-        self.first_start = None  # hook: called with (dossier, wait) at a dossier's very first service
+        self.first_waits: list = []  # (key, wait) of first services; the recorder's buffer, shared
         self.busy = 0
         self.queue: deque = deque()
+        self.spare_events: list[Call] = []  # service-end events of idle staff, ready for reuse
         self.tray: list = []  # dossiers waiting for the next sign-off batch time
         self.recording = True  # False during warm-up
         self.arrivals = 0
@@ -75,6 +85,16 @@ class Pool:
         else:
             self.queue.append(dossier)
 
+    def _one_more_busy(self, w_now: float) -> None:
+        span = w_now - self._last_w  # _integrate, inlined: the hot path
+        if span > 0:
+            self.busy_area += self.busy * span
+            self.staff_area += self.staff * span
+            self._last_w = w_now
+        self.busy += 1
+        if self.busy > self.max_busy:
+            self.max_busy = self.busy
+
     def set_staff(self, staff: int) -> None:
         """A shift change: new staff take queued dossiers; leavers finish what they hold."""
         w_now = self.calendar.working_minutes(self.env._now)
@@ -86,13 +106,7 @@ class Pool:
             self._one_more_busy(w_now)
             self._start(self.queue.popleft(), w_now)
 
-    def _one_more_busy(self, w_now: float) -> None:
-        self._integrate(w_now)
-        self.busy += 1
-        if self.busy > self.max_busy:
-            self.max_busy = self.busy
-
-    def _start(self, dossier, w_now: float) -> None:
+    def _start(self, dossier, w_now: float, event: Call | None = None) -> None:
         minutes = dossier.minutes
         wait = w_now - dossier.enqueued_w
         if self.recording:
@@ -102,20 +116,29 @@ class Pool:
                 self.waited += 1
             self.service_minutes_total += minutes
             self.service_minutes_sq += minutes * minutes
-        if dossier.first_wait < 0:
-            self.first_start(dossier, wait)
+        if dossier.first_wait < 0:  # the dossier's very first service: the wait citizens see
+            dossier.first_wait = wait
+            if dossier.counted:
+                self.first_waits.append((dossier.key, wait))
         end_w = dossier.end_w = w_now + minutes
-        Call(self.env, self.calendar.instant(end_w), self._finish, dossier)
+        if event is None and self.spare_events:
+            event = self.spare_events.pop()
+        if event is None:
+            Call(self.env, self.calendar.instant(end_w), self._finish, dossier)
+        else:
+            event.again(self.calendar.instant(end_w), self._finish, dossier)
 
     def _finish(self, event) -> None:
         dossier = event._value
         w_now = dossier.end_w
         if self.queue and self.free >= 0:
-            self._start(self.queue.popleft(), w_now)  # the same staff member goes on: busy unchanged
+            self._start(self.queue.popleft(), w_now, event)  # the same staff member goes on: busy unchanged
         else:
             self._integrate(w_now)
             self.busy -= 1
             self.free += 1
+            event._value = None  # let the finished dossier go
+            self.spare_events.append(event)  # the next service start re-arms it
         dossier.then(dossier)
 
     def _integrate(self, w_now: float) -> None:

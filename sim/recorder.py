@@ -60,7 +60,7 @@ class Grouping:
 
 class Recorder:
     def __init__(self, sim, dossier_log: bool = False):
-        self.sim, self.calendar, self.statutory = sim, sim.calendar, sim.statutory
+        self.sim, self.env, self.calendar, self.statutory = sim, sim.env, sim.calendar, sim.statutory
         self.n_channels, self.n_fields = len(sim.channels), len(sim.fields)
         sizes = {"region": 1, "commune": len(sim.communes), "channel": self.n_channels, "field": self.n_fields}
         self.groupings = {name: Grouping(sizes[name], RESOLUTION[name]) for name in GROUPINGS}
@@ -70,24 +70,28 @@ class Recorder:
         self.log = [] if dossier_log else None
         # Hot-path buffers: plain list appends, folded into the histograms in batches.
         self._arrivals: list[int] = []
-        self._waits: list[tuple] = []
+        self.first_waits: list[tuple] = []  # (key, wait), appended by the pools
         self._done: list[tuple] = []
 
     def arrived(self, d) -> None:
-        self.system.change(d.arrival, +1)
+        system, now = self.system, d.arrival  # TimeAverage.change, inlined: once per dossier
+        if now > system.last_time:
+            system.area += system.level * (now - system.last_time)
+            system.last_time = now
+        system.level += 1
         if d.counted:
             self.live[d] = None
             self._arrivals.append(d.key)
-
-    def first_service(self, d, wait: float) -> None:
-        d.first_wait = wait
-        if d.counted:
-            self._waits.append((d.key, wait))
-            if len(self._waits) >= BATCH:
+            if len(self._arrivals) >= BATCH:  # bounds first_waits too: one per counted arrival
                 self._flush()
 
-    def completed(self, d, now: float) -> None:
-        self.system.change(now, -1)
+    def completed(self, d) -> None:
+        now = self.env._now
+        system = self.system
+        if now > system.last_time:
+            system.area += system.level * (now - system.last_time)
+            system.last_time = now
+        system.level -= 1
         if not d.counted:
             return
         del self.live[d]
@@ -100,9 +104,10 @@ class Recorder:
 
     def _flush(self) -> None:
         arrivals = np.array(self._arrivals, dtype=np.int64)
-        waits = np.array(self._waits, dtype=float).reshape(-1, 2)
+        waits = np.array(self.first_waits, dtype=float).reshape(-1, 2)
         done = np.array(self._done, dtype=float).reshape(-1, 4)
-        self._arrivals, self._waits, self._done = [], [], []
+        self._arrivals, self._done = [], []
+        self.first_waits.clear()  # the pools hold this list: empty it, do not replace it
         for name, grouping in self.groupings.items():
             grouping.arrived += np.bincount(self._group(name, arrivals), minlength=len(grouping.arrived))
             grouping.waits.add(self._group(name, waits[:, 0].astype(np.int64)), waits[:, 1])
