@@ -148,6 +148,11 @@ BAD_INPUTS = {
                                                  "replications: .inf\n"), [],
                               [(2, 1, "horizn", ["did you mean 'horizon'?"]), (3, 1, "seed", ["(got 'abc')"]),
                                (4, 1, "replications", ["finite number", "(got inf)"])]),
+    "zero staff where work arrives": (_file("zero.yaml", "extends: validation/mmc\nstaff: {per_commune: {counter: 0}}\n"), [],
+                                      [(2, 23, "staff.per_commune.counter", ["needs staff", "(got 0)"])]),
+    "shares do not sum to 1": (_file("shares.yaml", "extends: validation/mmc\ndemand:\n  channels:\n"
+                                                    "    in_person: {share: 0.7}\n"), [],
+                               [(3, 3, "demand.channels", ["must sum to 1", "0.7", "(got {'in_person': 0.7})"])]),
     "cyclic extends": (_cyclic, [], [(1, 10, "extends", ["cyclic extends:", "a.yaml -> ", "b.yaml -> "])]),
     "non-mapping YAML": (_file("list.yaml", "- 1\n- 2\n"), [], None),
     "python tag": (_file("tag.yaml", "extends: validation/mmc\nname: !!python/object/apply:os.system [echo hi]\n"), [],
