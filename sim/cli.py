@@ -59,6 +59,30 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, help="also write comparison.csv and manifest.json to this folder")
     compare.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
 
+    sweep = sub.add_parser("sweep", help="run an experiment: every variant x replication, tidy results and plots",
+                           description="Run the experiment file's variants x replications with common random numbers; "
+                                       "write results (Parquet and CSV), a manifest and the plots.")
+    sweep.add_argument("experiment", type=Path, metavar="EXPERIMENT.yaml")
+    sweep.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="worker processes (local executor)")
+    sweep.add_argument("--executor", choices=["inprocess", "local", "dask"], default="local",
+                       help="where runs execute: this process, local processes (--jobs), or Dask distributed")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster)")
+    sweep.add_argument("--out", type=Path, help="output folder (default: results/<experiment>)")
+    sweep.add_argument("--resume", action="store_true", help="run only the runs missing from --out")
+    sweep.add_argument("--quiet", action="store_true", help="no progress")
+
+    calibrate = sub.add_parser("calibrate", help="fit a scenario's free parameters to reported figures",
+                               description="Fit the free parameters named in the targets file with scipy.optimize under "
+                                           "common random numbers; write fitted values with uncertainty, a scenario that "
+                                           "extends the input, and a report.")
+    calibrate.add_argument("scenario", metavar="SCENARIO", help="scenario file or library name")
+    calibrate.add_argument("--targets", type=Path, default=Path("calibration/targets.yaml"), help="targets file")
+    calibrate.add_argument("--replications", type=_positive_int, metavar="N", help="replications per evaluation")
+    calibrate.add_argument("--jobs", type=_positive_int, default=1, metavar="J", help="worker processes")
+    calibrate.add_argument("--out", type=Path, help="output folder (default: results/calibrate-<scenario>)")
+    calibrate.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
+    calibrate.add_argument("--quiet", action="store_true", help="no progress")
+
     sub.add_parser("list", help="list the scenario library with one line each")
 
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
@@ -297,4 +321,17 @@ def scenario_json_schema(model) -> dict:
     return schema
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "list": cmd_list, "schema": cmd_schema}
+def cmd_sweep(args) -> int:
+    from .experiments import sweep_command
+
+    return sweep_command(args)
+
+
+def cmd_calibrate(args) -> int:
+    from .calibrate import calibrate_command
+
+    return calibrate_command(args)
+
+
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "calibrate": cmd_calibrate,
+            "validate": cmd_validate, "list": cmd_list, "schema": cmd_schema}

@@ -156,6 +156,7 @@ class Recorder:
             "communes": [self._commune_row(c, row) for c, row in zip(sim.communes, figures["commune"])],
             "pools": self._pools(end_time),
             "backlog_by_day": self.backlog_by_day,
+            "wait_histogram_minutes": self.groupings["region"].waits.nonzero_buckets(0),
             "littles_law": {
                 "mean_in_system": self.system.average(end_time),
                 "arrival_rate_per_minute": region["dossiers_arrived"] / span_minutes,

@@ -75,6 +75,15 @@ class GroupHistograms:
         out = np.where(rank <= self.zeros, 0.0, out)
         return np.where(self.n > 0, out, np.nan)
 
+    def nonzero_buckets(self, group: int = 0) -> dict:
+        """A compact copy of one group's histogram: the zero count and the non-empty buckets
+        as (lower, upper, count) — enough to draw an empirical distribution function."""
+        index = np.flatnonzero(self.counts[group])
+        lower = self._lower(index)
+        upper = self._lower(index + 1)
+        return {"zeros": int(self.zeros[group]),
+                "buckets": [[float(a), float(b), int(c)] for a, b, c in zip(lower, upper, self.counts[group][index])]}
+
     def _lower(self, i: np.ndarray) -> np.ndarray:
         e, k = np.divmod(i, self.sub)
         return np.ldexp(0.5 + k / (2 * self.sub), e + _E_MIN)
