@@ -1,0 +1,365 @@
+"""Experiment files: a base scenario, the parameters to vary, replications, figures to plot.
+
+An experiment (``experiments/*.yaml``) names a base scenario and varies parameters by the
+same dotted paths as ``--set``. Every combination of parameter levels (a full grid, in file
+order) is a *variant*; each variant runs the same replications. For example::
+
+    name: "Hà Nội, July surge: counter staff per commune"
+    base: hanoi/2025-07-first-13-days     # library name, or a path relative to this file
+    set: ["horizon.days=13"]              # overrides applied to every variant (optional)
+    replications: 5
+    parameters:
+      staff.per_commune.counter: {start: 2, stop: 10, step: 1}   # a range (stop included)
+      routing.eligible_share: [0, 0.5, 1]                         # a list
+      online_share:                                               # linked: one name, several paths
+        values: [0.14, 0.5]
+        levels:
+          - {demand.channels.online.share: 0.1238, demand.channels.in_person.share: 0.8562}
+          - {demand.channels.online.share: 0.4647, demand.channels.in_person.share: 0.5153}
+      scenario: [hanoi/pre-reform, hanoi/2025-07-first-13-days]   # whole scenarios as levels
+    plots: [{kind: staffing_curve, x: staff.per_commune.counter}]
+
+**Seeds and common random numbers.** A run is identified by (root seed, variant,
+replication): its file is ``runs/<variant>-r<k>.json``. Its random streams are keyed by
+(scenario seed, replication, commune, quantity) in the engine, and every variant's scenario
+seed is the root seed (``seed:``, default the base scenario's). So replication r of every
+variant sees the same dossiers wherever the variants share demand: variants are *paired*,
+and their differences are estimated replication by replication. The variant is part of a
+run's identity, deliberately not of its random streams. ``common_random_numbers: false``
+gives each variant its own seed, drawn from SeedSequence([root seed, variant index]).
+
+Every variant is loaded and validated before anything runs: a bad experiment file or a
+parameter value a scenario refuses is reported as ``file:line:column: key.path: message``
+(exit 2, nothing written), like every other input of the command line. The sweep itself
+(running, resuming, writing) is :mod:`sim.sweep`.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from . import loading
+from .loading import Position, Problem, ScenarioError
+
+SCENARIO_PARAMETER = "scenario"
+REGION_FIGURES = ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "dossiers_overdue_in_process",
+                  "mean_wait_minutes", "p50_wait_minutes", "p90_wait_minutes", "p95_wait_minutes",
+                  "probability_of_waiting", "mean_time_in_system_days", "p90_time_in_system_days",
+                  "mean_time_in_system_working_days", "p90_time_in_system_working_days", "on_time_share",
+                  "dossiers_in_process_tracked")
+POOL_FIGURES = ("pools", "dossiers_served", "mean_staff", "utilisation", "max_busy_staff", "max_staff",
+                "mean_wait_minutes", "probability_of_waiting", "mean_service_minutes", "analytic_mean_wait_minutes",
+                "analytic_probability_of_waiting", "analytic_saturated_pools")
+PLOT_KINDS = ("staffing_curve", "wait_ecdf", "backlog", "commune_load", "figures", "by_field")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class Range(_Model):
+    """start, start + step, ... up to stop (included when it falls on the grid)."""
+
+    start: Number
+    stop: Number
+    step: Number = 1
+
+    @model_validator(mode="after")
+    def _sane(self):
+        if self.step == 0 or (self.stop - self.start) / self.step < 0:
+            raise ValueError(f"step {self.step:g} does not lead from {self.start:g} to {self.stop:g}")
+        if (self.stop - self.start) / self.step > 1000:
+            raise ValueError("a range of more than 1,000 levels")
+        return self
+
+    def levels(self) -> list:
+        n = int(math.floor((self.stop - self.start) / self.step + 1e-9)) + 1
+        values = [self.start + i * self.step for i in range(n)]
+        whole = all(float(v).is_integer() for v in (self.start, self.step))
+        return [int(round(v)) if whole else round(v, 12) for v in values]
+
+
+class Linked(_Model):
+    """One parameter that sets several paths at once: level i sets every path of levels[i]."""
+
+    values: list[Any] = Field(min_length=1, description="The parameter's value at each level (table and plot labels).")
+    levels: list[dict[str, Any]] = Field(min_length=1, description="Per level, dotted path -> value.")
+
+    @model_validator(mode="after")
+    def _same_length(self):
+        if len(self.values) != len(self.levels):
+            raise ValueError(f"values has {len(self.values)} items but levels has {len(self.levels)}")
+        return self
+
+
+class TargetHalfWidth(_Model):
+    figure: str = Field(description="Figure whose 95% half-width must reach the target, e.g. mean_wait_minutes.")
+    value: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(description="Target half-width (absolute, in the figure's unit).")
+    batch: int = Field(5, ge=1, description="Replications added at a time to a variant above the target.")
+    max_replications: int = Field(50, ge=2, le=10000, description="No variant runs more replications than this.")
+
+
+class Warmup(_Model):
+    method: Literal["none", "fixed", "mser5"] = Field("none", description="none (transient runs), fixed (days), or mser5 on pilot runs.")
+    days: Optional[Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(None, description="fixed: warm-up in calendar days.")
+    pilot_replications: int = Field(1, ge=1, le=100, description="mser5: pilot replications per variant (run without warm-up).")
+    batch: int = Field(5, ge=1, description="mser5: days per batch mean (5 = MSER-5).")
+
+    @model_validator(mode="after")
+    def _days(self):
+        if self.method == "fixed" and self.days is None:
+            raise ValueError("method fixed needs days")
+        if self.method != "fixed" and self.days is not None:
+            raise ValueError("days is only for method fixed")
+        return self
+
+
+class Plot(_Model):
+    kind: Literal[PLOT_KINDS] = Field(description="staffing_curve, wait_ecdf, backlog, commune_load, figures or by_field.")
+    file: Optional[str] = Field(None, pattern=r"^[\w.-]+\.png$", description="File name in the output folder (default <kind>.png).")
+    title: Optional[str] = None
+    x: Optional[str] = Field(None, description="The parameter on the x axis (staffing_curve, figures).")
+    figures: list[str] = Field(default=[], description="figures / by_field: figures to draw.")
+    figure: str = Field("utilisation_counter", description="commune_load: the per-commune column (e.g. utilisation_counter, p90_wait_minutes).")
+    worst: int = Field(10, ge=1, le=50, description="commune_load: how many of the worst communes to name.")
+    target_wait_minutes: Optional[Annotated[float, Field(gt=0)]] = Field(None, description="staffing_curve: a reference line.")
+    pool: str = Field("counter", description="staffing_curve: the pool whose utilisation is drawn.")
+
+    @model_validator(mode="after")
+    def _needs(self):
+        if self.kind == "staffing_curve" and not self.x:
+            raise ValueError("a staffing_curve needs x (the staff parameter)")
+        if self.kind in ("figures", "by_field") and not self.figures:
+            raise ValueError(f"a {self.kind} plot needs figures")
+        return self
+
+
+class ExperimentFile(_Model):
+    name: str = Field(min_length=1)
+    description: str = ""
+    base: str = Field(min_length=1, description="Base scenario: a library name or a path relative to this file.")
+    set_: list[str] = Field(default=[], alias="set", description="Overrides (key.path=value) applied to every variant.")
+    seed: Optional[int] = Field(None, ge=0, description="Root seed (default: the base scenario's).")
+    replications: Optional[int] = Field(None, ge=1, le=10000, description="Replications per variant (default: the base scenario's).")
+    common_random_numbers: bool = True
+    parameters: dict[str, Union[list[Any], Range, Linked]] = Field(default={}, description="Parameter -> levels.")
+    baseline: Optional[dict[str, Any]] = Field(None, description="Parameter values of the baseline variant (default: the first).")
+    on_time_target: Annotated[float, Field(ge=0, le=1)] = Field(0.95, description="A commune is below target when its on-time share is less.")
+    target_half_width: Optional[TargetHalfWidth] = None
+    warmup: Warmup = Warmup()
+    plots: list[Plot] = []
+
+    @model_validator(mode="after")
+    def _levels(self):
+        for name, spec in self.parameters.items():
+            if isinstance(spec, list) and not spec:
+                raise ValueError(f"parameter {name!r} has no levels")
+        return self
+
+
+@dataclass
+class Variant:
+    id: str
+    label: str
+    parameters: dict[str, Any]  # parameter name -> this variant's value
+    source: str  # the scenario reference this variant starts from
+    overrides: list[str]
+    scenario: Any  # sim.scenario.Scenario
+
+
+@dataclass
+class Experiment:
+    file: Path
+    spec: ExperimentFile
+    root_seed: int
+    replications: int
+    variants: list[Variant]
+    baseline: str
+    positions: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def parameter_names(self) -> list[str]:
+        return list(self.spec.parameters)
+
+    def variant(self, variant_id: str) -> Variant:
+        return next(v for v in self.variants if v.id == variant_id)
+
+
+def value_text(value: Any) -> str:
+    """A value as a ``--set`` right-hand side (JSON is YAML flow syntax)."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _levels(name: str, spec) -> list[tuple[Any, list[tuple[str, Any, tuple]]]]:
+    """(label value, [(path, value, position key)]) for every level of one parameter."""
+    where = ("parameters", name)
+    if isinstance(spec, Linked):
+        return [(label, [(path, value, where + ("levels", i, path)) for path, value in level.items()])
+                for i, (label, level) in enumerate(zip(spec.values, spec.levels))]
+    values = spec.levels() if isinstance(spec, Range) else spec
+    if name == SCENARIO_PARAMETER:
+        return [(v, [(SCENARIO_PARAMETER, v, where + (i,))]) for i, v in enumerate(values)]
+    return [(v, [(name, v, where + (i if isinstance(spec, list) else "start",))]) for i, v in enumerate(values)]
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, str):
+        return value.rsplit("/", 1)[-1].removesuffix(".yaml")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return value_text(value)
+
+
+def _label(parameters: dict[str, Any]) -> str:
+    if not parameters:
+        return "base"
+    parts = []
+    for name, value in parameters.items():
+        key = name.rsplit(".", 1)[-1]
+        parts.append(_short(value) if name == SCENARIO_PARAMETER else f"{key}={_short(value)}")
+    return ", ".join(parts)
+
+
+def _scenario_path(ref: str, here: Path) -> Path:
+    from .api import find_scenario
+
+    local = here / ref
+    for candidate in (local, local.with_name(local.name + ".yaml")):
+        if candidate.is_file():
+            return candidate
+    return find_scenario(ref)
+
+
+def load_experiment(path: str | Path, check_plot_figures: bool = True) -> Experiment:
+    """Read and validate an experiment file and every variant it makes; raise ScenarioError."""
+    import numpy as np
+
+    from .api import load_scenario
+
+    path = Path(path)
+    data, positions = loading.resolve(path)
+    spec = loading.validate(ExperimentFile, data, positions, str(path))
+    file = str(path)
+
+    def at(key: tuple) -> Position:
+        return loading.position_of(".".join(map(str, key)), positions, file)
+
+    base_path = _scenario_path(spec.base, path.parent)
+    if not base_path.is_file():
+        raise ScenarioError([Problem(at(("base",)), "base", "scenario not found (a library name or a path "
+                                     "relative to the experiment file)", spec.base)])
+    base = load_scenario(base_path)  # problems in the base itself, located there
+    root_seed = spec.seed if spec.seed is not None else base.seed
+    replications = spec.replications or base.replications
+    grid = [_levels(name, p) for name, p in spec.parameters.items()]
+    names = list(spec.parameters)
+    combos = list(itertools.product(*grid)) if grid else [()]
+    width = max(2, len(str(len(combos) - 1)))
+    warm = [f"horizon.warmup_days={spec.warmup.days}"] if spec.warmup.method == "fixed" else []
+    variants, problems, seen = [], [], set()
+    for index, combo in enumerate(combos):
+        params = {name: label for name, (label, _) in zip(names, combo)}
+        settings = [s for _, sets in combo for s in sets]
+        source = next((v for p, v, _ in settings if p == SCENARIO_PARAMETER), None)
+        origin = {p: at(key) for p, _, key in settings if p != SCENARIO_PARAMETER}
+        origin.update({text.partition("=")[0].strip(): at(("set", i)) for i, text in enumerate(spec.set_)})
+        seed = root_seed if spec.common_random_numbers else int(np.random.SeedSequence([root_seed, index]).generate_state(1)[0])
+        overrides = [*spec.set_, *(f"{p}={value_text(v)}" for p, v, _ in settings if p != SCENARIO_PARAMETER),
+                     *warm, f"seed={seed}", f"replications={replications}"]
+        label = _label(params)
+        try:
+            scenario_path = _scenario_path(source, path.parent) if source is not None else base_path
+            if source is not None and not scenario_path.is_file():
+                key = next(k for p, _, k in settings if p == SCENARIO_PARAMETER)
+                raise ScenarioError([Problem(at(key), ".".join(map(str, key)), "scenario not found", source)])
+            scenario = load_scenario(scenario_path, overrides)
+        except ScenarioError as exc:
+            for p in exc.problems:
+                p = _relocate(p, origin, label)
+                if str(p) not in seen:
+                    seen.add(str(p))
+                    problems.append(p)
+            continue
+        variants.append(Variant(f"v{index:0{width}d}", label, params, source or spec.base, overrides, scenario))
+    if not problems:
+        problems = _check_plots(spec, variants, at) if check_plot_figures else []
+    baseline, more = _baseline(spec, variants, at)
+    problems += more
+    if problems:
+        raise ScenarioError(problems)
+    return Experiment(path, spec, root_seed, replications, variants, baseline, positions)
+
+
+def _relocate(problem: Problem, origin: dict[str, Position], label: str) -> Problem:
+    """A problem a variant's override caused is reported where the experiment file set it."""
+    position = problem.position
+    if position is not None and position.file == "--set":
+        owners = [p for p in origin if problem.key_path == p or problem.key_path.startswith(p + ".")
+                  or p.startswith(problem.key_path + ".") or not problem.key_path]
+        if owners:
+            position = origin[max(owners, key=len)]
+    message = problem.message if not label or label == "base" else f"{problem.message} [variant {label}]"
+    return Problem(position, problem.key_path, message, problem.got)
+
+
+def _baseline(spec: ExperimentFile, variants: list[Variant], at) -> tuple[str, list[Problem]]:
+    if not variants:
+        return "", []
+    if spec.baseline is None:
+        return variants[0].id, []
+    for v in variants:
+        if all(v.parameters.get(k) == value for k, value in spec.baseline.items()):
+            return v.id, []
+    return variants[0].id, [Problem(at(("baseline",)), "baseline", "no variant has these parameter values", spec.baseline)]
+
+
+def known_figure(name: str, channels: set, fields: set) -> bool:
+    """Whether ``name`` is a figure of the results table (pool names are not checked)."""
+    parts = name.split(".")
+    if len(parts) == 1:
+        return name in REGION_FIGURES or name == "communes_below_on_time_target"
+    if parts[0] == "pools" and len(parts) == 3:
+        return parts[2] in POOL_FIGURES
+    if parts[0] in ("by_channel", "by_field") and len(parts) == 3:
+        names = channels if parts[0] == "by_channel" else fields
+        return parts[1] in names and parts[2] in REGION_FIGURES
+    if parts[0] == "littles_law" and len(parts) == 2:
+        return parts[1] in ("mean_in_system", "arrival_rate_per_minute", "mean_time_in_system_minutes")
+    if parts[0] == "communes_max" and len(parts) == 2:
+        return parts[1].startswith("utilisation_") or parts[1] == "p90_wait_minutes"
+    return False
+
+
+def _check_plots(spec: ExperimentFile, variants: list[Variant], at) -> list[Problem]:
+    channels = {c for v in variants for c in v.scenario.demand.channels}
+    fields = {f for v in variants for f in v.scenario.demand.fields}
+    problems = []
+    for i, plot in enumerate(spec.plots):
+        if plot.x is not None and plot.x not in spec.parameters:
+            problems.append(Problem(at(("plots", i, "x")), f"plots.{i}.x",
+                                    f"not a parameter of this experiment; parameters: {', '.join(spec.parameters) or 'none'}", plot.x))
+        for j, name in enumerate(plot.figures):
+            bare = name if plot.kind != "by_field" else f"by_field.{next(iter(fields))}.{name}"
+            if not known_figure(bare, channels, fields):
+                problems.append(Problem(at(("plots", i, "figures", j)), f"plots.{i}.figures.{j}", "unknown figure", name))
+    if spec.target_half_width and not known_figure(spec.target_half_width.figure, channels, fields):
+        problems.append(Problem(at(("target_half_width", "figure")), "target_half_width.figure", "unknown figure",
+                                spec.target_half_width.figure))
+    return problems
+
+
+# ------------------------------------------------------------------ the command
+def sweep_command(args) -> int:
+    """``commune-sim sweep``: validate the experiment, then run it (see :mod:`sim.sweep`)."""
+    from .sweep import run_sweep_command
+
+    return run_sweep_command(args)
