@@ -8,11 +8,13 @@ process with piecewise-constant intensity is drawn exactly by taking the number 
 arrivals in a block of days as Poisson(integrated intensity) and placing each one by
 inverting the cumulative intensity at a uniform point.
 
-Arrivals are drawn a block of ``BLOCK_DAYS`` days at a time, per commune, together with
+Arrivals are drawn a block of days at a time, per commune, together with
 everything a new dossier carries (field, the minutes of work it will need at each
 stage, whether it will be returned for supplementation or forwarded to the province),
-each from its own stream (:mod:`sim.streams`). Memory stays bounded by one block, and a
-change of staff or routing never changes what arrives.
+each from its own stream (:mod:`sim.streams`). A block is a week, or fewer days when the
+region is large (about ``BLOCK_ARRIVALS`` arrivals per block in all): memory and the
+cache-unfriendly spread of pending rows stay bounded. The block length depends on demand
+only, so a change of staff or routing never changes what arrives.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from . import streams
 from .calendar import WorkingCalendar
 from .scenario import Scenario
 
-BLOCK_DAYS = 7
+MAX_BLOCK_DAYS = 7
+BLOCK_ARRIVALS = 100_000  # region-wide arrivals held in memory at once, roughly
 DAY = 1440.0
 
 
@@ -52,6 +55,8 @@ class DemandPlan:
         self.province_p = np.array([f.province_share for f in self.fields])
         self.deadline_days = np.array([f.deadline_working_days for f in self.fields], dtype=np.int64)
         self._profiles: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
+        daily = max(demand.dossiers_per_working_day, 1.0)
+        self.block_days = int(max(1, min(MAX_BLOCK_DAYS, BLOCK_ARRIVALS // daily)))
 
     def day_factor(self, channel_index: int, day: int) -> float:
         channel = self.channels[channel_index]
@@ -89,8 +94,8 @@ class DemandPlan:
         if key not in self._profiles:
             if len(self._profiles) > 64:
                 self._profiles.clear()
-            first = block * BLOCK_DAYS
-            pieces = [p for day in range(first, first + BLOCK_DAYS) for p in self.day_pieces(channel_index, day)]
+            first = block * self.block_days
+            pieces = [p for day in range(first, first + self.block_days) for p in self.day_pieces(channel_index, day)]
             starts = np.array([p[0] for p in pieces])
             lengths = np.array([p[1] for p in pieces])
             cum = np.cumsum([p[2] for p in pieces]) if pieces else np.zeros(0)

@@ -211,7 +211,8 @@ class WorkingCalendar:
         i = bisect_right(self._starts, t) - 1
         if i < 0:
             return 0.0
-        return self._cum[i] + (min(t, self._ends[i]) - self._starts[i])
+        end = self._ends[i]  # a conditional, not min(): this runs for every service
+        return self._cum[i] + ((t if t < end else end) - self._starts[i])
 
     def instant(self, w: float) -> float:
         """Earliest ``t`` with ``W(t) == w`` (closing-edge convention)."""
@@ -224,7 +225,8 @@ class WorkingCalendar:
         while self._cum_end[-1] < w - EPS:
             self._extend(self._ndays + 1)
         j = bisect_left(self._cum_end, w - EPS)
-        return min(self._ends[j], self._starts[j] + (w - self._cum[j]))
+        t, end = self._starts[j] + (w - self._cum[j]), self._ends[j]
+        return t if t < end else end
 
     def add_working_minutes(self, t: float, m: float) -> float:
         """End of a service of ``m`` working minutes started at ``t``.

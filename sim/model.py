@@ -19,12 +19,13 @@ no process per dossier. Routing and staffing policies come from :mod:`sim.polici
 """
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import simpy
 
 from . import streams
-from .arrivals import BLOCK_DAYS, DAY, CommuneArrivals, DemandPlan
+from .arrivals import DAY, CommuneArrivals, DemandPlan
 from .calendar import WorkingCalendar
 from .communes import build_communes, demand_weights
 from .distributions import Buffered
@@ -82,6 +83,7 @@ class Simulation:
         self.warmup_time = scenario.horizon.warmup_days * DAY
         infos = build_communes(scenario.communes, base_dir)
         self.plan = DemandPlan(scenario, self.calendar, demand_weights(infos))
+        self.block_minutes = self.plan.block_days * DAY
         staff = allocate_staff(scenario, infos, self.plan)
         self.communes = [Commune(self, i, info, {p: staff[p][i] for p in staff}) for i, info in enumerate(infos)]
         self.router = make_router(scenario, self)
@@ -115,20 +117,29 @@ class Simulation:
             Call(self.env, day * DAY, self._midnight, day)
         if self.warmup_time > 0:
             Call(self.env, self.warmup_time, self._end_warmup)
-        self.env.run(until=self.end_time)
+        # The cyclic garbage collector would rescan every live dossier and queued arrival
+        # again and again; the engine makes no garbage cycles (dossiers are freed by
+        # reference counting), so it pauses for the run.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=self.end_time)
+        finally:
+            if collecting:
+                gc.enable()
         self.recorder.end_of_day(self.scenario.horizon.days - 1)  # SimPy stops before events at `until`
         return self.recorder.result(self.end_time)
 
     def _next_block(self, commune: Commune, index: int) -> None:
         """Draw the commune's arrivals of block ``index`` and schedule the first one."""
-        start = index * BLOCK_DAYS * DAY
+        start = index * self.block_minutes
         if start >= self.end_time:
             return
         commune.block_index, commune.rows, commune.next_row = index, commune.arrivals.block(index, self.end_time), 0
         if commune.rows:
             Call(self.env, commune.rows[0][0], self._arrival, commune)
         else:
-            Call(self.env, start + BLOCK_DAYS * DAY, self._block_done, commune)
+            Call(self.env, start + self.block_minutes, self._block_done, commune)
 
     def _block_done(self, event) -> None:
         commune = event._value
@@ -141,7 +152,7 @@ class Simulation:
         if commune.next_row < len(commune.rows):
             event.again(commune.rows[commune.next_row][0], self._arrival, commune)
         else:
-            Call(self.env, (commune.block_index + 1) * BLOCK_DAYS * DAY, self._block_done, commune)
+            Call(self.env, (commune.block_index + 1) * self.block_minutes, self._block_done, commune)
         self.arrive(self._new_dossier(commune, row))
 
     def _new_dossier(self, commune: Commune, row: tuple) -> Dossier:

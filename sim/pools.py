@@ -52,6 +52,10 @@ class Call(Event):
 class Pool:
     """``staff`` people serving dossiers in arrival order, in working time only."""
 
+    __slots__ = ("env", "calendar", "name", "commune", "staff", "base_staff", "free", "busy", "queue",
+                 "spare_events", "tray", "first_waits", "recording", "arrivals", "wait_total", "waited",
+                 "service_minutes_total", "service_minutes_sq", "max_busy", "_last_w", "busy_area", "staff_area")
+
     def __init__(self, env: Environment, calendar: WorkingCalendar, name: str, commune: int, staff: int):
         self.env, self.calendar, self.name, self.commune = env, calendar, name, commune
         self.staff = self.base_staff = staff
