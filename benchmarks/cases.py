@@ -1,0 +1,245 @@
+"""The benchmarks, one per call: ``python benchmarks/cases.py NAME [--repeats N] [--quick]``.
+
+:mod:`run_all` starts this script once per benchmark, in a fresh process, so that the peak
+resident memory it reports (``ru_maxrss`` of this process) belongs to that benchmark alone.
+It prints one JSON object on stdout; progress notes go to stderr.
+
+Timings cover building the simulation and running it, not loading the scenario file.
+Where several runs are made, ``wall_s`` is their median and ``runs`` lists them all.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import baselines  # noqa: E402
+from sim.api import load_scenario  # noqa: E402
+from sim.model import Simulation  # noqa: E402
+from sim.runner import run_replications  # noqa: E402
+
+MM4 = HERE / "scenarios" / "mm4-126.yaml"
+NATIONAL = HERE / "scenarios" / "national-q3.yaml"
+SCALES = (1, 2, 4, 8)
+
+
+def note(text: str) -> None:
+    print(f"  [{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def peak_rss_mib() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+
+
+def median(values) -> float:
+    return statistics.median(values)
+
+
+def stage_visits(result: dict) -> int:
+    """Services started, over all pools of all communes."""
+    return sum(pool["dossiers_served"] for pool in result["pools"].values())
+
+
+def run_engine(scenario, on_day=None) -> dict:
+    started, cpu = time.perf_counter(), time.process_time()
+    result = Simulation(scenario, 0, on_day=on_day).run()
+    wall = time.perf_counter() - started
+    return {"wall_s": wall, "cpu_s": time.process_time() - cpu, "dossiers": result["region"]["dossiers_arrived"], "stage_visits": stage_visits(result),
+            "mean_wait_minutes": result["pools"]["counter"]["mean_wait_minutes"] if "counter" in result["pools"] else None}
+
+
+def timed_runs(runs: list[dict], prefix: str = "") -> dict:
+    """Median wall time of identical runs, the individual times, and the throughput.
+
+    ``cpu_share`` is CPU time over wall time (median): well under 1 means the machine was
+    busy with something else and the wall times are inflated."""
+    wall = median([r["wall_s"] for r in runs])
+    first = runs[0]
+    return {f"{prefix}wall_s": round(wall, 3), f"{prefix}runs": [round(r["wall_s"], 3) for r in runs],
+            f"{prefix}cpu_share": round(median([r["cpu_s"] / r["wall_s"] for r in runs]), 2),
+            f"{prefix}stage_visits": first["stage_visits"],
+            f"{prefix}stage_visits_per_s": round(first["stage_visits"] / wall)}
+
+
+def with_target(out: dict, target: str, met: bool) -> dict:
+    out["target"], out["meets_target"] = target, bool(met)
+    return out
+
+
+# --------------------------------------------------------------------------- engine
+def engine_mm4_126(repeats: int, quick: bool) -> dict:
+    """commune-sim against idiomatic SimPy on the same network, runs alternating."""
+    scenario = load_scenario(MM4)
+    net = baselines.network_of(scenario)
+    engine, base = [], []
+    engine_rss = None
+    for i in range(repeats):
+        engine.append(run_engine(scenario))
+        engine_rss = engine_rss or peak_rss_mib()  # before any baseline run
+        base.append(baselines.simpy_resource(net, seed=scenario.seed))
+        note(f"engine {engine[-1]['wall_s']:.2f} s, idiomatic SimPy {base[-1]['wall_s']:.2f} s ({i + 1}/{repeats})")
+    out = {"dossiers": engine[0]["dossiers"], **timed_runs(engine),
+           "engine_peak_rss_mib": engine_rss, "engine_mean_wait_minutes": round(engine[0]["mean_wait_minutes"], 3),
+           "baseline": "idiomatic SimPy: process per customer, simpy.Resource, random.Random.expovariate",
+           "baseline_customers": base[0]["customers"],
+           "baseline_mean_wait_minutes": round(base[0]["mean_wait_minutes"], 3),
+           **timed_runs(base, "baseline_"),
+           "network": vars(net), "utilisation": round(net.utilisation, 4)}
+    out["baseline_customers_per_s"] = round(base[0]["customers"] / out["baseline_wall_s"])
+    out["ratio_to_baseline"] = round(out["stage_visits_per_s"] / out["baseline_stage_visits_per_s"], 3)
+    # The same, pair by pair (an engine run and the baseline run right after it), for noise.
+    out["ratio_paired_median"] = round(median([(e["stage_visits"] / e["wall_s"]) / (b["stage_visits"] / b["wall_s"])
+                                               for e, b in zip(engine, base)]), 3)
+    return with_target(out, "ratio_to_baseline >= 2", out["ratio_to_baseline"] >= 2)
+
+
+def ciw_mm4_126(repeats: int, quick: bool) -> dict:
+    """Ciw on the same network over a shorter horizon (Ciw is slow), beside idiomatic SimPy."""
+    factor = 1 / 32 if quick else 1 / 8
+    net = baselines.network_of(load_scenario(MM4)).scaled(factor)
+    ciw_runs, base = [], []
+    for i in range(repeats):
+        ciw_runs.append(baselines.ciw_network(net, seed=1))
+        base.append(baselines.simpy_resource(net, seed=1))
+        note(f"Ciw {ciw_runs[-1]['wall_s']:.2f} s, idiomatic SimPy {base[-1]['wall_s']:.2f} s ({i + 1}/{repeats})")
+    import ciw
+
+    out = {"ciw": ciw.__version__, "horizon_factor": factor,
+           "note": f"Ciw on {factor:g} of the mm4-126 horizon ({net.horizon:g} minutes); the baseline on the same",
+           "customers": ciw_runs[0]["customers"], "dossiers": ciw_runs[0]["customers"], **timed_runs(ciw_runs),
+           "mean_wait_minutes": round(ciw_runs[0]["mean_wait_minutes"], 3),
+           "baseline_customers": base[0]["customers"], **timed_runs(base, "baseline_")}
+    out["ratio_to_baseline"] = round(out["stage_visits_per_s"] / out["baseline_stage_visits_per_s"], 3)
+    return out
+
+
+# ------------------------------------------------------------------ real scenarios
+def hanoi_q3(repeats: int, quick: bool) -> dict:
+    started = time.perf_counter()
+    scenario = load_scenario("hanoi/2025-q3")
+    load_s = time.perf_counter() - started
+    runs = []
+    for i in range(repeats):
+        runs.append(run_engine(scenario))
+        note(f"hanoi/2025-q3 replication {runs[-1]['wall_s']:.2f} s ({i + 1}/{repeats})")
+    out = {"scenario": "hanoi/2025-q3", "dossiers": runs[0]["dossiers"], **timed_runs(runs), "load_s": round(load_s, 3)}
+    return with_target(out, "wall_s <= 10", out["wall_s"] <= 10)
+
+
+def national_q3(repeats: int, quick: bool) -> dict:
+    """One replication only, whatever --repeats: it takes minutes."""
+    scenario = load_scenario(NATIONAL)
+    days = scenario.horizon.days
+    started = time.perf_counter()
+
+    def on_day(day):
+        if day % 10 == 0:
+            note(f"national day {day}/{days}, {time.perf_counter() - started:.0f} s, peak RSS {peak_rss_mib():.0f} MiB")
+
+    run = run_engine(scenario, on_day)
+    out = {"scenario": str(NATIONAL.relative_to(ROOT)), "communes": scenario.communes.count,
+           "dossiers": run["dossiers"], **timed_runs([run]), "dossier_log": scenario.outputs.dossier_log,
+           "peak_rss_mib": peak_rss_mib()}
+    return with_target(out, "wall_s <= 300 and peak_rss_mib <= 1024",
+                       out["wall_s"] <= 300 and out["peak_rss_mib"] <= 1024)
+
+
+# --------------------------------------------------------------------------- scaling
+def scaling(k: int, repeats: int, quick: bool) -> dict:
+    """mm4-126 with k times the horizon, aggregates only; memory is this process's peak."""
+    days = load_scenario(MM4).horizon.days * k
+    scenario = load_scenario(MM4, [f"horizon.days={days}"])
+    rss_before = peak_rss_mib()
+    runs = []
+    for i in range(repeats):
+        runs.append(run_engine(scenario))
+        note(f"x{k} ({days} days) {runs[-1]['wall_s']:.2f} s ({i + 1}/{repeats})")
+    return {"horizon_factor": k, "horizon_days": days, "dossiers": runs[0]["dossiers"], **timed_runs(runs),
+            "rss_before_run_mib": rss_before, "dossier_log": scenario.outputs.dossier_log}
+
+
+# -------------------------------------------------------------------------- parallel
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children."""
+    return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+
+
+def parallel_8_replications(repeats: int, quick: bool) -> dict:
+    """8 replications of mm4-126 with jobs=1 and jobs=2, alternating; same figures?"""
+    scenario = load_scenario(MM4, ["replications=8"])
+    walls, cpus, figures = {1: [], 2: []}, {1: [], 2: []}, {1: [], 2: []}
+    for i in range(repeats):
+        for jobs in (1, 2):
+            started, cpu = time.perf_counter(), cpu_seconds()
+            runs = run_replications(scenario, jobs=jobs)
+            walls[jobs].append(time.perf_counter() - started)
+            cpus[jobs].append(cpu_seconds() - cpu)
+            figures[jobs].append(json.dumps([[r["region"], r["pools"]] for r in runs.results], sort_keys=True))
+            note(f"8 replications, jobs={jobs}: {walls[jobs][-1]:.2f} s ({i + 1}/{repeats})")
+    results = runs.results
+    visits = sum(stage_visits(r) for r in results)
+    w1, w2 = median(walls[1]), median(walls[2])
+    identical = len(set(figures[1] + figures[2])) == 1
+    out = {"replications": 8, "dossiers": sum(r["region"]["dossiers_arrived"] for r in results),
+           "stage_visits": visits, "wall_s": round(w2, 3), "runs": [round(w, 3) for w in walls[2]],
+           "stage_visits_per_s": round(visits / w2),
+           "jobs1_wall_s": round(w1, 3), "jobs1_runs": [round(w, 3) for w in walls[1]],
+           "jobs2_wall_s": round(w2, 3), "ratio_jobs2_to_jobs1": round(w2 / w1, 3), "identical": identical,
+           "jobs1_cpu_share": round(median([c / w for c, w in zip(cpus[1], walls[1])]), 2),
+           "jobs2_cpu_share": round(median([c / w for c, w in zip(cpus[2], walls[2])]), 2),
+           "cpu_count": os.cpu_count(),
+           "peak_rss_children_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+    return with_target(out, "ratio_jobs2_to_jobs1 <= 0.6 and identical", out["ratio_jobs2_to_jobs1"] <= 0.6 and identical)
+
+
+# --------------------------------------------------------------------------- start-up
+def startup_help(repeats: int, quick: bool) -> dict:
+    """`commune-sim --help`, in a new process each time; one untimed call first (disk cache)."""
+    command = [str(Path(sys.executable).parent / "commune-sim"), "--help"]
+    assert Path(command[0]).exists(), f"{command[0]} not found: pip install -e . in this venv"
+    subprocess.run(command, capture_output=True, check=True)
+    walls = []
+    for _ in range(max(repeats, 5)):
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True)
+        walls.append(time.perf_counter() - started)
+    out = {"command": "commune-sim --help", "wall_s": round(median(walls), 3), "runs": [round(w, 3) for w in walls]}
+    return with_target(out, "wall_s < 0.5", out["wall_s"] < 0.5)
+
+
+LEADING = ("name", "dossiers", "stage_visits", "wall_s", "stage_visits_per_s", "peak_rss_mib",
+           "baseline_stage_visits_per_s", "ratio_to_baseline", "target", "meets_target")
+BENCHMARKS = {"engine_mm4_126": engine_mm4_126, "ciw_mm4_126": ciw_mm4_126, "hanoi_q3": hanoi_q3,
+              "national_q3": national_q3, "parallel_8_replications": parallel_8_replications,
+              "startup_help": startup_help}
+BENCHMARKS.update({f"scaling_mm4_126_x{k}": (lambda r, q, k=k: scaling(k, r, q)) for k in SCALES})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("name", choices=sorted(BENCHMARKS))
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    out = {"name": args.name, **BENCHMARKS[args.name](args.repeats, args.quick)}
+    out["peak_rss_mib"] = peak_rss_mib()
+    out["load_avg_1m_at_start"] = round(load, 2)
+    first = [k for k in LEADING if k in out]
+    print(json.dumps({k: out[k] for k in first + [k for k in out if k not in first]}, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()
