@@ -250,8 +250,11 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True) -> Experi
     spec = loading.validate(ExperimentFile, data, positions, str(path))
     file = str(path)
 
-    def at(key: tuple) -> Position:
-        return loading.position_of(".".join(map(str, key)), positions, file)
+    def at(key: tuple) -> Position:  # parameter names hold dots: look positions up by tuple path
+        for n in range(len(key), -1, -1):
+            if key[:n] in positions:
+                return positions[key[:n]]
+        return Position(file, None, None)
 
     base_path = _scenario_path(spec.base, path.parent)
     if not base_path.is_file():

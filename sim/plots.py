@@ -317,17 +317,18 @@ def comparison_figure(rows: list[dict], labels: list[str], path: Path, title: st
     nrows = math.ceil(len(figures) / cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(15, 2.2 + 1.1 * len(labels) * nrows), squeeze=False)
     for ax, f in zip(axes.flat, figures):
-        part = data[data["figure"] == f].set_index("scenario").reindex(labels)
-        y = list(range(len(labels)))
+        part = data[data["figure"] == f].reset_index(drop=True)  # rows come in scenario order (labels may repeat)
+        y = list(range(len(part)))
         ax.barh(y, part["mean"], xerr=part["ci95_half_width"].fillna(0), capsize=3,
                 color=[f"C{i}" for i in y])
-        ax.set_yticks(y, [lbl[-28:] for lbl in labels], fontsize=7)
+        ax.set_yticks(y, [lbl.rsplit("/", 1)[-1].removesuffix(".yaml")[:28] for lbl in labels], fontsize=7)
         ax.invert_yaxis()
         for i, (lbl, row) in enumerate(part.iterrows()):
             if i and row["difference_to_first"] == row["difference_to_first"]:
                 hw = row["difference_ci95_half_width"]
                 text = f"Δ {row['difference_to_first']:+.3g}" + ("" if hw != hw else f" ± {hw:.2g}")
-                ax.annotate(text, (0, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+                ax.annotate(text, (1, i), xycoords=("axes fraction", "data"), xytext=(-3, 0), textcoords="offset points",
+                            va="center", ha="right", fontsize=7, bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0})
         ax.set_xlabel(figure_label(f.replace("utilisation_", "pools.") + ".utilisation" if f.startswith("utilisation_") else f),
                       fontsize=8)
         ax.grid(alpha=0.3, axis="x")

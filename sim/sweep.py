@@ -129,18 +129,23 @@ class Sweep:
         pilots = {vid: _with_warmup(s, 0.0) for vid, s in self.scenarios.items()}
         wanted = [(vid, r) for vid in pilots for r in range(spec.pilot_replications)]
         records = self.run_tasks(wanted, pilots, pilot=True)
-        per_variant = {}
+        per_variant, warnings = {}, []
         for vid in pilots:
-            cuts = [mser(records[(vid, r)]["result"]["backlog_by_day"], spec.batch) for r in range(spec.pilot_replications)]
-            per_variant[vid] = {"truncation_days": max(c["truncation_points"] for c in cuts),
-                                "batches": cuts[0]["batches"]}
+            series = [records[(vid, r)]["result"]["backlog_by_day"] for r in range(spec.pilot_replications)]
+            mean_series = [sum(day) / len(day) for day in zip(*series)]  # averaged over pilots: less noise
+            cut = mser(mean_series, spec.batch)
+            per_variant[vid] = {"truncation_days": cut["truncation_points"], "batches": cut["batches"]}
+            if cut["batches"] >= 2 and cut["truncation_batches"] == cut["batches"] // 2:
+                warnings.append(f"{vid}: MSER truncation at the half-way limit ({cut['truncation_points']} days): "
+                                "the run may be too short to reach steady state; lengthen horizon.days")
         days = float(max(v["truncation_days"] for v in per_variant.values()))
         self.scenarios = {vid: _with_warmup(s, days) for vid, s in self.scenarios.items()}
         return {"method": "mser5", "batch_days": spec.batch, "pilot_replications": spec.pilot_replications,
                 "series": "backlog_by_day (dossiers in process at the end of each calendar day)",
-                "per_variant": per_variant, "days": days,
-                "note": "MSER on each pilot's daily backlog (batch means of batch_days days); the largest "
-                        "truncation over variants and pilots is applied to every variant as horizon.warmup_days"}
+                "per_variant": per_variant, "days": days, "warnings": warnings,
+                "note": "MSER on each variant's daily backlog averaged over its pilots (batch means of "
+                        "batch_days days); the largest truncation over variants is applied to every variant as "
+                        "horizon.warmup_days"}
 
     def replications(self) -> dict:
         n = self.experiment.replications
