@@ -1,0 +1,245 @@
+"""What a calibration writes: fitted values, a scenario that extends the input, a report.
+
+    fitted.json       the fitted parameters with their 95% interval and per-replication fits,
+                      the scenario paths they set, every target beside its simulated value
+    calibrated.yaml   ``extends:`` the input scenario and sets only the fitted values
+    report.md         what was fitted, what was set directly, what stays assumed; the fit table
+    report.png        each target beside its simulated value (95% interval) and its tolerance
+
+Each file is written to a temporary name and renamed, so a file is whole or absent.
+``calibrated.yaml`` is checked by loading it: it must resolve to the scenario that was run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .stats import mean_and_half_width
+from .targets import ScenarioTargets, Target, get_path, library_name
+
+LABEL = {"simulated": "simulated", "input": "scenario input", "context": "context only"}
+
+
+def _atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if "share" in unit or unit == "fraction":
+        return f"{value:.2%}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) < 100 else f"{value:.1f}"
+
+
+def target_rows(section: ScenarioTargets, base, numbers: dict) -> list[dict]:
+    """One row per target: reported value beside the simulated (or input) value."""
+    data = base.model_dump(mode="json", by_alias=True)
+    rows = []
+    for t in section.targets:
+        row = {k: getattr(t, k) for k in ("id", "figure", "value", "unit", "period", "place", "source", "derived",
+                                          "arithmetic", "note")}
+        row["kind"] = "simulated" if t.simulated else "input" if t.input else "context"
+        row["tolerance"] = t.tolerance.model_dump(exclude_none=True) if t.tolerance else None
+        if t.simulated:
+            per_rep = numbers["final"][t.id]
+            mean, hw = mean_and_half_width(per_rep)
+            before = float(np.mean(numbers["before"][t.id]))
+            row.update(expression=t.simulated, weight=t.objective_weight, simulated_mean=mean, simulated_ci95_half_width=hw,
+                       per_replication=per_rep, before_calibration=before, within_tolerance=t.within(mean),
+                       relative_error=(mean - t.value) / abs(t.value) if t.value else None)
+        elif t.input:
+            parts = [int(p) if p.isdigit() else p for p in t.input.split(".")]
+            value = get_path(data, tuple(parts))
+            row.update(input_path=t.input, scenario_value=value,
+                       within_tolerance=t.within(value) if t.tolerance else math.isclose(value, t.value, rel_tol=1e-9))
+        else:
+            row.update(context=t.context)
+        rows.append(row)
+    return rows
+
+
+def calibrated_yaml(scenario_path: Path, out: Path, base, mapping, numbers: dict) -> str:
+    name = library_name(scenario_path)
+    extends = name if name else os.path.relpath(Path(scenario_path).resolve(), out.resolve())
+    lines = [f"# Calibrated by `commune-sim calibrate` on {numbers['started']:%Y-%m-%d}; see report.md beside this file.",
+             "#", "# FITTED (95% interval: spread of per-replication fits, see report.md)"]
+    for pname, p in numbers["parameters"].items():
+        lines.append(f"# - {pname} = {p['fitted']:g} {p['unit']} (95% interval {p['ci95'][0]:g}–{p['ci95'][1]:g}): {p['description']}")
+    if not numbers["parameters"]:
+        lines.append("# - nothing: the targets file names no free parameter for this scenario")
+    description, suffix = base.description or base.name, " (calibrated)"
+    if len(description) + len(suffix) > 120:
+        description = description[:119 - len(suffix)].rstrip() + "…"
+    body = {"extends": extends, "name": f"{base.name} — calibrated", "description": description + suffix}
+    body.update(mapping.nested(numbers["theta"]))
+    return "\n".join(lines) + "\n" + yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=120)
+
+
+def write_outputs(out: Path, scenario_path: Path, targets_path: Path, key: str, section: ScenarioTargets, base,
+                  mapping, numbers: dict) -> None:
+    from .api import load_scenario
+    from .outputs import versions
+
+    out.mkdir(parents=True, exist_ok=True)
+    rows = target_rows(section, base, numbers)
+    text = calibrated_yaml(scenario_path, out, base, mapping, numbers)
+    _atomic(out / "calibrated.yaml", text)
+    written = load_scenario(out / "calibrated.yaml").model_dump(mode="json", by_alias=True)
+    expected = load_scenario(scenario_path, mapping.overrides(numbers["theta"])).model_dump(mode="json", by_alias=True)
+    for d in (written, expected):
+        d.pop("name"), d.pop("description")
+    if written != expected:
+        raise RuntimeError("calibrated.yaml does not resolve to the fitted scenario (a bug in the parameter mapping)")
+    finished = dt.datetime.now().astimezone()
+    fitted = {
+        "scenario": library_name(scenario_path) or str(scenario_path), "scenario_name": base.name, "seed": base.seed,
+        "targets_file": str(targets_path), "targets_section": key,
+        "status": "complete", "started_at": numbers["started"].isoformat(timespec="seconds"),
+        "finished_at": finished.isoformat(timespec="seconds"), "wall_seconds": round(numbers["wall_seconds"], 1),
+        "replication_runs": numbers["runs"], "command_line": numbers.get("command_line"), "versions": versions(),
+        "method": METHOD, "replications": numbers["replications"], "objective": numbers["objective"],
+        "parameters": numbers["parameters"],
+        "set_directly": section.set_directly,
+        "assumptions": {k: {"description": a.description, "paths": a.paths} for k, a in section.assumptions.items() if not a.fitted},
+        "targets": rows,
+    }
+    _atomic(out / "fitted.json", json.dumps(fitted, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+    plot(out / "report.png", base.name, [r for r in rows if r["kind"] == "simulated"])
+    _atomic(out / "report.md", report_markdown(fitted, section))
+
+
+def _json_default(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+METHOD = ("Objective: sum over the targets of weight x (relative error)^2, the simulated value being the mean over a "
+          "fixed set of replications (common random numbers). Fit: scipy.optimize.least_squares (trf, bounded, "
+          "forward differences). Uncertainty: each final replication fitted alone to the reported figures; 95% interval "
+          "= fit +- t(R-1) s sqrt(1 + 1/N), s the standard deviation of the R per-replication fits, N the replications "
+          "of the fit. Target intervals: 95% Student-t over the final replications.")
+
+
+def report_markdown(fitted: dict, section: ScenarioTargets) -> str:
+    reps = fitted["replications"]
+    out = [f"# Calibration: {fitted['scenario_name']}", "",
+           f"Scenario `{fitted['scenario']}`, targets `{fitted['targets_file']}` (section `{fitted['targets_section']}`), "
+           f"seed {fitted['seed']}; fit on replications {reps['fit']}, final evaluation and per-replication refits on "
+           f"{reps['final']}. {fitted['replication_runs']} replication runs in {fitted['wall_seconds']:.0f} s "
+           f"({fitted['finished_at']}).", "", "## Fitted", ""]
+    if fitted["parameters"]:
+        out += ["| parameter | start | fitted | 95% interval | per-replication fits | bounds |", "|---|---|---|---|---|---|"]
+        for name, p in fitted["parameters"].items():
+            reps_text = ", ".join(f"{v:.4g}" for v in p["per_replication"])
+            flag = " (at a bound)" if p["at_bound"] else "" if p.get("identified", True) else " (not identified)"
+            out.append(f"| `{name}` ({p['unit']}) | {p['initial']:.4g} | **{p['fitted']:.4g}**{flag} | "
+                       f"{p['ci95'][0]:.4g} – {p['ci95'][1]:.4g} | {reps_text} | {p['bounds'][0]:g} – {p['bounds'][1]:g} |")
+        out.append("")
+        for name, p in fitted["parameters"].items():
+            paths = ", ".join(f"`{k}` = {v:g}" for k, v in p["values"].items())
+            out += [f"- `{name}`: {p['description']} Sets {paths}."]
+        obj = fitted["objective"]
+        out += ["", f"Objective {obj['initial']:.4g} before, {obj.get('fitted', float('nan')):.4g} at the fit "
+                    f"({obj['evaluations']} evaluations), {obj['final']:.4g} on the final replications."]
+    else:
+        out.append("Nothing: the reported figures this scenario is compared with are set directly (below).")
+    out += ["", "## Set directly from the reports", ""]
+    out += [f"- `{path}`: {why}" for path, why in fitted["set_directly"].items()] or ["- (none)"]
+    out += ["", "## Assumed (not identified by these targets)", ""]
+    out += [f"- {a['description']} (`{'`, `'.join(a['paths'])}`)" for a in fitted["assumptions"].values()] or ["- (none listed)"]
+    out += ["", "## Targets beside the calibrated model", "",
+            "Simulated: mean over the final replications ± 95% interval; *before*: the starting values on the fit "
+            "replications.", "",
+            "| target | reported | simulated (95% CI) | before | tolerance | within | source |",
+            "|---|---|---|---|---|---|---|"]
+    for r in fitted["targets"]:
+        if r["kind"] != "simulated":
+            continue
+        tol = _tol_text(r["tolerance"])
+        sim = f"{_fmt(r['simulated_mean'], r['unit'])} ± {_fmt(r['simulated_ci95_half_width'], r['unit'])}"
+        derived = " (derived)" if r["derived"] else ""
+        out.append(f"| {r['figure']}{derived} | {_fmt(r['value'], r['unit'])} | {sim} | {_fmt(r['before_calibration'], r['unit'])} "
+                   f"| {tol} | {'yes' if r['within_tolerance'] else '**no**'} | {r['source']} |")
+    derived = [r for r in fitted["targets"] if r["derived"]]
+    if derived:
+        out += ["", "Derived targets (arithmetic; they repeat reported figures, so they weigh nothing in the fit "
+                "unless a weight is given):", ""]
+        out += [f"- {r['figure']}: {r['arithmetic']}" for r in derived]
+    inputs = [r for r in fitted["targets"] if r["kind"] == "input"]
+    if inputs:
+        out += ["", "## Reported figures that are scenario inputs", "", "| figure | reported | scenario | path | source |",
+                "|---|---|---|---|---|"]
+        out += [f"| {r['figure']} | {_fmt(r['value'], r['unit'])} | {_fmt(r['scenario_value'], r['unit'])} | `{r['input_path']}` "
+                f"| {r['source']} |" for r in inputs]
+    context = [r for r in fitted["targets"] if r["kind"] == "context"]
+    if context:
+        out += ["", "## Reported figures not compared with the model", ""]
+        out += [f"- {r['figure']} ({_fmt(r['value'], r['unit'])} {r['unit']}; {r['source']}): {r['context']}" for r in context]
+    out += ["", "![targets beside the simulated values](report.png)", "", "## Method", "", fitted["method"], ""]
+    return "\n".join(out)
+
+
+def _tol_text(tol: dict | None) -> str:
+    if not tol:
+        return "—"
+    return f"±{tol['relative']:.0%}" if "relative" in tol else f"±{tol['absolute']:g}"
+
+
+def plot(path: Path, title: str, rows: list[dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = max(len(rows), 1)
+    cols = min(n, 3)
+    nrows = math.ceil(n / cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 2.0 * nrows + 0.6), squeeze=False)
+    for ax, r in zip(axes.flat, rows):
+        tol = r["tolerance"]
+        half = tol["absolute"] if "absolute" in tol else tol["relative"] * abs(r["value"])
+        ax.axvspan(r["value"] - half, r["value"] + half, color="tab:green", alpha=0.15, label="tolerance")
+        ax.axvline(r["value"], color="tab:green", lw=2, label="reported")
+        hw = r["simulated_ci95_half_width"]
+        ax.errorbar([r["simulated_mean"]], [1], xerr=[[hw if hw == hw else 0]], fmt="o", color="tab:blue",
+                    capsize=4, label="calibrated (95% CI)")
+        ax.plot([r["before_calibration"]], [0], "s", mfc="none", color="tab:gray", label="before")
+        ax.set_yticks([0, 1], ["before", "calibrated"])
+        ax.set_ylim(-0.7, 1.7)
+        ax.set_title(f"{r['id']}{' (derived)' if r['derived'] else ''}\n[{r['unit']}]", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(rows):]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=7, frameon=False)
+    fig.suptitle(f"{title}: reported figures beside the model", fontsize=10)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def print_summary(section: ScenarioTargets, numbers: dict) -> None:
+    for name, p in numbers["parameters"].items():
+        print(f"{name:<40} {p['fitted']:>12.4g}  95% interval {p['ci95'][0]:.4g} – {p['ci95'][1]:.4g} {p['unit']}")
+    print(f"{'target':<40} {'reported':>12} {'simulated':>12} {'± 95%':>10}  within")
+    for t in section.simulated_targets():
+        mean, hw = mean_and_half_width(numbers["final"][t.id])
+        print(f"{t.id:<40} {_fmt(t.value, t.unit):>12} {_fmt(mean, t.unit):>12} {_fmt(hw, t.unit):>10}  "
+              f"{'yes' if t.within(mean) else 'NO'}")
+
+
+__all__ = ["write_outputs", "print_summary", "target_rows", "Target"]
