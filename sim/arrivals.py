@@ -32,7 +32,8 @@ DAY = 1440.0
 
 #: What a new dossier carries, one tuple per arrival, in this order.
 ROW = ("time", "channel", "field", "intake_minutes", "back_office_minutes", "sign_off_minutes",
-       "supplement", "province", "delay_days", "lead_days", "deadline_working_days")
+       "supplement", "province", "delay_days", "lead_days", "deadline_working_days", "key")
+# key = (commune x channels + channel) x fields + field: the dossier's statistics slot (Recorder._group)
 
 
 class DemandPlan:
@@ -183,5 +184,6 @@ class CommuneArrivals:
             if field.lead_time_working_days is not None and mask.any():
                 lead[mask] = field.lead_time_working_days.sample(self.lead_rng, int(mask.sum()))
         deadline = plan.deadline_days[fields]
-        columns = (t, ch, fields, intake, back_office, sign_off, supplement, province, delay, lead, deadline)
+        key = (self.commune * len(plan.channels) + ch) * len(plan.fields) + fields
+        columns = (t, ch, fields, intake, back_office, sign_off, supplement, province, delay, lead, deadline, key)
         return list(zip(*(c.tolist() for c in columns)))

@@ -187,7 +187,7 @@ class WorkingCalendar:
 
     def next_opening(self, t: float) -> float:
         """``t`` itself if open, else the start of the next open interval."""
-        t = max(t, 0.0)
+        t = t if t > 0.0 else 0.0  # not max(): hot path
         if self.always_open:
             return t
         day = self._day_of(t)
@@ -241,7 +241,7 @@ class WorkingCalendar:
         if m == 0:
             return t
         if self.always_open:
-            return max(t, 0.0) + m
+            return (t if t > 0.0 else 0.0) + m
         r = self.instant(self.working_minutes(t) + m)
         return r if r >= t else self.next_opening(t)
 
@@ -249,7 +249,7 @@ class WorkingCalendar:
         """Deadline: close of the d-th working day after the working day of ``t``."""
         if d < 0:
             raise ValueError(f"working days must be >= 0, got {d!r}")
-        t = max(t, 0.0)
+        t = t if t > 0.0 else 0.0  # not max(): hot path
         if self.always_open and d >= 1:
             return t + d * DAY
         day = self._day_of(t)
@@ -267,7 +267,7 @@ class WorkingCalendar:
     def working_days_between(self, t0: float, t1: float) -> float:
         """(W(t1) - W(t0)) / minutes_per_working_day."""
         if self.always_open:
-            return (max(t1, 0.0) - max(t0, 0.0)) / DAY
+            return ((t1 if t1 > 0.0 else 0.0) - (t0 if t0 > 0.0 else 0.0)) / DAY
         return (self.working_minutes(t1) - self.working_minutes(t0)) / self.minutes_per_working_day
 
     def day_intervals(self, day_index: int) -> list[tuple[float, float]]:

@@ -51,6 +51,11 @@ def build_calendar(scenario: Scenario, statutory: bool = False) -> WorkingCalend
     return WorkingCalendar.from_hhmm(scenario.horizon.start_date, hours, cal.holidays, cal.always_open)
 
 
+def _settled_at_intake(field) -> bool:
+    return (field.lead_time_working_days is None and field.back_office is None and not field.sign_off
+            and field.supplementation_share == 0 and field.province_share == 0)
+
+
 class Commune:
     def __init__(self, sim: "Simulation", index: int, info, staff: dict[str, int]):
         self.index, self.info = index, info
@@ -94,8 +99,11 @@ class Simulation:
         self.router_moves_intake = type(self.router).intake_commune is not Router.intake_commune
         # Bound methods made once: the dossier path hands them to pools as "what next".
         self._after_intake, self._after_back_office = self.after_intake, self.after_back_office
-        self._complete = self.complete
         self.recorder = Recorder(self, dossier_log)
+        self._complete = self.recorder.completed  # what `complete` does, one call shorter
+        # What follows intake, per field: a field settled at the counter with nothing after
+        # it (no lead time, back office, rework, province or sign-off) completes at once.
+        self._after_intake_of = [self._complete if _settled_at_intake(f) else self._after_intake for f in self.fields]
         for pool in self.all_pools():
             pool.first_waits = self.recorder.first_waits
             pool.recording = self.warmup_time == 0
@@ -128,7 +136,14 @@ class Simulation:
             if collecting:
                 gc.enable()
         self.recorder.end_of_day(self.scenario.horizon.days - 1)  # SimPy stops before events at `until`
-        return self.recorder.result(self.end_time)
+        return self.recorder.result(self.end_time, self.dossiers_in_process())
+
+    def dossiers_in_process(self) -> list[Dossier]:
+        """Every dossier still in the system: queued, in a sign-off tray, or held by a
+        pending event (in service, with the citizen, at the province, waiting on others)."""
+        found = [d for pool in self.all_pools() for d in (*pool.queue, *pool.tray)]
+        found += [event._value for *_, event in self.env._queue if isinstance(event._value, Dossier)]
+        return found
 
     def _next_block(self, commune: Commune, index: int) -> None:
         """Draw the commune's arrivals of block ``index`` and schedule the first one."""
@@ -136,6 +151,7 @@ class Simulation:
         if start >= self.end_time:
             return
         commune.block_index, commune.rows, commune.next_row = index, commune.arrivals.block(index, self.end_time), 0
+        self.recorder.arrivals_ahead(commune.rows, self.warmup_time)  # every row arrives before the end
         if commune.rows:
             Call(self.env, commune.rows[0][0], self._arrival, commune)
         else:
@@ -159,13 +175,12 @@ class Simulation:
         d = Dossier()
         d.home = d.commune = commune
         (d.arrival, d.channel, d.field, d.intake_minutes, d.back_office_minutes, d.sign_off_minutes,
-         d.supplement, d.province, d.delay_days, d.lead_days, deadline_days) = row
+         d.supplement, d.province, d.delay_days, d.lead_days, deadline_days, d.key) = row
         d.counted = d.arrival >= self.warmup_time
-        d.key = (commune.index * self.n_channels + d.channel) * self.n_fields + d.field  # see Recorder._group
         d.first_wait = -1.0
         d.returns = 0
         d.deadline = self.statutory.add_working_days(d.arrival, deadline_days)
-        self.recorder.arrived(d)
+        self.recorder.entered += 1
         return d
 
     def _midnight(self, event) -> None:
@@ -200,7 +215,6 @@ class Simulation:
         for pool in self.all_pools():
             pool.recording = True
             pool.reset_statistics(w_now)
-        self.recorder.end_warmup(self.env._now)
 
     # ------------------------------------------------------- life of a dossier
     def arrive(self, d: Dossier) -> None:
@@ -210,7 +224,7 @@ class Simulation:
             return
         if self.router_moves_intake:
             d.commune = self.router.intake_commune(d)
-        d.commune.pools[pool].request(d, d.intake_minutes, self._after_intake)
+        d.commune.pools[pool].request(d, d.intake_minutes, self._after_intake_of[d.field])
 
     def after_intake(self, d: Dossier) -> None:
         if d.lead_days > 0:
@@ -237,7 +251,7 @@ class Simulation:
         elif field.sign_off:
             self.sign(d)
         else:
-            self.complete(d)
+            self._complete(d)
 
     def return_to_citizen(self, d: Dossier) -> None:
         back = self.calendar.add_working_minutes(self.env._now, d.delay_days * self.day_minutes)

@@ -104,35 +104,39 @@ def _lookup(summary) -> dict:
 # ------------------------------------------------------------------ staffing curve
 def staffing_curve(summary, points: list[tuple[str, object, str]], path: Path, x_label: str,
                    pool: str = "counter", target_wait_minutes: float | None = None, title: str | None = None):
-    """Wait (mean, p90), on-time share and utilisation against staff.
+    """Wait (mean and p90; the worst commune's p90), on-time share and utilisation against staff.
 
     ``points`` are (series, x value, variant id); one line per series (other parameters).
+    Waits are drawn on a symmetric-log axis (linear below 1 minute), so no wait stays visible.
     """
     import pandas as pd
 
     plt = _pyplot()
     look = _lookup(summary)
-    figures = {"mean_wait_minutes": "mean wait", "p90_wait_minutes": "p90 wait", "on_time_share": "on-time share",
-               f"pools.{pool}.utilisation": f"{pool} utilisation"}
+    figures = {"mean_wait_minutes": "mean wait", "p90_wait_minutes": "p90 wait",
+               "communes_max.p90_wait_minutes": "p90 wait, worst commune", "on_time_share": "on-time share",
+               f"pools.{pool}.utilisation": f"{pool} utilisation",
+               f"communes_max.utilisation_{pool}": f"{pool} utilisation, worst commune"}
     rows = [{"series": s, "x": x, "variant": vid, "figure": f, "mean": look.get((vid, f), (math.nan,) * 2)[0],
-             "ci95_half_width": look.get((vid, f), (math.nan,) * 2)[1]} for s, x, vid in points for f in figures]
+             "ci95_half_width": look.get((vid, f), (math.nan,) * 2)[1]}
+            for s, x, vid in points for f in figures if (vid, f) in look or not f.startswith("communes_max")]
     data = pd.DataFrame(rows)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12.5, 5))
+    styles = {"mean": "-", "p90_": "--", "communes_max": ":", "on_time": "-", "pools": "--"}
     for (series, figure), part in data.groupby(["series", "figure"], sort=False):
         part = part.sort_values("x")
         name = figures[figure] + (f" — {series}" if series else "")
         ax = left if figure.endswith("_minutes") else right
-        _band(ax, part["x"], part["mean"], part["ci95_half_width"], name, log=ax is left,
-              linestyle="--" if figure.startswith("p90") or figure.startswith("pools") else "-")
-    left.set_yscale("log")
-    waits = data.loc[data["figure"].str.endswith("_minutes") & (data["mean"] > 0), "mean"]
-    if len(waits):
-        left.set_ylim(bottom=waits.min() / 3)
+        style = next(v for k, v in styles.items() if figure.startswith(k))
+        _band(ax, part["x"], part["mean"], part["ci95_half_width"], name, linestyle=style)
+    left.set_yscale("symlog", linthresh=1.0)
+    left.set_ylim(bottom=0)
     if target_wait_minutes:
-        left.axhline(target_wait_minutes, color="grey", linestyle=":", label=f"{target_wait_minutes:g} minutes")
-    left.set(xlabel=x_label, ylabel="wait before first service (working minutes, log scale)", title="Waiting")
-    right.set(xlabel=x_label, ylabel="fraction (on-time: of completed dossiers; utilisation: of staff time)",
-              title="On-time share and utilisation", ylim=(0, 1.05))
+        left.axhline(target_wait_minutes, color="grey", linestyle="-.", linewidth=1, label=f"{target_wait_minutes:g} minutes")
+    left.set(xlabel=x_label, ylabel="wait before first service (working minutes; log scale above 1)",
+             title="Waiting")
+    right.set(xlabel=x_label, ylabel="fraction (0 to 1)", ylim=(0, 1.05),
+              title="On-time share (of completed dossiers), utilisation (of staff time)")
     for ax in (left, right):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)

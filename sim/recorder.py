@@ -9,10 +9,11 @@ Figures cover the dossiers that arrive after the warm-up ("counted" dossiers):
 * time in system from first filing to completion, in calendar days and in working days;
 * on-time share: completed by the statutory deadline (restarted after supplementation);
 * per commune, per channel, per field, per pool; the backlog at the end of every day;
-* the time-average number of dossiers in the system, for Little's law.
+* the time-average number of dossiers in the system, for Little's law, from the time each
+  dossier spends in the system after the warm-up (added when it leaves, or at the end).
 
-Only dossiers still in process are held, so memory follows the backlog, not the
-number of dossiers. A per-dossier log is kept only when asked.
+Nothing is kept per dossier: the dossiers still in process at the end are found where
+they wait (queues, sign-off trays, pending events). A per-dossier log is kept only when asked.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import math
 import numpy as np
 
 from .analytic import predict_pool
-from .stats import GroupHistograms, TimeAverage
+from .stats import GroupHistograms
 
 DAY = 1440.0
 BATCH = 1 << 15  # observations buffered before they are folded into the histograms
@@ -64,37 +65,32 @@ class Recorder:
         self.n_channels, self.n_fields = len(sim.channels), len(sim.fields)
         sizes = {"region": 1, "commune": len(sim.communes), "channel": self.n_channels, "field": self.n_fields}
         self.groupings = {name: Grouping(sizes[name], RESOLUTION[name]) for name in GROUPINGS}
-        self.live: dict = {}  # counted dossiers in process, in arrival order (a dict: reproducible order)
-        self.system = TimeAverage()  # all dossiers in the region, calendar minutes
+        self.live: list = []  # counted dossiers in process at the end (set by result)
+        self.entered = self.left = 0  # all dossiers that arrived / completed so far (the backlog)
+        self.warmup_time = sim.warmup_time
+        self.area = 0.0  # dossier-minutes in the system after the warm-up (Little's L x time)
         self.backlog_by_day: list[int] = []
         self.log = [] if dossier_log else None
         # Hot-path buffers: plain list appends, folded into the histograms in batches.
-        self._arrivals: list[int] = []
+        self._arrivals: list[np.ndarray] = []  # keys of counted arrivals, a block at a time
         self.first_waits: list[tuple] = []  # (key, wait), appended by the pools
         self._done: list[tuple] = []
 
-    def arrived(self, d) -> None:
-        system, now = self.system, d.arrival  # TimeAverage.change, inlined: once per dossier
-        if now > system.last_time:
-            system.area += system.level * (now - system.last_time)
-            system.last_time = now
-        system.level += 1
-        if d.counted:
-            self.live[d] = None
-            self._arrivals.append(d.key)
-            if len(self._arrivals) >= BATCH:  # bounds first_waits too: one per counted arrival
-                self._flush()
+    def arrivals_ahead(self, rows: list, warmup_time: float) -> None:
+        """Count a block's arrivals when it is drawn (each row arrives before the run ends):
+        cheaper than counting dossier by dossier."""
+        self._arrivals.append(np.array([row[-1] for row in rows if row[0] >= warmup_time], dtype=np.int64))
+        if len(self.first_waits) >= BATCH:
+            self._flush()
 
     def completed(self, d) -> None:
         now = self.env._now
-        system = self.system
-        if now > system.last_time:
-            system.area += system.level * (now - system.last_time)
-            system.last_time = now
-        system.level -= 1
+        self.left += 1
+        warm = self.warmup_time
+        if now > warm:  # its time in the system after the warm-up, for the time-average number
+            self.area += now - (d.arrival if d.arrival > warm else warm)
         if not d.counted:
             return
-        del self.live[d]
         on_time = now <= d.deadline + 1e-6
         self._done.append((d.key, now - d.arrival, self.statutory.working_days_between(d.arrival, now), on_time))
         if len(self._done) >= BATCH:
@@ -103,7 +99,7 @@ class Recorder:
             self.log.append(self._log_row(d, now, on_time))
 
     def _flush(self) -> None:
-        arrivals = np.array(self._arrivals, dtype=np.int64)
+        arrivals = np.concatenate(self._arrivals) if self._arrivals else np.zeros(0, dtype=np.int64)
         waits = np.array(self.first_waits, dtype=float).reshape(-1, 2)
         done = np.array(self._done, dtype=float).reshape(-1, 4)
         self._arrivals, self._done = [], []
@@ -127,18 +123,19 @@ class Recorder:
         return keys % self.n_fields
 
     def end_of_day(self, day: int) -> None:
-        self.backlog_by_day.append(self.system.level)
-
-    def end_warmup(self, now: float) -> None:
-        self.system.restart(now)
+        self.backlog_by_day.append(self.entered - self.left)
 
     def _log_row(self, d, finish, on_time):
         return (d.home.info.index, d.commune.info.index, d.channel, d.field, d.arrival, d.first_wait,
                 finish, d.deadline, on_time, d.returns)
 
     # ------------------------------------------------------------------ results
-    def result(self, end_time: float) -> dict:
+    def result(self, end_time: float, in_process: list) -> dict:
+        """The replication's figures; ``in_process`` are the dossiers still in the system."""
         sim = self.sim
+        warm = self.warmup_time
+        self.area += sum(end_time - (d.arrival if d.arrival > warm else warm) for d in in_process)
+        self.live = sorted((d for d in in_process if d.counted), key=lambda d: (d.arrival, d.home.index))
         self._flush()
         overdue = np.array([d.key for d in self.live if d.deadline < end_time], dtype=np.int64)
         for name, grouping in self.groupings.items():
@@ -158,7 +155,7 @@ class Recorder:
             "backlog_by_day": self.backlog_by_day,
             "wait_histogram_minutes": self.groupings["region"].waits.nonzero_buckets(0),
             "littles_law": {
-                "mean_in_system": self.system.average(end_time),
+                "mean_in_system": self.area / span_minutes,
                 "arrival_rate_per_minute": region["dossiers_arrived"] / span_minutes,
                 "mean_time_in_system_minutes": region["mean_time_in_system_days"] * DAY,
             },

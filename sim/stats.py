@@ -10,7 +10,6 @@ A run can see millions of dossiers, so nothing here keeps the observations for l
   below ``ZERO`` (a dossier served at once) have their own count, so the share of zero
   waits is exact. Observations arrive in batches (numpy arrays): the engine appends to
   plain lists on its hot path and hands them over every few tens of thousands.
-* :class:`TimeAverage` integrates a level over time (dossiers in system) for Little's law.
 * :func:`mean_and_half_width` turns one figure from each replication into a mean and a
   95% Student-t confidence half-width.
 """
@@ -87,35 +86,6 @@ class GroupHistograms:
     def _lower(self, i: np.ndarray) -> np.ndarray:
         e, k = np.divmod(i, self.sub)
         return np.ldexp(0.5 + k / (2 * self.sub), e + _E_MIN)
-
-
-class TimeAverage:
-    """Time integral of a level that changes in steps (e.g. dossiers in the system)."""
-
-    __slots__ = ("level", "area", "last_time", "start_time")
-
-    def __init__(self, start_time: float = 0.0):
-        self.level = 0
-        self.area = 0.0
-        self.last_time = start_time
-        self.start_time = start_time
-
-    def change(self, now: float, delta: int) -> None:
-        if now > self.last_time:
-            self.area += self.level * (now - self.last_time)
-            self.last_time = now
-        self.level += delta
-
-    def restart(self, now: float) -> None:
-        """Forget the area so far (end of warm-up), keep the level."""
-        self.change(now, 0)
-        self.area = 0.0
-        self.start_time = now
-
-    def average(self, now: float) -> float:
-        self.change(now, 0)
-        span = now - self.start_time
-        return self.area / span if span > 0 else math.nan
 
 
 def t_quantile_975(dof: int) -> float:

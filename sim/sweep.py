@@ -178,6 +178,22 @@ def _experiment_hash(experiment) -> str:
                           "variants": [[v.id, runstore.identity_hash(v.scenario)] for v in experiment.variants]})
 
 
+def _source() -> dict | None:
+    """The git commit of the package source and the files modified since (None outside a checkout)."""
+    import subprocess
+
+    here = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "sim", "scenarios"],
+                                cwd=here, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if commit.returncode:
+        return None
+    return {"git_commit": commit.stdout.strip(), "modified": [line[3:] for line in status.stdout.splitlines()]}
+
+
 def _base_manifest(experiment, command_line, started) -> dict:
     return {
         "experiment_name": experiment.spec.name,
@@ -194,6 +210,7 @@ def _base_manifest(experiment, command_line, started) -> dict:
         "command_line": command_line if command_line is not None else sys.argv,
         "started_at": started.isoformat(timespec="seconds"),
         "versions": versions(),
+        "source": _source(),
         "base_scenario": {"reference": experiment.spec.base, "set": experiment.spec.set_},
         "variants": [{"id": v.id, "label": v.label, "parameters": v.parameters, "scenario": v.source,
                       "overrides": v.overrides, "seed": v.scenario.seed,

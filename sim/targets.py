@@ -364,7 +364,11 @@ class Mapping:
             for path in self.paths[name]:
                 base = get_path(self.base, path)
                 value = x if mode == "value" else base * x
-                out[path] = int(round(value)) if isinstance(base, int) and not isinstance(base, bool) else round_sig(value)
+                if isinstance(base, int) and not isinstance(base, bool):  # staff, deadlines: move by at least one
+                    value = math.floor(value + 1e-9) if value < base else math.ceil(value - 1e-9) if mode == "scale" else round(value)
+                    out[path] = int(value)
+                else:
+                    out[path] = round_sig(value)
         return out
 
     def overrides(self, theta: dict[str, float]) -> list[str]:

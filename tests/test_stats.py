@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from sim.stats import GroupHistograms, TimeAverage, mean_and_half_width
+from sim.stats import GroupHistograms, mean_and_half_width
 
 
 def _exact_quantile(values, q):
@@ -54,16 +54,6 @@ def test_zero_share_is_exact_and_empty_groups_are_nan():
     assert h.share_zero()[0] == 0.75
     assert h.quantile(0.75)[0] == 0.0 and h.quantile(0.76)[0] > 0
     assert math.isnan(h.mean()[1]) and math.isnan(h.quantile(0.5)[1])
-
-
-def test_time_average_with_restart():
-    level = TimeAverage()
-    level.change(0, +2)   # 2 from 0 to 10
-    level.change(10, -1)  # 1 from 10 to 30
-    assert level.average(30) == pytest.approx((20 + 20) / 30)
-    level.restart(30)
-    level.change(40, +1)  # 1 from 30 to 40, 2 from 40 to 50
-    assert level.average(50) == pytest.approx((10 + 20) / 20)
 
 
 def test_half_width_is_student_t():

@@ -1,0 +1,159 @@
+"""Sensitivity: how the key figures move when each assumption moves by ±20%.
+
+The assumptions are the ones a targets file lists for a scenario (``assumptions:``: key paths
+scaled together, e.g. every field's back-office minutes); fitted parameters may be listed too
+(``fitted: true``) to show their leverage. Each assumption is scaled by 1 − f and 1 + f
+(f = 0.2) with everything else as calibrated, on the same replications (common random
+numbers), so the change of a figure is a paired difference: its 95% interval comes from the
+per-replication differences and is far narrower than the two runs' own intervals. Integer
+parameters (staff counts, deadlines) are rounded; the factor actually applied is reported.
+
+Runs go through the calibration cache (:class:`sim.calibrate.Evaluator`), so an interrupted
+analysis resumes where it stopped. ``calibration/sensitivity.py`` runs it for the library.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .stats import mean_and_half_width
+from .targets import Expression, Mapping, get_path, load_targets, section_for
+
+CACHE_FILE = "sensitivity-evaluations.jsonl"
+
+
+def sensitivity(scenario_arg: str, targets_path: Path, out: Path, replications: int = 2, factor: float = 0.2,
+                jobs: int = 1, log=None) -> list[dict]:
+    from .api import find_scenario, load_scenario
+    from .calibrate import Cache, Evaluator
+
+    log = log or (lambda message: None)
+    scenario_path = find_scenario(scenario_arg)
+    targets, positions = load_targets(targets_path)
+    key, section = section_for(targets, positions, targets_path, scenario_path)
+    base = load_scenario(scenario_path)
+    mapping = Mapping(base, section.assumptions, positions, f"scenarios.{key}.assumptions", str(targets_path))
+    figures = section.key_figures or {t.id: t.simulated for t in section.simulated_targets()}
+    expressions = {name: Expression(text) for name, text in figures.items()}
+    paths = sorted({p for e in expressions.values() for p in e.paths})
+    evaluator = Evaluator(scenario_path, paths, Cache(Path(out) / CACHE_FILE), jobs, log)
+    reps = list(range(replications))
+
+    def run(overrides: list[str], label: str) -> dict[str, list[float]]:
+        values = evaluator.figures(evaluator.scenario(overrides), reps, label)
+        return {name: [e(v) for v in values] for name, e in expressions.items()}
+
+    try:
+        log(f"{key}: base ({replications} replications)")
+        base_values = run([], "base")
+        rows = []
+        for name, spec in section.assumptions.items():
+            first = mapping.paths[name][0]
+            for f in (1 - factor, 1 + factor):
+                applied = mapping.values({name: f})[first] / get_path(mapping.base, first)
+                log(f"{key}: {name} x {f:g} (applied x {applied:.3g})")
+                values = run(mapping.overrides({name: f}), f"{name} x {f:g}")
+                for figure in expressions:
+                    b_mean = float(np.mean(base_values[figure]))
+                    diffs = [v - b for v, b in zip(values[figure], base_values[figure])]
+                    d_mean, d_hw = mean_and_half_width(diffs)
+                    rows.append({"scenario": key, "assumption": name, "fitted": spec.fitted, "description": spec.description,
+                                 "factor": f, "applied_factor": applied, "figure": figure, "base": b_mean,
+                                 "value": float(np.mean(values[figure])), "change": d_mean,
+                                 "change_ci95_half_width": d_hw,
+                                 "change_percent": 100 * d_mean / b_mean if b_mean else math.nan})
+    finally:
+        evaluator.close()
+    write(Path(out), key, base.name, rows, replications, factor)
+    return rows
+
+
+def write(out: Path, key: str, title: str, rows: list[dict], replications: int, factor: float) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / ".sensitivity.csv.tmp"
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, out / "sensitivity.csv")
+    (out / ".sensitivity.md.tmp").write_text(markdown(key, title, rows, replications, factor), encoding="utf-8")
+    os.replace(out / ".sensitivity.md.tmp", out / "sensitivity.md")
+    plot(out / "sensitivity.png", title, rows, factor)
+
+
+def _num(value: float) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def markdown(key: str, title: str, rows: list[dict], replications: int, factor: float) -> str:
+    figures = list(dict.fromkeys(r["figure"] for r in rows))
+    assumptions = list(dict.fromkeys(r["assumption"] for r in rows))
+    base = {r["figure"]: r["base"] for r in rows}
+    out = [f"# Sensitivity: {title}", "",
+           f"`{key}` as calibrated; each assumption scaled by ×{1 - factor:g} and ×{1 + factor:g} alone, on the same "
+           f"{replications} replications (common random numbers). Cells: change of the figure, in % of its base value "
+           "(−20% / +20%); **bold** where the paired 95% interval excludes 0.", "",
+           "| assumption | applied | " + " | ".join(figures) + " |", "|---|---|" + "---|" * len(figures),
+           "| *base value* | | " + " | ".join(_num(base[f]) for f in figures) + " |"]
+    for a in assumptions:
+        sub = [r for r in rows if r["assumption"] == a]
+        applied = " / ".join(f"×{r['applied_factor']:.3g}" for r in sub if r["figure"] == figures[0])
+        cells = []
+        for f in figures:
+            parts = []
+            for r in (r for r in sub if r["figure"] == f):
+                text = f"{r['change_percent']:+.1f}" if math.isfinite(r["change_percent"]) else "—"
+                significant = math.isfinite(r["change_ci95_half_width"]) and abs(r["change"]) > r["change_ci95_half_width"]
+                parts.append(f"**{text}**" if significant else text)
+            cells.append(" / ".join(parts))
+        label = a + (" (fitted)" if sub[0]["fitted"] else "")
+        out.append(f"| {label} | {applied} | " + " | ".join(cells) + " |")
+    out += ["", "Assumptions:", ""]
+    out += [f"- `{a}`: {next(r['description'] for r in rows if r['assumption'] == a)}" for a in assumptions]
+    out += ["", "![sensitivity](sensitivity.png)", ""]
+    return "\n".join(out)
+
+
+def plot(path: Path, title: str, rows: list[dict], factor: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figures = list(dict.fromkeys(r["figure"] for r in rows))
+    assumptions = list(dict.fromkeys(r["assumption"] for r in rows))
+    cols = min(len(figures), 3)
+    nrows = math.ceil(len(figures) / cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(4.6 * cols, 0.32 * len(assumptions) * nrows + 1.2 * nrows + 0.6),
+                             squeeze=False)
+    y = np.arange(len(assumptions))
+    for ax, figure in zip(axes.flat, figures):
+        for f, color, label in ((1 - factor, "tab:blue", f"×{1 - factor:g}"), (1 + factor, "tab:red", f"×{1 + factor:g}")):
+            sub = {r["assumption"]: r for r in rows if r["figure"] == figure and r["factor"] == f}
+            values = [sub[a]["change_percent"] if math.isfinite(sub[a]["change_percent"]) else 0 for a in assumptions]
+            errors = [100 * sub[a]["change_ci95_half_width"] / abs(sub[a]["base"])
+                      if sub[a]["base"] and math.isfinite(sub[a]["change_ci95_half_width"]) else 0 for a in assumptions]
+            ax.barh(y + (0.2 if f > 1 else -0.2), values, height=0.38, color=color, xerr=errors, label=label,
+                    error_kw={"lw": 0.8})
+        ax.axvline(0, color="black", lw=0.6)
+        ax.set_yticks(y, assumptions, fontsize=7)
+        ax.invert_yaxis()
+        ax.set_title(f"{figure} (base {_num(rows[[r['figure'] for r in rows].index(figure)]['base'])})", fontsize=8)
+        ax.set_xlabel("change, % of base", fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+    for ax in list(axes.flat)[len(figures):]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.suptitle(f"{title}: each assumption ±{factor:.0%}", fontsize=10)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.96))
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    os.replace(tmp, path)
