@@ -24,17 +24,20 @@ from collections.abc import Iterable, Sequence
 from .stats import mean_and_half_width
 
 DEFAULT_ON_TIME_TARGET = 0.95
+DEFAULT_WAIT_TARGET_MINUTES = 30.0
 
 
 # --------------------------------------------------------------- figures of one run
-def run_figures(result: dict, on_time_target: float = DEFAULT_ON_TIME_TARGET) -> dict[str, float]:
+def run_figures(result: dict, on_time_target: float = DEFAULT_ON_TIME_TARGET,
+                wait_target_minutes: float = DEFAULT_WAIT_TARGET_MINUTES) -> dict[str, float]:
     """The flat figures of one replication's result, by dotted name.
 
     Region figures keep their plain names (``mean_wait_minutes``); breakdowns are prefixed
     (``pools.counter.utilisation``, ``by_field.land.on_time_share``,
     ``by_channel.online.mean_wait_minutes``, ``littles_law.mean_in_system``). Per-commune
     figures are summed up as: how many communes have an on-time share below
-    ``on_time_target`` (``communes_below_on_time_target``), and the worst commune's
+    ``on_time_target`` (``communes_below_on_time_target``), how many have a p90 wait above
+    ``wait_target_minutes`` (``communes_above_wait_target``), and the worst commune's
     utilisation of each pool and p90 wait (``communes_max.*``).
     """
     out: dict[str, float] = {}
@@ -50,6 +53,8 @@ def run_figures(result: dict, on_time_target: float = DEFAULT_ON_TIME_TARGET) ->
     if communes:
         shares = [c.get("on_time_share") for c in communes]
         out["communes_below_on_time_target"] = float(sum(1 for s in shares if _finite(s) and s < on_time_target))
+        p90 = [c.get("p90_wait_minutes") for c in communes]
+        out["communes_above_wait_target"] = float(sum(1 for w in p90 if _finite(w) and w > wait_target_minutes))
         for key in sorted({k for c in communes for k in c if k.startswith("utilisation_")} | {"p90_wait_minutes"}):
             values = [c.get(key) for c in communes if _finite(c.get(key))]
             out[f"communes_max.{key}"] = max(values) if values else math.nan

@@ -154,6 +154,7 @@ class ExperimentFile(_Model):
     parameters: dict[str, Union[list[Any], Range, Linked]] = Field(default={}, description="Parameter -> levels.")
     baseline: Optional[dict[str, Any]] = Field(None, description="Parameter values of the baseline variant (default: the first).")
     on_time_target: Annotated[float, Field(ge=0, le=1)] = Field(0.95, description="A commune is below target when its on-time share is less.")
+    wait_target_minutes: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(30.0, description="A commune is above target when its p90 wait (working minutes) is more.")
     target_half_width: Optional[TargetHalfWidth] = None
     warmup: Warmup = Warmup()
     plots: list[Plot] = []
@@ -329,7 +330,7 @@ def known_figure(name: str, channels: set, fields: set) -> bool:
     """Whether ``name`` is a figure of the results table (pool names are not checked)."""
     parts = name.split(".")
     if len(parts) == 1:
-        return name in REGION_FIGURES or name == "communes_below_on_time_target"
+        return name in REGION_FIGURES or name in ("communes_below_on_time_target", "communes_above_wait_target")
     if parts[0] == "pools" and len(parts) == 3:
         return parts[2] in POOL_FIGURES
     if parts[0] in ("by_channel", "by_field") and len(parts) == 3:

@@ -35,6 +35,7 @@ LABELS = {
     "p90_time_in_system_working_days": "p90 time in system (working days)",
     "utilisation": "utilisation (fraction of staff time busy)",
     "communes_below_on_time_target": "communes below the on-time target (communes)",
+    "communes_above_wait_target": "communes whose p90 wait is above the target (communes)",
     "mean_service_minutes": "mean service (working minutes)",
     "mean_staff": "mean staff per pool (staff)",
 }
@@ -249,26 +250,30 @@ def commune_load(communes, labels: dict[str, str], figure: str, path: Path, wors
 
 
 # ------------------------------------------------------------------ figures per variant
-def figures_plot(summary, figures: list[str], variants: list[tuple[str, str, object]], path: Path,
+def figures_plot(summary, figures: list[str], variants: list[tuple], path: Path,
                  x_label: str | None = None, title: str | None = None):
     """One panel per figure: against the parameter (``x_label`` given) or as bars per variant.
 
-    ``variants`` are (variant id, label, x value or None).
+    ``variants`` are (variant id, label, x value or None[, series]): against a parameter, one
+    line per series (the values of the other parameters).
     """
     import pandas as pd
 
     plt = _pyplot()
     look = _lookup(summary)
-    data = pd.DataFrame([{"variant": vid, "label": label, "x": x, "figure": f,
-                          "mean": look.get((vid, f), (math.nan,) * 2)[0],
-                          "ci95_half_width": look.get((vid, f), (math.nan,) * 2)[1]}
-                         for f in figures for vid, label, x in variants])
+    data = pd.DataFrame([{"variant": v[0], "label": v[1], "x": v[2], "series": v[3] if len(v) > 3 else "", "figure": f,
+                          "mean": look.get((v[0], f), (math.nan,) * 2)[0],
+                          "ci95_half_width": look.get((v[0], f), (math.nan,) * 2)[1]}
+                         for f in figures for v in variants])
     fig, axes = plt.subplots(1, len(figures), figsize=(4.6 * len(figures), 4.6), squeeze=False)
     for ax, f in zip(axes[0], figures):
         part = data[data["figure"] == f]
         if x_label:
-            _band(ax, part["x"], part["mean"], part["ci95_half_width"], None)
-            ax.set_xlabel(x_label)
+            for series, line in part.groupby("series", sort=False):
+                _band(ax, line["x"], line["mean"], line["ci95_half_width"], series or None)
+            if part["series"].any():
+                ax.legend(fontsize=8)
+            ax.set_xlabel(x_label, fontsize=8)
         else:
             ax.bar(range(len(part)), part["mean"], yerr=part["ci95_half_width"].fillna(0), capsize=3,
                    color=[f"C{i}" for i in range(len(part))])
@@ -277,6 +282,7 @@ def figures_plot(summary, figures: list[str], variants: list[tuple[str, str, obj
         ax.set_ylabel(figure_label(f), fontsize=8)
         ax.grid(alpha=0.3)
     fig.suptitle(title or "Figures per variant (95% intervals over replications)")
+    fig.tight_layout()
     _save(fig, path)
     return data
 
@@ -381,7 +387,8 @@ def experiment_plots(experiment, out: Path, table, summary, records) -> tuple[li
                 data = commune_load(communes_table(experiment, records), labels, spec.figure, path, spec.worst,
                                     spec.title, reference)
             elif spec.kind == "figures":
-                variants = [(v.id, v.label, v.parameters.get(spec.x) if spec.x else None) for v in experiment.variants]
+                variants = [(v.id, v.label, v.parameters.get(spec.x) if spec.x else None, series(v))
+                            for v in experiment.variants]
                 data = figures_plot(summary, spec.figures, variants, path,
                                     parameter_label(spec.x) if spec.x else None, spec.title)
             else:

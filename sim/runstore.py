@@ -142,7 +142,8 @@ def results_table(experiment, records: dict[tuple[str, int], dict]):
     rows = []
     for variant in experiment.variants:
         for r in sorted(k[1] for k in records if k[0] == variant.id):
-            figures = run_figures(records[(variant.id, r)]["result"], experiment.spec.on_time_target)
+            figures = run_figures(records[(variant.id, r)]["result"], experiment.spec.on_time_target,
+                                  experiment.spec.wait_target_minutes)
             params = [_cell(variant.parameters[n]) for n in names]
             rows.extend((variant.id, *params, r, figure, value) for figure, value in figures.items())
     table = pd.DataFrame(rows, columns=["variant", *names, "replication", "figure", "value"])

@@ -154,7 +154,9 @@ class Sweep:
         target = self.experiment.spec.target_half_width
         info = None
         while target is not None:
-            values = {vid: [run_figures(records[(vid, r)]["result"], self.experiment.spec.on_time_target).get(target.figure)
+            spec = self.experiment.spec
+            values = {vid: [run_figures(records[(vid, r)]["result"], spec.on_time_target,
+                                        spec.wait_target_minutes).get(target.figure)
                             for r in range(counts[vid])] for vid in counts}
             missing = half_widths_missing(values, target.value)
             grow = [vid for vid in missing if counts[vid] < target.max_replications]
@@ -206,6 +208,7 @@ def _base_manifest(experiment, command_line, started) -> dict:
         "replications_requested": experiment.replications,
         "baseline_variant": experiment.baseline,
         "on_time_target": experiment.spec.on_time_target,
+        "wait_target_minutes": experiment.spec.wait_target_minutes,
         "parameters": experiment.parameter_names,
         "command_line": command_line if command_line is not None else sys.argv,
         "started_at": started.isoformat(timespec="seconds"),

@@ -27,6 +27,8 @@ def test_run_figures_flatten_region_breakdowns_and_communes():
     assert f["communes_below_on_time_target"] == 1.0  # b; c completed nothing and is not counted
     assert f["communes_max.utilisation_counter"] == 0.9 and f["communes_max.p90_wait_minutes"] == 40
     assert run_figures(result, on_time_target=0.999)["communes_below_on_time_target"] == 2.0
+    assert f["communes_above_wait_target"] == 1.0  # b's p90 of 40 minutes is above the default 30
+    assert run_figures(result, wait_target_minutes=2)["communes_above_wait_target"] == 2.0
 
 
 def _table(values):
