@@ -15,21 +15,23 @@ from collections import deque
 from heapq import heappush
 
 from simpy.core import Environment
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL
 
 from .calendar import WorkingCalendar
 
 
-class Call(Event):
+class Call:
     """``fn(event)`` at absolute time ``at``; the payload is ``event._value``.
 
     The engine's only kind of scheduled event: no generator, no process, one heap entry.
     It goes straight onto SimPy's event queue with its absolute time (what
     ``Environment.schedule`` does with ``now + delay``), which saves a call and a rounding
-    step per event; an instant already past is clamped to now.
+    step per event; an instant already past is clamped to now. It carries exactly what
+    ``Environment.step`` reads of an event (``callbacks``, ``_ok``, ``_value``) in slots,
+    rather than subclassing ``simpy.Event`` and its per-instance dictionary.
     """
 
-    __slots__ = ()
+    __slots__ = ("env", "callbacks", "_value", "_ok")
 
     def __init__(self, env: Environment, at: float, fn, payload=None):
         self.env = env
