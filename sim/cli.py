@@ -257,9 +257,6 @@ def cmd_compare(args) -> int:
         from .outputs import write_comparison
 
         written = write_comparison(args.out, result, rows, started, force=args.force, command_line=args.command_line)
-        from .plots import comparison_figure
-
-        comparison_figure(rows, result.labels, written / "comparison.png")
         print(f"results: {written}")
     return 1 if any(r.interrupted for r in result.runs) else 0
 

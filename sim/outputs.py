@@ -18,6 +18,7 @@ import platform
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -77,14 +78,28 @@ def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: 
     }
 
 
-def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | None = None,
-              force: bool = False, command_line: list[str] | None = None) -> Path:
+@contextmanager
+def atomic_folder(out_dir: Path, force: bool = False):
+    """Yield a hidden temporary folder beside ``out_dir``; on success it becomes ``out_dir``
+    (replacing it with ``force``), on any failure it is removed: whole or nothing."""
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise FileExistsError(f"{out_dir} is not empty; choose another --out or pass --force")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        yield tmp
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | None = None,
+              force: bool = False, command_line: list[str] | None = None) -> Path:
+    with atomic_folder(out_dir, force) as tmp:
         finished = dt.datetime.now().astimezone()
         _write_json(tmp / "manifest.json", manifest(runs, started, finished, source, command_line))
         _write_json(tmp / "summary.json", runs.summary)
@@ -94,13 +109,7 @@ def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | N
             pd.DataFrame(commune_rows(runs.results)).to_csv(tmp / "communes.csv", index=False)
             if runs.scenario.outputs.dossier_log:
                 _write_dossier_log(tmp / "dossiers.parquet", runs.results)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+    return Path(out_dir)
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -127,25 +136,17 @@ def _write_dossier_log(path: Path, results: list[dict]) -> None:
 
 def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.datetime, force: bool = False,
                      command_line: list[str] | None = None) -> Path:
-    """comparison.csv (one row per figure and scenario) and a manifest of every scenario."""
+    """comparison.csv (one row per figure and scenario), comparison.png and a manifest of every scenario."""
     import pandas as pd
 
-    out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()) and not force:
-        raise FileExistsError(f"{out_dir} is not empty; choose another --out or pass --force")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    from .plots import comparison_figure
+
+    with atomic_folder(out_dir, force) as tmp:
         finished = dt.datetime.now().astimezone()
         pd.DataFrame(rows).to_csv(tmp / "comparison.csv", index=False)
+        comparison_figure(rows, comparison.labels, tmp / "comparison.png")
         _write_json(tmp / "manifest.json", {
             "command_line": command_line if command_line is not None else sys.argv,
             "scenarios": [manifest(runs, started, finished, label) for label, runs in zip(comparison.labels, comparison.runs)],
         })
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+    return Path(out_dir)
