@@ -186,6 +186,7 @@ class Experiment:
     variants: list[Variant]
     baseline: str
     positions: dict = field(repr=False, default_factory=dict)
+    base: Any = field(repr=False, default=None)  # the base scenario as resolved (before `set`)
 
     @property
     def parameter_names(self) -> list[str]:
@@ -300,7 +301,7 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True) -> Experi
     problems += more
     if problems:
         raise ScenarioError(problems)
-    return Experiment(path, spec, root_seed, replications, variants, baseline, positions)
+    return Experiment(path, spec, root_seed, replications, variants, baseline, positions, base)
 
 
 def _relocate(problem: Problem, origin: dict[str, Position], label: str) -> Problem:

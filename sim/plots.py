@@ -230,13 +230,13 @@ def commune_load(communes, labels: dict[str, str], figure: str, path: Path, wors
     left.set(xlabel="communes ranked from the worst (rank)", ylabel=unit, title="All communes, sorted")
     top = data.groupby("commune")["mean"].agg("min" if ascending else "max").sort_values(ascending=ascending).index[:worst]
     variants = list(dict.fromkeys(data["variant"]))
-    height = 0.8 / max(len(variants), 1)
-    for k, vid in enumerate(variants):
+    height = 0.6 / max(len(variants), 1)
+    for k, vid in enumerate(variants):  # points with error bars: no zero baseline squeezing the differences
         part = data[data["variant"] == vid].set_index("commune").reindex(top)
-        y = [i + k * height for i in range(len(top))]
-        right.barh(y, part["mean"], height=height, xerr=part["ci95_half_width"].fillna(0),
-                   label=labels.get(vid, vid), capsize=2)
-    right.set_yticks([i + 0.4 - height / 2 for i in range(len(top))], list(top), fontsize=7)
+        y = [i - 0.3 + (k + 0.5) * height for i in range(len(top))]
+        right.errorbar(part["mean"], y, xerr=part["ci95_half_width"].fillna(0), fmt="o", capsize=2,
+                       label=labels.get(vid, vid))
+    right.set_yticks(range(len(top)), list(top), fontsize=7)
     right.invert_yaxis()
     right.set(xlabel=unit, title=f"The {len(top)} worst communes (95% intervals)")
     for ax in (left, right):
@@ -275,9 +275,11 @@ def figures_plot(summary, figures: list[str], variants: list[tuple], path: Path,
                 ax.legend(fontsize=8)
             ax.set_xlabel(x_label, fontsize=8)
         else:
-            ax.bar(range(len(part)), part["mean"], yerr=part["ci95_half_width"].fillna(0), capsize=3,
-                   color=[f"C{i}" for i in range(len(part))])
+            for i, row in enumerate(part.itertuples()):  # points with 95% error bars, one colour per variant
+                ax.errorbar([i], [row.mean], yerr=[0 if row.ci95_half_width != row.ci95_half_width else row.ci95_half_width],
+                            fmt="o", capsize=4, color=f"C{i}", markersize=7)
             ax.set_xticks(range(len(part)), part["label"], rotation=20, ha="right", fontsize=8)
+            ax.set_xlim(-0.5, len(part) - 0.5)
             ax.set_xlabel("variant")
         ax.set_ylabel(figure_label(f), fontsize=8)
         ax.grid(alpha=0.3)
@@ -305,7 +307,7 @@ def by_field(summary, figures: list[str], fields: list[str], variants: list[tupl
             part = data[(data["figure"] == f) & (data["variant"] == vid)]
             ax.bar([i + k * width for i in range(len(fields))], part["mean"], width=width,
                    yerr=part["ci95_half_width"].fillna(0), capsize=2, label=label)
-        ax.set_xticks([i + 0.4 - width / 2 for i in range(len(fields))], [fl.replace("_", " ") for fl in fields])
+        ax.set_xticks([i + 0.4 - width / 2 for i in range(len(fields))], [fl.replace("_", "\n") for fl in fields])
         ax.set(ylabel=figure_label(f), xlabel="procedure field")
         ax.grid(alpha=0.3, axis="y")
         ax.legend(fontsize=8)

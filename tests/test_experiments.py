@@ -125,6 +125,7 @@ def test_sweep_writes_tidy_table_manifest_and_plots(tmp_path, capsys):
     assert manifest["status"] == "complete" and manifest["root_seed"] == 1
     assert manifest["replications_per_variant"] == {"v00": 2, "v01": 2}
     assert manifest["warmup"]["method"] == "none"
+    assert manifest["base_scenario"]["resolved"]["name"] == "Validation: M/M/c"
     assert manifest["variants"][1]["resolved_scenario"]["staff"]["per_commune"]["counter"] == 4
     assert manifest["runs"] == {"expected": 4, "finished": 4, "executed_this_invocation": 4, "found_on_disk": 0}
     assert sorted(p.name for p in (out / "runs").iterdir()) == ["v00-r0.json", "v00-r1.json", "v01-r0.json", "v01-r1.json"]
