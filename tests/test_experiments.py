@@ -80,6 +80,21 @@ parameters:
     assert [v.label for v in exp.variants] == ["equal-staff", "2025-07-first-13-days"]
 
 
+def test_linked_levels_may_be_whole_scenarios_with_labels(tmp_path):
+    exp = load_experiment(write(tmp_path, """\
+name: allocation
+base: hanoi/2025-07-first-13-days
+parameters:
+  allocation:
+    values: [equal, by workload]
+    levels: [{scenario: hanoi/variants/equal-staff}, {scenario: hanoi/2025-07-first-13-days, staff.per_commune.counter: 5}]
+baseline: {allocation: by workload}
+"""))
+    assert [v.label for v in exp.variants] == ["allocation=equal", "allocation=by workload"]
+    assert [v.scenario.staff.allocation.policy for v in exp.variants] == ["equal", "proportional"]
+    assert exp.variants[1].scenario.staff.per_commune["counter"] == 5 and exp.baseline == "v01"
+
+
 @pytest.mark.parametrize("body, expect", [
     ("parameters:\n  staff.per_commune.counter: [3, -1]\n", "exp.yaml:8:"),  # refused by the scenario
     ("parameters:\n  staff.per_commun.counter: [3]\n", "unknown key"),
@@ -245,3 +260,44 @@ def test_ctrl_c_keeps_finished_runs_and_resume_runs_only_the_missing(tmp_path):
     run_sweep(load_experiment(exp_file), fresh, "inprocess")
     pd.testing.assert_frame_equal(pd.read_parquet(out / "results.parquet"), pd.read_parquet(fresh / "results.parquet"),
                                   check_exact=True)
+
+
+_original_execute_run = None
+
+
+def _dies_on_replication_1(scenario, replication):
+    if replication == 1:
+        os._exit(3)  # a worker process killed in the middle of a run
+    return _original_execute_run(scenario, replication)
+
+
+def test_a_killed_worker_leaves_finished_runs_and_the_manifest_interrupted(tmp_path, monkeypatch):
+    import multiprocessing
+
+    import sim.sweep
+
+    if multiprocessing.get_start_method(allow_none=False) != "fork":
+        pytest.skip("needs fork start method to inject the failing task")
+    global _original_execute_run
+    _original_execute_run = sim.sweep.execute_run
+    monkeypatch.setattr(sim.sweep, "execute_run", _dies_on_replication_1)
+    exp_file = write(tmp_path, TINY.replace("replications: 2", "replications: 3"))
+    out = tmp_path / "out"
+    result = run_sweep(load_experiment(exp_file), out, "local", jobs=2)
+    assert result.status == "interrupted" and "worker process died" in result.manifest["error"]
+    finished = sorted(p.name for p in (out / "runs").glob("*.json"))
+    assert all("-r1" not in name for name in finished)
+    for name in finished:
+        assert json.loads((out / "runs" / name).read_text())["result"]["region"]["dossiers_arrived"] > 0
+    monkeypatch.setattr(sim.sweep, "execute_run", _original_execute_run)
+    resumed = run_sweep(load_experiment(exp_file), out, "local", jobs=2)
+    assert resumed.status == "complete"
+    assert resumed.executed == 6 - len(finished) and resumed.found == len(finished)
+
+
+def test_experiment_files_extend_others(tmp_path):
+    write(tmp_path, TINY, "base.yaml")
+    exp = load_experiment(write(tmp_path, "extends: base.yaml\nname: longer\nset: [\"horizon.days=5\", "
+                                          "\"horizon.warmup_days=0\"]\n", "longer.yaml"))
+    assert exp.spec.name == "longer" and [v.scenario.horizon.days for v in exp.variants] == [5, 5]
+    assert [v.parameters["staff.per_commune.counter"] for v in exp.variants] == [3, 4]
