@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import signal
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -147,7 +146,3 @@ def _dask(jobs: int, scheduler: str | None) -> Backend:
                 cluster.close()
 
     return Backend(executor, 2 * workers, "dask", workers, description, close)
-
-
-def default_jobs() -> int:
-    return max(os.cpu_count() or 1, 1)
