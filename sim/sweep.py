@@ -317,6 +317,7 @@ def _finish(experiment, out, manifest, status, error, sweep, stages, started, cl
         "files": sorted(str(p.relative_to(out)) for p in files) + [str(p.relative_to(out)) for p in plots],
         "notes": sorted(set(notes + (sweep.notes if sweep else []))),
         "warnings": warnings,
+        "overload_warnings": overload_warnings(experiment),
     })
     for entry in manifest["variants"]:
         entry["warmup_days"] = scenarios[entry["id"]].horizon.warmup_days
@@ -338,6 +339,10 @@ def run_sweep_command(args) -> int:
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler needs --executor dask")
     experiment = load_experiment(args.experiment)
+    overloaded = overload_warnings(experiment)
+    for vid, warnings in overloaded.items():
+        for w in warnings:
+            print(f"warning: {vid} {experiment.variant(vid).label}: {w}", file=sys.stderr)
     out = args.out or Path("results") / Path(args.experiment).stem
     problem = prepare_out(experiment, out, args.resume)
     if problem:
@@ -360,6 +365,14 @@ def run_sweep_command(args) -> int:
               f"{result.manifest.get('error')}; continue with --resume", file=sys.stderr)
         return 1
     return 0
+
+
+def overload_warnings(experiment) -> dict[str, list[str]]:
+    """Per variant, the pools whose expected utilisation on an ordinary working day is 1 or more."""
+    from .checks import utilisation_warnings
+
+    found = {v.id: utilisation_warnings(v.scenario) for v in experiment.variants}
+    return {vid: w for vid, w in found.items() if w}
 
 
 def print_summary(summary, experiment) -> None:
