@@ -3,7 +3,7 @@
     python benchmarks/profile_hanoi_q3.py [--top N] [--sort tottime|cumtime]
 
 Prints the pstats table (top 15 by own time, ``tottime``, by default) on stdout. cProfile
-slows the run down (about twice here), so the times are for comparing functions, not for
+slows the run down (about three times here), so the times are for comparing functions, not for
 comparing with the unprofiled wall time of the ``hanoi_q3`` benchmark.
 """
 from __future__ import annotations
@@ -42,10 +42,10 @@ def main() -> None:
     text = io.StringIO()
     stats = pstats.Stats(profiler, stream=text)
     stats.strip_dirs().sort_stats(args.sort).print_stats(args.top)
-    # Keep the table itself: drop pstats' preamble up to the totals line.
+    # Keep the table itself: drop pstats' preamble up to the totals line, and blank lines.
     lines = text.getvalue().splitlines()
     start = next((i for i, line in enumerate(lines) if "function calls" in line), 0)
-    print("\n".join(line for line in lines[start:] if line.strip() and not line.startswith("Ordered by")))
+    print("\n".join(line for line in lines[start:] if line.strip()))
 
 
 if __name__ == "__main__":
