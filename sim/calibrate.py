@@ -127,7 +127,7 @@ class Evaluator:
         found = {r: self.cache.get(key, r, self.paths) for r in replications}
         todo = [r for r, f in found.items() if f is None]
         meta = {"label": label, "seed": scenario.seed}
-        if len(todo) > 1 and self.jobs > 1:
+        if todo and self.jobs > 1:  # also one replication: refits run side by side in threads
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self.jobs)
             futures = {r: self._pool.submit(_run_one, scenario, r, self.paths) for r in todo}
@@ -164,6 +164,7 @@ class _Close(Exception):
 
 STOP_COST = 1e-4
 
+
 class Fitter:
     """The objective over a section's fitted targets, and least-squares fits of it."""
 
@@ -174,6 +175,7 @@ class Fitter:
         self.expressions = {t.id: Expression(t.simulated) for t in section.simulated_targets()}
         self.log = log or (lambda message: None)
         self.evaluations = 0
+        self.stopping = False
 
     def theta(self, x) -> dict[str, float]:
         return {n: round_sig(float(v), 10) for n, v in zip(self.names, x)}
@@ -203,6 +205,8 @@ class Fitter:
         best = {"x": np.array(x0, dtype=float), "cost": math.inf, "n": 0}
 
         def fun(x):
+            if self.stopping:
+                raise KeyboardInterrupt
             if best["n"] >= budget:
                 raise _Budget
             best["n"] += 1
@@ -215,7 +219,7 @@ class Fitter:
             if cost < best["cost"]:
                 best.update(x=np.array([theta[n] for n in self.names]), cost=cost)
             shown = ", ".join(f"{n}={v:.5g}" for n, v in theta.items())
-            sims = ", ".join(f"{t.id} {np.mean(values[t.id]):,.4g}" for t in self.targets[:4])
+            sims = ", ".join(f"{t.id} {np.mean(values[t.id]):,.5g}" for t in self.targets)
             self.log(f"{label} #{best['n']:>2}: {shown} -> objective {cost:.4g} ({sims}) "
                      f"[{time.perf_counter() - started:.1f} s]")
             if cost < STOP_COST * max(len(res), 1):
@@ -240,11 +244,22 @@ class Fitter:
 
 def uncertainty(fitter: Fitter, x_hat: np.ndarray, final: list[int], n_fit: int, budget: int) -> dict[str, dict]:
     """Fit each final replication alone; the 95% interval from the spread of those fits."""
-    per_rep = []
-    for r in final:
-        x_r, _, _ = fitter.fit(x_hat, [r], f"refit replication {r}", budget)
-        per_rep.append(x_r)
-    per_rep = np.array(per_rep)
+    def refit(r: int) -> np.ndarray:
+        return fitter.fit(x_hat, [r], f"refit replication {r}", budget)[0]
+
+    if fitter.evaluator.jobs > 1:  # threads wait on the evaluator's worker processes
+        from concurrent.futures import ThreadPoolExecutor
+
+        threads = ThreadPoolExecutor(max_workers=fitter.evaluator.jobs)
+        try:
+            per_rep = np.array(list(threads.map(refit, final)))
+        except BaseException:
+            fitter.stopping = True  # the other refits stop at their next evaluation
+            threads.shutdown(wait=False, cancel_futures=True)
+            raise
+        threads.shutdown()
+    else:
+        per_rep = np.array([refit(r) for r in final])
     out = {}
     for i, name in enumerate(fitter.names):
         spec = fitter.section.parameters[name]

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import math
 import os
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +76,9 @@ def calibrated_yaml(scenario_path: Path, out: Path, base, mapping, numbers: dict
     lines = [f"# Calibrated by `commune-sim calibrate` on {numbers['started']:%Y-%m-%d}; see report.md beside this file.",
              "#", "# FITTED (95% interval: spread of per-replication fits, see report.md)"]
     for pname, p in numbers["parameters"].items():
-        lines.append(f"# - {pname} = {p['fitted']:g} {p['unit']} (95% interval {p['ci95'][0]:g}–{p['ci95'][1]:g}): {p['description']}")
+        text = f"{pname} = {p['fitted']:g} {p['unit']} (95% interval {p['ci95'][0]:g}–{p['ci95'][1]:g}): {p['description']}"
+        wrapped = textwrap.wrap(text, 94)
+        lines += [f"# - {wrapped[0]}"] + [f"#   {line}" for line in wrapped[1:]]
     if not numbers["parameters"]:
         lines.append("# - nothing: the targets file names no free parameter for this scenario")
     description, suffix = base.description or base.name, " (calibrated)"
@@ -148,7 +151,10 @@ def report_markdown(fitted: dict, section: ScenarioTargets) -> str:
                        f"{p['ci95'][0]:.4g} – {p['ci95'][1]:.4g} | {reps_text} | {p['bounds'][0]:g} – {p['bounds'][1]:g} |")
         out.append("")
         for name, p in fitted["parameters"].items():
-            paths = ", ".join(f"`{k}` = {v:g}" for k, v in p["values"].items())
+            if len(set(p["values"].values())) == 1:
+                paths = ", ".join(f"`{k}`" for k in p["values"]) + f" = {next(iter(p['values'].values())):g}"
+            else:
+                paths = ", ".join(f"`{k}` = {v:g}" for k, v in p["values"].items())
             out += [f"- `{name}`: {p['description']} Sets {paths}."]
         obj = fitted["objective"]
         out += ["", f"Objective {obj['initial']:.4g} before, {obj.get('fitted', float('nan')):.4g} at the fit "

@@ -140,6 +140,7 @@ def test_calibrated_scenario_extends_the_input_with_the_fitted_values(synthetic,
 
 
 def test_interrupted_calibration_resumes_without_recomputing(synthetic, tmp_path, monkeypatch):
+    """Ctrl-C after five replication runs keeps them; --resume replays the fit over the cache."""
     observed = observed_figures(synthetic, {"back_office_minutes": 4.0, "lead_time_days": 0.5})
     targets = write_targets(tmp_path, observed, parameters(lead=False), replications=2, final_replications=2)
     reference = tmp_path / "reference"
@@ -169,6 +170,19 @@ def test_interrupted_calibration_resumes_without_recomputing(synthetic, tmp_path
     reference_fit = json.loads((reference / "fitted.json").read_text(encoding="utf-8"))
     assert resumed["replication_runs"] == total - 5  # nothing done twice
     assert resumed["parameters"] == reference_fit["parameters"]  # the same fit as without interruption
+
+
+def test_worker_processes_give_the_same_fit(synthetic, tmp_path):
+    """--jobs 2 runs replications (and the per-replication refits) side by side: same numbers."""
+    observed = observed_figures(synthetic, {"back_office_minutes": 4.0, "lead_time_days": 0.5})
+    targets = write_targets(tmp_path, observed, parameters(lead=False), replications=2, final_replications=3)
+    fits = []
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}"
+        assert calibrate(synthetic, targets, out, "--jobs", jobs) == 0
+        fits.append(json.loads((out / "fitted.json").read_text(encoding="utf-8")))
+    assert fits[0]["parameters"] == fits[1]["parameters"]
+    assert [t.get("simulated_mean") for t in fits[0]["targets"]] == [t.get("simulated_mean") for t in fits[1]["targets"]]
 
 
 def test_a_scenario_without_free_parameters_is_evaluated_and_reported(synthetic, tmp_path):
