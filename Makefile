@@ -22,6 +22,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -m 'not slow'
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) benchmarks/run_all.py
 
 clean:

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import streams
 from .calendar import WorkingCalendar
-from .scenario import Scenario
+from .scenario import Scenario, clock_minutes
 
 MAX_BLOCK_DAYS = 7
 BLOCK_ARRIVALS = 100_000  # region-wide arrivals held in memory at once, roughly
@@ -39,7 +39,8 @@ ROW = ("time", "channel", "field", "intake_minutes", "back_office_minutes", "sig
 class DemandPlan:
     """Region-wide demand: what every commune's arrival generator shares."""
 
-    def __init__(self, scenario: Scenario, calendar: WorkingCalendar, weights: np.ndarray):
+    def __init__(self, scenario: Scenario, calendar: WorkingCalendar, weights: np.ndarray,
+                 statutory: WorkingCalendar | None = None):
         demand = scenario.demand
         self.calendar = calendar
         self.start_date = scenario.horizon.start_date
@@ -55,6 +56,8 @@ class DemandPlan:
         self.supplement_p = np.array([f.supplementation_share for f in self.fields])
         self.province_p = np.array([f.province_share for f in self.fields])
         self.deadline_days = np.array([f.deadline_working_days for f in self.fields], dtype=np.int64)
+        self.cutoff = np.array([clock_minutes(f.receipt_cutoff) if f.receipt_cutoff else np.inf for f in self.fields])
+        self.statutory = statutory or calendar
         self._profiles: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
         daily = max(demand.dossiers_per_working_day, 1.0)
         self.block_days = int(max(1, min(MAX_BLOCK_DAYS, BLOCK_ARRIVALS // daily)))
@@ -88,6 +91,19 @@ class DemandPlan:
         if total <= 0:
             return []
         return [(s, length, factor * w / total) for s, length, w in pieces if w > 0]
+
+    def after_cutoff(self, t: np.ndarray, fields: np.ndarray) -> np.ndarray:
+        """1 where a dossier is filed on a working day between its field's receipt cutoff
+        and the close (it counts as received the next working day), else 0. Outside
+        working hours the deadline already starts from the next working day."""
+        cutoff = self.cutoff[fields]
+        late = np.isfinite(cutoff)
+        if not late.any():
+            return np.zeros(len(t), dtype=np.int64)
+        day = (t // DAY).astype(np.int64)
+        closes = {d: self.statutory.day_intervals(d) for d in np.unique(day[late]).tolist()}
+        close = np.array([closes[d][-1][1] if closes.get(d) else -np.inf for d in day.tolist()])
+        return (late & (t - day * DAY >= cutoff) & (t < close)).astype(np.int64)
 
     def block_profile(self, channel_index: int, block: int):
         """Cumulative unit intensity over a block: (starts, lengths, cum_before, cum_after)."""
@@ -183,7 +199,7 @@ class CommuneArrivals:
             mask = fields == f
             if field.lead_time_working_days is not None and mask.any():
                 lead[mask] = field.lead_time_working_days.sample(self.lead_rng, int(mask.sum()))
-        deadline = plan.deadline_days[fields]
+        deadline = plan.deadline_days[fields] + plan.after_cutoff(t, fields)
         key = (self.commune * len(plan.channels) + ch) * len(plan.fields) + fields
         columns = (t, ch, fields, intake, back_office, sign_off, supplement, province, delay, lead, deadline, key)
         return list(zip(*(c.tolist() for c in columns)))

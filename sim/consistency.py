@@ -6,6 +6,7 @@ present, policies are registered and have what they need.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 
@@ -57,6 +58,12 @@ def _pools(scenario):
             yield Issue(senders[0], f"pool {pool!r} is not defined in staff.per_commune (pools: {sorted(pools)})", pool)
         elif pools[pool] <= 0 and not scenario.staff.schedule.get(pool) and pool not in scenario.staff.allocation.totals:
             yield Issue(f"staff.per_commune.{pool}", f"pool {pool!r} needs staff: {senders[0]} sends it work", pools[pool])
+    used = work_senders(scenario)
+    for pool in pools:  # an idle pool is allowed; one named like a working pool is a typo
+        close = difflib.get_close_matches(pool, list(used), n=1) if pool not in used else []
+        if close:
+            yield Issue(f"staff.per_commune.{pool}", f"no stage sends work to pool {pool!r}; did you mean {close[0]!r}?",
+                        pools[pool])
     for pool in scenario.staff.schedule:
         if pool not in pools:
             yield Issue(f"staff.schedule.{pool}", f"pool {pool!r} is not defined in staff.per_commune", pool)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+import numpy as np
 import simpy
 
 from . import streams
@@ -87,7 +88,7 @@ class Simulation:
         self.end_time = scenario.horizon.days * DAY
         self.warmup_time = scenario.horizon.warmup_days * DAY
         infos = build_communes(scenario.communes, base_dir)
-        self.plan = DemandPlan(scenario, self.calendar, demand_weights(infos))
+        self.plan = DemandPlan(scenario, self.calendar, demand_weights(infos), self.statutory)
         self.block_minutes = self.plan.block_days * DAY
         staff = allocate_staff(scenario, infos, self.plan)
         self.communes = [Commune(self, i, info, {p: staff[p][i] for p in staff}) for i, info in enumerate(infos)]
@@ -262,7 +263,8 @@ class Simulation:
         d, home = event._value, event._value.home
         field, channel = self.fields[d.field], self.channels[d.channel]
         d.returns += 1
-        d.deadline = self.statutory.add_working_days(self.env._now, field.deadline_working_days)
+        late = self.plan.after_cutoff(np.array([self.env._now]), np.array([d.field]))[0]
+        d.deadline = self.statutory.add_working_days(self.env._now, field.deadline_working_days + int(late))
         d.intake_minutes = home.draw(field.intake_service_minutes or channel.intake.service_minutes) if channel.intake else 0.0
         d.back_office_minutes = home.draw(field.back_office.service_minutes) if field.back_office else 0.0
         d.sign_off_minutes = home.draw(self.scenario.sign_off.service_minutes) if self.scenario.sign_off else 0.0

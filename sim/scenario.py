@@ -118,6 +118,7 @@ class ProcedureField(Model):
 
     share: Share = Field(description="Share of dossiers in this field.")
     deadline_working_days: int = Field(ge=0, le=365, description="Statutory deadline; 0 = by the close of the day of receipt.")
+    receipt_cutoff: Optional[ClockTime] = Field(None, description="Filed at or after this clock time on a working day, the dossier counts as received the next working day (e.g. certified copies after 15:00).")
     intake_service_minutes: Optional[Dist] = Field(None, description="Intake minutes for this field, replacing the channel's (e.g. a certification done whole at the counter).")
     lead_time_working_days: Optional[Dist] = Field(None, description="Elapsed time waiting on others (information, coordination) before back-office work; uses no staff.")
     back_office: Optional[Stage] = Field(description="Processing by back-office staff; null = settled at intake.")
