@@ -147,7 +147,8 @@ def report_markdown(fitted: dict, section: ScenarioTargets) -> str:
         for name, p in fitted["parameters"].items():
             reps_text = ", ".join(f"{v:.4g}" for v in p["per_replication"])
             flag = " (at a bound)" if p["at_bound"] else "" if p.get("identified", True) else " (not identified)"
-            out.append(f"| `{name}` ({p['unit']}) | {p['initial']:.4g} | **{p['fitted']:.4g}**{flag} | "
+            unit = f" ({p['unit']})" if p["unit"] else ""
+            out.append(f"| `{name}`{unit} | {p['initial']:.4g} | **{p['fitted']:.4g}**{flag} | "
                        f"{p['ci95'][0]:.4g} – {p['ci95'][1]:.4g} | {reps_text} | {p['bounds'][0]:g} – {p['bounds'][1]:g} |")
         out.append("")
         for name, p in fitted["parameters"].items():
