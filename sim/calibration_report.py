@@ -217,7 +217,8 @@ def plot(path: Path, title: str, rows: list[dict]) -> None:
     for ax, r in zip(axes.flat, rows):
         tol = r["tolerance"]
         half = tol["absolute"] if "absolute" in tol else tol["relative"] * abs(r["value"])
-        ax.axvspan(r["value"] - half, r["value"] + half, color="tab:green", alpha=0.15, label="tolerance")
+        low = r["value"] - half if r["value"] < 0 else max(r["value"] - half, 0.0)  # figures here are not negative
+        ax.axvspan(low, r["value"] + half, color="tab:green", alpha=0.15, label="tolerance")
         ax.axvline(r["value"], color="tab:green", lw=2, label="reported")
         hw = r["simulated_ci95_half_width"]
         ax.errorbar([r["simulated_mean"]], [1], xerr=[[hw if hw == hw else 0]], fmt="o", color="tab:blue",
