@@ -129,7 +129,7 @@ class Evaluator:
         meta = {"label": label, "seed": scenario.seed}
         if todo and self.jobs > 1:  # also one replication: refits run side by side in threads
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+                self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_leave_ctrl_c_to_the_parent)
             futures = {r: self._pool.submit(_run_one, scenario, r, self.paths) for r in todo}
             try:
                 for r, future in futures.items():
@@ -147,10 +147,20 @@ class Evaluator:
                 self.runs += 1
         return [found[r] for r in replications]
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers; on abort (Ctrl-C) runs in progress are abandoned, not awaited."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            processes = list((getattr(self._pool, "_processes", None) or {}).values())
+            self._pool.shutdown(wait=not abort, cancel_futures=True)
+            for process in processes if abort else ():
+                process.terminate()
             self._pool = None
+
+
+def _leave_ctrl_c_to_the_parent() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # -------------------------------------------------------------------- fitting
@@ -395,11 +405,11 @@ def calibrate_command(args) -> int:
     try:
         numbers = run_calibration(fitter, section, mapping, log)
     except KeyboardInterrupt:
+        fitter.evaluator.close(abort=True)
         print(f"interrupted: {len(fitter.evaluator.cache.records)} replication runs kept in {out / CACHE_FILE}; "
               f"continue with --resume --out {out}", file=sys.stderr)
         return 1
-    finally:
-        fitter.evaluator.close()
+    fitter.evaluator.close()
     numbers.update(started=started, wall_seconds=time.perf_counter() - wall, runs=fitter.evaluator.runs,
                    command_line=getattr(args, "command_line", None))
     write_outputs(out, scenario_path, args.targets, key, section, base, mapping, numbers)

@@ -47,6 +47,7 @@ def sensitivity(scenario_arg: str, targets_path: Path, out: Path, replications: 
         values = evaluator.figures(evaluator.scenario(overrides), reps, label)
         return {name: [e(v) for v in values] for name, e in expressions.items()}
 
+    aborted = True
     try:
         log(f"{key}: base ({replications} replications)")
         base_values = run([], "base")
@@ -66,8 +67,9 @@ def sensitivity(scenario_arg: str, targets_path: Path, out: Path, replications: 
                                  "value": float(np.mean(values[figure])), "change": d_mean,
                                  "change_ci95_half_width": d_hw,
                                  "change_percent": 100 * d_mean / b_mean if b_mean else math.nan})
+        aborted = False
     finally:
-        evaluator.close()
+        evaluator.close(abort=aborted)
     write(Path(out), key, base.name, rows, replications, factor)
     return rows
 

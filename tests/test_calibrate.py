@@ -96,7 +96,6 @@ def calibrate(scenario: Path, targets: Path, out: Path, *extra) -> int:
 # The truth: back office 4.0 minutes (utilisation 0.8) and lead time 0.25 working days; the fit
 # starts at 2.0 minutes and 0.5 days. The stated 95% interval covers the truth with probability
 # about 0.95 for each parameter (seeds are fixed, so the test is deterministic).
-@pytest.mark.slow
 def test_recovers_known_parameters_within_the_stated_uncertainty(synthetic, tmp_path):
     """Figures generated at known parameters (seed 99); calibration from those figures alone
     (seed 7, replications 0-3) starts far away and lands on the truth within its 95% interval."""
