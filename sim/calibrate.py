@@ -20,147 +20,29 @@ The idea in four steps (``commune-sim calibrate SCENARIO --targets calibration/t
 4. **Check.** The fitted values, rounded to four significant digits, are run on the final
    replications; every target is reported beside its simulated mean and 95% interval.
 
-Every replication run is cached in ``OUT/evaluations.jsonl`` (one JSON line per scenario ×
-replication, keyed by the SHA-256 of the resolved scenario, written whole and fsync'ed as
-it finishes). An interrupted calibration keeps what it has; ``--resume`` replays the
-optimiser over the cache, which recomputes nothing already done. Outputs are written by
+Every replication run is cached in ``OUT/evaluations.jsonl`` as it finishes (one JSON line
+per scenario × replication, keyed by the SHA-256 of the resolved scenario; see
+:mod:`sim.evaluations`). An interrupted calibration keeps what it has; ``--resume`` replays
+the optimiser over the cache, which recomputes nothing already done. Outputs are written by
 :mod:`sim.calibration_report`.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import math
-import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from . import loading
 from .stats import t_quantile_975
-from .targets import Expression, Mapping, ScenarioTargets, extract, load_targets, missing_paths, round_sig, section_for
+from .evaluations import Cache, Evaluator
+from .targets import Expression, Mapping, ScenarioTargets, load_targets, missing_paths, round_sig, section_for
 
-CACHE_FILE = "evaluations.jsonl"
+CACHE_FILE = "evaluations.jsonl"  # in the output folder (sim.evaluations.Cache)
 DIFF_STEP = 0.02  # relative finite-difference step: large enough to see past the integer counts
-
-
-# ------------------------------------------------------------------ the cache
-ENGINE = ("arrivals", "calendar", "communes", "distributions", "model", "policies", "pools", "recorder", "runner",
-          "stats", "streams")
-
-
-def engine_hash() -> str:
-    """The engine's source: a cached figure is reused only by the code that produced it."""
-    digest = hashlib.sha256()
-    for name in ENGINE:
-        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def scenario_key(scenario, engine: str = "") -> str:
-    text = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256((engine + text).encode("utf-8")).hexdigest()
-
-
-class Cache:
-    """Figures of finished replications, one JSON line each; a torn last line is ignored."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.records: dict[tuple[str, int], dict] = {}
-        if self.path.is_file():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                try:
-                    record = json.loads(line)
-                    self.records[(record["key"], record["replication"])] = record["figures"]
-                except (ValueError, KeyError, TypeError):
-                    continue
-
-    def get(self, key: str, replication: int, paths: list[str]) -> dict | None:
-        figures = self.records.get((key, replication))
-        if figures is None or any(p not in figures for p in paths):
-            return None
-        return figures
-
-    def put(self, key: str, replication: int, figures: dict, meta: dict) -> None:
-        merged = {**self.records.get((key, replication), {}), **figures}
-        self.records[(key, replication)] = merged
-        line = json.dumps({"key": key, "replication": replication, **meta, "figures": merged},
-                          ensure_ascii=False, allow_nan=False) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            os.write(fd, line.encode("utf-8"))  # one write: a line is there whole or torn at the end
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _run_one(scenario, replication: int, paths: list[str]) -> tuple[dict, float]:
-    from .runner import run_replication
-
-    result = run_replication(scenario, replication)
-    return extract(result, paths), result["wall_seconds"]
-
-
-class Evaluator:
-    """Runs (scenario, replication) pairs once, in worker processes if asked, through the cache."""
-
-    def __init__(self, scenario_path: Path, paths: list[str], cache: Cache, jobs: int = 1, log=None):
-        self.scenario_path, self.paths, self.cache, self.jobs = scenario_path, sorted(set(paths)), cache, jobs
-        self.log = log or (lambda message: None)
-        self._pool: ProcessPoolExecutor | None = None
-        self.engine = engine_hash()
-        self.runs = 0  # replications actually run (not from the cache)
-
-    def scenario(self, overrides: list[str]):
-        from .api import load_scenario
-
-        return load_scenario(self.scenario_path, overrides)
-
-    def figures(self, scenario, replications: list[int], label: str = "") -> list[dict]:
-        key = scenario_key(scenario, self.engine)
-        found = {r: self.cache.get(key, r, self.paths) for r in replications}
-        todo = [r for r, f in found.items() if f is None]
-        meta = {"label": label, "seed": scenario.seed}
-        if todo and self.jobs > 1:  # also one replication: refits run side by side in threads
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_leave_ctrl_c_to_the_parent)
-            futures = {r: self._pool.submit(_run_one, scenario, r, self.paths) for r in todo}
-            try:
-                for r, future in futures.items():
-                    found[r], wall = future.result()
-                    self.cache.put(key, r, found[r], {**meta, "wall_seconds": round(wall, 3)})
-                    self.runs += 1
-            except BaseException:
-                for future in futures.values():
-                    future.cancel()
-                raise
-        else:
-            for r in todo:
-                found[r], wall = _run_one(scenario, r, self.paths)
-                self.cache.put(key, r, found[r], {**meta, "wall_seconds": round(wall, 3)})
-                self.runs += 1
-        return [found[r] for r in replications]
-
-    def close(self, abort: bool = False) -> None:
-        """Stop the workers; on abort (Ctrl-C) runs in progress are abandoned, not awaited."""
-        if self._pool is not None:
-            processes = list((getattr(self._pool, "_processes", None) or {}).values())
-            self._pool.shutdown(wait=not abort, cancel_futures=True)
-            for process in processes if abort else ():
-                process.terminate()
-            self._pool = None
-
-
-def _leave_ctrl_c_to_the_parent() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # -------------------------------------------------------------------- fitting

@@ -8,7 +8,7 @@ numbers), so the change of a figure is a paired difference: its 95% interval com
 per-replication differences and is far narrower than the two runs' own intervals. Integer
 parameters (staff counts, deadlines) are rounded; the factor actually applied is reported.
 
-Runs go through the calibration cache (:class:`sim.calibrate.Evaluator`), so an interrupted
+Runs go through the calibration cache (:class:`sim.evaluations.Evaluator`), so an interrupted
 analysis resumes where it stopped. ``calibration/sensitivity.py`` runs it for the library.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ CACHE_FILE = "sensitivity-evaluations.jsonl"
 def sensitivity(scenario_arg: str, targets_path: Path, out: Path, replications: int = 2, factor: float = 0.2,
                 jobs: int = 1, log=None) -> list[dict]:
     from .api import find_scenario, load_scenario
-    from .calibrate import Cache, Evaluator
+    from .evaluations import Cache, Evaluator
 
     log = log or (lambda message: None)
     scenario_path = find_scenario(scenario_arg)

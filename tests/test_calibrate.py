@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim import calibrate as calibrate_module
+from sim import evaluations as evaluations_module
 from sim.api import load_scenario
 from sim.calibrate import CACHE_FILE
 from sim.cli import main
@@ -147,7 +147,7 @@ def test_interrupted_calibration_resumes_without_recomputing(synthetic, tmp_path
     total = json.loads((reference / "fitted.json").read_text(encoding="utf-8"))["replication_runs"]
 
     out = tmp_path / "out"
-    real = calibrate_module._run_one
+    real = evaluations_module._run_one
     calls = {"n": 0}
 
     def interrupted(*args):
@@ -156,13 +156,13 @@ def test_interrupted_calibration_resumes_without_recomputing(synthetic, tmp_path
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(calibrate_module, "_run_one", interrupted)
+    monkeypatch.setattr(evaluations_module, "_run_one", interrupted)
     assert calibrate(synthetic, targets, out) == 1
     kept = (out / CACHE_FILE).read_text(encoding="utf-8").splitlines()
     assert len(kept) == 5 and not (out / "fitted.json").exists()
     with open(out / CACHE_FILE, "a", encoding="utf-8") as handle:
         handle.write('{"key": "torn')  # a line cut short by the interruption is ignored
-    monkeypatch.setattr(calibrate_module, "_run_one", real)
+    monkeypatch.setattr(evaluations_module, "_run_one", real)
     assert calibrate(synthetic, targets, out) == 2  # not empty: --resume is required
     assert calibrate(synthetic, targets, out, "--resume") == 0
     resumed = json.loads((out / "fitted.json").read_text(encoding="utf-8"))
