@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .plots import finish_panels
 from .stats import mean_and_half_width
 from .targets import ScenarioTargets, Target, get_path, library_name
 
@@ -228,16 +229,7 @@ def plot(path: Path, title: str, rows: list[dict]) -> None:
         ax.set_ylim(-0.7, 1.7)
         ax.set_title(f"{r['id']}{' (derived)' if r['derived'] else ''}\n[{r['unit']}]", fontsize=8)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(rows):]:
-        ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=7, frameon=False)
-    fig.suptitle(f"{title}: reported figures beside the model", fontsize=10)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
+    finish_panels(fig, axes, len(rows), f"{title}: reported figures beside the model", path, 4, bottom=0.06)
 
 
 def print_summary(section: ScenarioTargets, numbers: dict) -> None:

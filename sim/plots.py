@@ -88,6 +88,17 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+def finish_panels(fig, axes, used: int, title: str, path: Path, legend_columns: int, bottom: float = 0.05) -> Path:
+    """A grid of small panels: blank the spare ones, one shared legend below, a title, save."""
+    for ax in list(axes.flat)[used:]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=legend_columns, fontsize=7, frameon=False)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, bottom, 1, 0.95))
+    return _save(fig, path)
+
+
 def _band(ax, x, mean, hw, label, log=False, **kw):
     import numpy as np
 

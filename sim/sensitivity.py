@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .plots import finish_panels
 from .stats import mean_and_half_width
 from .targets import Expression, Mapping, get_path, load_targets, section_for
 
@@ -149,13 +150,4 @@ def plot(path: Path, title: str, rows: list[dict], factor: float) -> None:
         ax.set_title(f"{figure} (base {_num(rows[[r['figure'] for r in rows].index(figure)]['base'])})", fontsize=8)
         ax.set_xlabel("change, % of base", fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
-    for ax in list(axes.flat)[len(figures):]:
-        ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
-    fig.suptitle(f"{title}: each assumption ±{factor:.0%}", fontsize=10)
-    fig.tight_layout(rect=(0, 0.04, 1, 0.96))
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
+    finish_panels(fig, axes, len(figures), f"{title}: each assumption ±{factor:.0%}", path, 2, bottom=0.04)
