@@ -12,9 +12,12 @@ Arrivals are drawn a block of days at a time, per commune, together with
 everything a new dossier carries (field, the minutes of work it will need at each
 stage, whether it will be returned for supplementation or forwarded to the province),
 each from its own stream (:mod:`sim.streams`). A block is a week, or fewer days when the
-region is large (about ``BLOCK_ARRIVALS`` arrivals per block in all): memory and the
-cache-unfriendly spread of pending rows stay bounded. The block length depends on demand
-only, so a change of staff or routing never changes what arrives.
+region is very large (about ``BLOCK_ARRIVALS`` arrivals per block in all), so memory stays
+bounded. The block length depends on demand only, so a change of staff or routing never
+changes what arrives. A block is held as numpy columns (8 bytes a value) and turned into
+row tuples ``CHUNK`` at a time as the arrivals come due: drawing in numpy costs per call,
+so the longer the block the cheaper each dossier, and the columns keep a week of a
+national region's arrivals in a few hundred megabytes.
 """
 from __future__ import annotations
 
@@ -26,13 +29,15 @@ from .calendar import WorkingCalendar
 from .scenario import Scenario, clock_minutes
 
 MAX_BLOCK_DAYS = 7
-BLOCK_ARRIVALS = 100_000  # region-wide arrivals held in memory at once, roughly
+BLOCK_ARRIVALS = 1_500_000  # region-wide arrivals held in memory at once, roughly (~150 MB)
+CHUNK = 64  # rows made into tuples at a time
 DAY = 1440.0
 
 
 #: What a new dossier carries, one tuple per arrival, in this order.
 ROW = ("time", "channel", "field", "intake_minutes", "back_office_minutes", "sign_off_minutes",
-       "supplement", "province", "delay_days", "lead_days", "deadline_working_days", "key")
+       "supplement", "province", "delay_days", "lead_days", "deadline", "key")
+# deadline: the statutory deadline as an instant (minutes), from the field's working days
 # key = (commune x channels + channel) x fields + field: the dossier's statistics slot (Recorder._group)
 
 
@@ -142,8 +147,8 @@ class CommuneArrivals:
         sign_off = scenario.sign_off
         self.sign_off_dist = sign_off.service_minutes if sign_off else None
 
-    def block(self, index: int, until: float) -> list[tuple]:
-        """The arrivals of block ``index`` (before ``until``), as ROW tuples sorted by time."""
+    def block(self, index: int, until: float) -> "Block":
+        """The arrivals of block ``index`` (before ``until``), sorted by time."""
         plan = self.plan
         times, channels = [], []
         for k, channel in enumerate(plan.channels):
@@ -166,7 +171,7 @@ class CommuneArrivals:
         t, ch = t[order], ch[order]
         return self._dossier_work(t, ch)
 
-    def _dossier_work(self, t: np.ndarray, ch: np.ndarray) -> list[tuple]:
+    def _dossier_work(self, t: np.ndarray, ch: np.ndarray) -> "Block":
         plan, n = self.plan, len(t)
         u = self.field_rng.random(n)
         fields = np.zeros(n, dtype=np.int64)
@@ -199,7 +204,30 @@ class CommuneArrivals:
             mask = fields == f
             if field.lead_time_working_days is not None and mask.any():
                 lead[mask] = field.lead_time_working_days.sample(self.lead_rng, int(mask.sum()))
-        deadline = plan.deadline_days[fields] + plan.after_cutoff(t, fields)
+        deadline = plan.statutory.add_working_days_many(t, plan.deadline_days[fields] + plan.after_cutoff(t, fields))
         key = (self.commune * len(plan.channels) + ch) * len(plan.fields) + fields
-        columns = (t, ch, fields, intake, back_office, sign_off, supplement, province, delay, lead, deadline, key)
-        return list(zip(*(c.tolist() for c in columns)))
+        return Block((t, ch, fields, intake, back_office, sign_off, supplement, province, delay, lead, deadline, key))
+
+
+class Block:
+    """One commune's arrivals over a block of days: ROW columns, handed out as tuples
+    ``CHUNK`` rows at a time (a tuple of Python values reads fast; a column row does not)."""
+
+    __slots__ = ("columns", "n", "_next")
+
+    def __init__(self, columns: tuple[np.ndarray, ...]):
+        self.columns, self.n, self._next = columns, len(columns[0]), 0
+
+    @property
+    def times(self) -> np.ndarray:
+        return self.columns[0]
+
+    @property
+    def keys(self) -> np.ndarray:
+        return self.columns[-1]
+
+    def next_rows(self) -> list[tuple]:
+        """The next ``CHUNK`` rows as ROW tuples; [] once the block is used up."""
+        i, j = self._next, min(self._next + CHUNK, self.n)
+        self._next = j
+        return list(zip(*(c[i:j].tolist() for c in self.columns)))

@@ -93,7 +93,8 @@ def _parser() -> argparse.ArgumentParser:
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replications", type=_positive_int, metavar="N", help="number of replications (default: the scenario's)")
     p.add_argument("--seed", type=_non_negative_int, metavar="S", help="root random seed (default: the scenario's)")
-    p.add_argument("--jobs", type=_positive_int, default=1, metavar="J", help="worker processes (results do not depend on it)")
+    p.add_argument("--jobs", type=_positive_int, default=1, metavar="J",
+                   help="worker processes, for replications and shards of large regions (results do not depend on it)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override a scenario field by its dotted path; VALUE is parsed as YAML (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress and no table; only the output folder path")

@@ -15,6 +15,7 @@ Distributions must be registered before :mod:`sim.scenario` is imported.
 """
 from __future__ import annotations
 
+from array import array
 import math
 from typing import Annotated, Literal, Union
 
@@ -186,18 +187,20 @@ class Buffered:
 
     Used where a single value is needed off the vectorised path (a dossier coming back
     after supplementation): numpy per-call overhead would dominate one-at-a-time draws.
+    The values wait in an ``array('d')`` (8 bytes each, not a 32-byte float object): a
+    national region holds tens of thousands of these buffers.
     """
 
     __slots__ = ("dist", "rng", "block", "_values", "_next")
 
     def __init__(self, dist: Distribution, rng: np.random.Generator, block: int = 256):
         self.dist, self.rng, self.block = dist, rng, block
-        self._values: list[float] = []
+        self._values = array("d")
         self._next = 0
 
     def __call__(self) -> float:
         if self._next >= len(self._values):
-            self._values = self.dist.sample(self.rng, self.block).tolist()
+            self._values = array("d", np.asarray(self.dist.sample(self.rng, self.block), dtype=float).tobytes())
             self._next = 0
         value = self._values[self._next]
         self._next += 1

@@ -32,7 +32,7 @@ from .communes import build_communes, demand_weights
 from .distributions import Buffered
 from .policies import Router, allocate_staff, make_router
 from .pools import Call, Pool
-from .recorder import Recorder
+from .recorder import Recorder, Tally, figures
 from .scenario import Scenario, clock_minutes
 
 
@@ -78,7 +78,9 @@ class Commune:
 
 class Simulation:
     def __init__(self, scenario: Scenario, replication: int = 0, base_dir: Path | None = None,
-                 dossier_log: bool = False, on_day=None):
+                 dossier_log: bool = False, on_day=None, shard: range | None = None):
+        """``shard``: simulate only these communes (by index), for a region whose communes
+        are independent (see :mod:`sim.shards`); every commune keeps its own streams."""
         self.scenario, self.replication = scenario, replication
         self.on_day = on_day  # called with each simulated day number (progress)
         self.env = simpy.Environment()
@@ -87,11 +89,12 @@ class Simulation:
         self.day_minutes = self.calendar.minutes_per_working_day
         self.end_time = scenario.horizon.days * DAY
         self.warmup_time = scenario.horizon.warmup_days * DAY
-        infos = build_communes(scenario.communes, base_dir)
+        self.infos = infos = build_communes(scenario.communes, base_dir)
         self.plan = DemandPlan(scenario, self.calendar, demand_weights(infos), self.statutory)
         self.block_minutes = self.plan.block_days * DAY
         staff = allocate_staff(scenario, infos, self.plan)
-        self.communes = [Commune(self, i, info, {p: staff[p][i] for p in staff}) for i, info in enumerate(infos)]
+        self.communes = [Commune(self, i, infos[i], {p: staff[p][i] for p in staff})
+                         for i in (shard if shard is not None else range(len(infos)))]
         self.router = make_router(scenario, self)
         self.fields = self.plan.fields
         self.channels = self.plan.channels
@@ -119,7 +122,12 @@ class Simulation:
         yield from (p for p in self.router.extra_pools() if id(p) not in seen)
 
     # ----------------------------------------------------------------- running
-    def run(self):
+    def run(self) -> dict:
+        """Simulate the horizon; the replication's figures (result.json)."""
+        return figures(self.tally())
+
+    def tally(self) -> Tally:
+        """Simulate the horizon; the raw aggregates, which shards add up."""
         for commune in self.communes:
             self._next_block(commune, 0)
         for day in range(self.scenario.horizon.days):
@@ -137,7 +145,7 @@ class Simulation:
             if collecting:
                 gc.enable()
         self.recorder.end_of_day(self.scenario.horizon.days - 1)  # SimPy stops before events at `until`
-        return self.recorder.result(self.end_time, self.dossiers_in_process())
+        return self.recorder.tally(self.end_time, self.dossiers_in_process())
 
     def dossiers_in_process(self) -> list[Dossier]:
         """Every dossier still in the system: queued, in a sign-off tray, or held by a
@@ -151,8 +159,9 @@ class Simulation:
         start = index * self.block_minutes
         if start >= self.end_time:
             return
-        commune.block_index, commune.rows, commune.next_row = index, commune.arrivals.block(index, self.end_time), 0
-        self.recorder.arrivals_ahead(commune.rows, self.warmup_time)  # every row arrives before the end
+        commune.block_index, commune.block = index, commune.arrivals.block(index, self.end_time)
+        self.recorder.arrivals_ahead(commune.block, self.warmup_time)  # every row arrives before the end
+        commune.rows, commune.next_row = commune.block.next_rows(), 0
         if commune.rows:
             Call(self.env, commune.rows[0][0], self._arrival, commune)
         else:
@@ -164,10 +173,14 @@ class Simulation:
 
     def _arrival(self, event) -> None:
         commune = event._value
-        row = commune.rows[commune.next_row]
+        rows = commune.rows
+        row = rows[commune.next_row]
         commune.next_row += 1
-        if commune.next_row < len(commune.rows):
-            event.again(commune.rows[commune.next_row][0], self._arrival, commune)
+        if commune.next_row == len(rows):
+            rows = commune.rows = commune.block.next_rows()
+            commune.next_row = 0
+        if rows:
+            event.again(rows[commune.next_row][0], self._arrival, commune)
         else:
             Call(self.env, (commune.block_index + 1) * self.block_minutes, self._block_done, commune)
         self.arrive(self._new_dossier(commune, row))
@@ -176,11 +189,10 @@ class Simulation:
         d = Dossier()
         d.home = d.commune = commune
         (d.arrival, d.channel, d.field, d.intake_minutes, d.back_office_minutes, d.sign_off_minutes,
-         d.supplement, d.province, d.delay_days, d.lead_days, deadline_days, d.key) = row
+         d.supplement, d.province, d.delay_days, d.lead_days, d.deadline, d.key) = row
         d.counted = d.arrival >= self.warmup_time
         d.first_wait = -1.0
         d.returns = 0
-        d.deadline = self.statutory.add_working_days(d.arrival, deadline_days)
         self.recorder.entered += 1
         return d
 

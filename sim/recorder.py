@@ -18,6 +18,7 @@ they wait (queues, sign-off trays, pending events). A per-dossier log is kept on
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -42,6 +43,24 @@ class Grouping:
         self.days = GroupHistograms(groups, sub)
         self.working_days = GroupHistograms(groups, sub)
 
+    def add(self, other: "Grouping") -> None:
+        """The same groups, seen in another shard: counts and histograms add up."""
+        self.arrived += other.arrived
+        self.on_time += other.on_time
+        self.overdue += other.overdue
+        for mine, theirs in self._histograms(other):
+            mine.add_histograms(theirs)
+
+    def extend(self, other: "Grouping") -> None:
+        """The groups that follow (the next shard's communes)."""
+        self.arrived, self.on_time, self.overdue = (np.concatenate((getattr(self, k), getattr(other, k)))
+                                                    for k in ("arrived", "on_time", "overdue"))
+        for mine, theirs in self._histograms(other):
+            mine.extend(theirs)
+
+    def _histograms(self, other: "Grouping"):
+        return ((self.waits, other.waits), (self.days, other.days), (self.working_days, other.working_days))
+
     def figures(self) -> list[dict]:
         completed = self.days.n
         columns = {
@@ -63,6 +82,8 @@ class Recorder:
     def __init__(self, sim, dossier_log: bool = False):
         self.sim, self.env, self.calendar, self.statutory = sim, sim.env, sim.calendar, sim.statutory
         self.n_channels, self.n_fields = len(sim.channels), len(sim.fields)
+        # A shard (sim/shards.py) keeps histograms for its own communes only, from the first.
+        self.first_commune = sim.communes[0].index if sim.communes else 0
         sizes = {"region": 1, "commune": len(sim.communes), "channel": self.n_channels, "field": self.n_fields}
         self.groupings = {name: Grouping(sizes[name], RESOLUTION[name]) for name in GROUPINGS}
         self.live: list = []  # counted dossiers in process at the end (set by result)
@@ -76,10 +97,10 @@ class Recorder:
         self.first_waits: list[tuple] = []  # (key, wait), appended by the pools
         self._done: list[tuple] = []
 
-    def arrivals_ahead(self, rows: list, warmup_time: float) -> None:
-        """Count a block's arrivals when it is drawn (each row arrives before the run ends):
+    def arrivals_ahead(self, block, warmup_time: float) -> None:
+        """Count a block's arrivals when it is drawn (each arrives before the run ends):
         cheaper than counting dossier by dossier."""
-        self._arrivals.append(np.array([row[-1] for row in rows if row[0] >= warmup_time], dtype=np.int64))
+        self._arrivals.append(block.keys[block.times >= warmup_time])
         if len(self.first_waits) >= BATCH:
             self._flush()
 
@@ -92,7 +113,7 @@ class Recorder:
         if not d.counted:
             return
         on_time = now <= d.deadline + 1e-6
-        self._done.append((d.key, now - d.arrival, self.statutory.working_days_between(d.arrival, now), on_time))
+        self._done.append((d.key, d.arrival, now, on_time))  # working days: in the batch, at _flush
         if len(self._done) >= BATCH:
             self._flush()
         if self.log is not None:
@@ -104,12 +125,13 @@ class Recorder:
         done = np.array(self._done, dtype=float).reshape(-1, 4)
         self._arrivals, self._done = [], []
         self.first_waits.clear()  # the pools hold this list: empty it, do not replace it
+        working_days = self.statutory.working_days_between_many(done[:, 1], done[:, 2])
         for name, grouping in self.groupings.items():
             grouping.arrived += np.bincount(self._group(name, arrivals), minlength=len(grouping.arrived))
             grouping.waits.add(self._group(name, waits[:, 0].astype(np.int64)), waits[:, 1])
             groups = self._group(name, done[:, 0].astype(np.int64))
-            grouping.days.add(groups, done[:, 1] / DAY)
-            grouping.working_days.add(groups, done[:, 2])
+            grouping.days.add(groups, (done[:, 2] - done[:, 1]) / DAY)
+            grouping.working_days.add(groups, working_days)
             grouping.on_time += np.bincount(groups, done[:, 3], minlength=len(grouping.on_time)).astype(np.int64)
 
     def _group(self, name: str, keys: np.ndarray) -> np.ndarray:
@@ -117,7 +139,7 @@ class Recorder:
         if name == "region":
             return np.zeros(len(keys), dtype=np.int64)
         if name == "commune":
-            return keys // (self.n_channels * self.n_fields)
+            return keys // (self.n_channels * self.n_fields) - self.first_commune
         if name == "channel":
             return (keys // self.n_fields) % self.n_channels
         return keys % self.n_fields
@@ -130,8 +152,8 @@ class Recorder:
                 finish, d.deadline, on_time, d.returns)
 
     # ------------------------------------------------------------------ results
-    def result(self, end_time: float, in_process: list) -> dict:
-        """The replication's figures; ``in_process`` are the dossiers still in the system."""
+    def tally(self, end_time: float, in_process: list) -> "Tally":
+        """The replication's raw aggregates; ``in_process`` are the dossiers still in the system."""
         sim = self.sim
         warm = self.warmup_time
         self.area += sum(end_time - (d.arrival if d.arrival > warm else warm) for d in in_process)
@@ -140,45 +162,120 @@ class Recorder:
         overdue = np.array([d.key for d in self.live if d.deadline < end_time], dtype=np.int64)
         for name, grouping in self.groupings.items():
             grouping.overdue = np.bincount(self._group(name, overdue), minlength=len(grouping.overdue))
-        figures = {name: g.figures() for name, g in self.groupings.items()}
-        region = figures["region"][0]
-        region["dossiers_in_process_tracked"] = len(self.live)
         if self.log is not None:
             self.log.extend(self._log_row(d, math.nan, False) for d in self.live)
-        span_minutes = end_time - sim.warmup_time
-        return {
-            "region": region,
-            "by_channel": dict(zip(sim.plan.channel_names, figures["channel"])),
-            "by_field": dict(zip(sim.plan.field_names, figures["field"])),
-            "communes": [self._commune_row(c, row) for c, row in zip(sim.communes, figures["commune"])],
-            "pools": self._pools(end_time),
-            "backlog_by_day": self.backlog_by_day,
-            "wait_histogram_minutes": self.groupings["region"].waits.nonzero_buckets(0),
-            "littles_law": {
-                "mean_in_system": self.area / span_minutes,
-                "arrival_rate_per_minute": region["dossiers_arrived"] / span_minutes,
-                "mean_time_in_system_minutes": region["mean_time_in_system_days"] * DAY,
-            },
-            "dossier_log": self.log,
-        }
-
-    def _commune_row(self, commune, figures: dict) -> dict:
-        row = {"commune": commune.info.name, "type": commune.info.type, "population": commune.info.population}
-        row.update(figures)
-        for name, pool in commune.pools.items():
-            row[f"staff_{name}"] = pool.base_staff
-            row[f"utilisation_{name}"] = pool.busy_area / pool.staff_area if pool.staff_area else math.nan
-        return row
-
-    def _pools(self, end_time: float) -> dict:
-        """Per pool name, over communes: simulated figures beside the analytic prediction."""
         w_end = self.calendar.working_minutes(end_time)
-        w_span = w_end - self.calendar.working_minutes(self.sim.warmup_time)
-        by_name: dict[str, list] = {}
-        for pool in self.sim.all_pools():
+        for pool in sim.all_pools():
             pool._integrate(w_end)
-            by_name.setdefault(pool.name, []).append(pool)
-        return {name: _pool_figures(pools, w_span) for name, pools in by_name.items()}
+        return Tally(groupings=self.groupings, backlog_by_day=list(self.backlog_by_day), area=self.area,
+                     in_process_tracked=len(self.live), pools=[PoolTally.of(p) for p in sim.all_pools()],
+                     log=self.log, infos=list(sim.infos), channel_names=sim.plan.channel_names,
+                     field_names=sim.plan.field_names, span_minutes=end_time - sim.warmup_time,
+                     w_span=w_end - self.calendar.working_minutes(sim.warmup_time))
+
+
+class PoolTally:
+    """What the figures need of one pool, detached from the simulation (it can be pickled
+    and added up across shards)."""
+
+    __slots__ = ("name", "commune", "base_staff", "arrivals", "busy_area", "staff_area", "max_busy",
+                 "wait_total", "waited", "service_minutes_total", "service_minutes_sq")
+
+    @classmethod
+    def of(cls, pool) -> "PoolTally":
+        tally = cls()
+        for name in cls.__slots__:
+            setattr(tally, name, getattr(pool, name))
+        return tally
+
+    def __getstate__(self):
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setstate__(self, state):
+        for name, value in zip(self.__slots__, state):
+            setattr(self, name, value)
+
+
+@dataclass
+class Tally:
+    """One replication's raw aggregates, or one shard's: see :mod:`sim.shards`.
+
+    Counts and histograms add up across shards of independent communes; the figures are
+    computed once from the total (:func:`figures`).
+    """
+
+    groupings: dict[str, Grouping]
+    backlog_by_day: list[int]
+    area: float
+    in_process_tracked: int
+    pools: list[PoolTally]
+    log: list | None
+    infos: list
+    channel_names: list[str]
+    field_names: list[str]
+    span_minutes: float
+    w_span: float
+
+
+def merge(total: Tally, other: Tally) -> Tally:
+    """Add ``other`` (the next shard of the same replication) into ``total``."""
+    for name, grouping in total.groupings.items():
+        if name == "commune":  # shards are consecutive ranges of communes
+            grouping.extend(other.groupings[name])
+        else:
+            grouping.add(other.groupings[name])
+    total.backlog_by_day = [a + b for a, b in zip(total.backlog_by_day, other.backlog_by_day)]
+    total.area += other.area
+    total.in_process_tracked += other.in_process_tracked
+    total.pools += other.pools
+    if total.log is not None:
+        total.log += other.log
+    return total
+
+
+def sort_log(log: list) -> None:
+    """A merged dossier log in the order one simulation writes it: completions by finishing
+    time, then the dossiers still in process by arrival."""
+    log.sort(key=lambda row: (math.isnan(row[6]), row[4] if math.isnan(row[6]) else row[6], row[0]))
+
+
+def figures(tally: Tally) -> dict:
+    """The replication's figures (result.json) from its tally."""
+    figs = {name: g.figures() for name, g in tally.groupings.items()}
+    if len(figs["commune"]) != len(tally.infos):
+        raise ValueError("figures need every shard of the replication")
+    region = figs["region"][0]
+    region["dossiers_in_process_tracked"] = tally.in_process_tracked
+    span_minutes = tally.span_minutes
+    by_commune: dict[int, list] = {}
+    by_name: dict[str, list] = {}
+    for pool in tally.pools:
+        by_commune.setdefault(pool.commune, []).append(pool)
+        by_name.setdefault(pool.name, []).append(pool)
+    return {
+        "region": region,
+        "by_channel": dict(zip(tally.channel_names, figs["channel"])),
+        "by_field": dict(zip(tally.field_names, figs["field"])),
+        "communes": [_commune_row(info, row, by_commune.get(i, [])) for i, (info, row) in enumerate(zip(tally.infos, figs["commune"]))],
+        "pools": {name: _pool_figures(pools, tally.w_span) for name, pools in by_name.items()},
+        "backlog_by_day": tally.backlog_by_day,
+        "wait_histogram_minutes": tally.groupings["region"].waits.nonzero_buckets(0),
+        "littles_law": {
+            "mean_in_system": tally.area / span_minutes,
+            "arrival_rate_per_minute": region["dossiers_arrived"] / span_minutes,
+            "mean_time_in_system_minutes": region["mean_time_in_system_days"] * DAY,
+        },
+        "dossier_log": tally.log,
+    }
+
+
+def _commune_row(info, figures: dict, pools: list) -> dict:
+    row = {"commune": info.name, "type": info.type, "population": info.population}
+    row.update(figures)
+    for pool in pools:
+        row[f"staff_{pool.name}"] = pool.base_staff
+        row[f"utilisation_{pool.name}"] = pool.busy_area / pool.staff_area if pool.staff_area else math.nan
+    return row
 
 
 def _pool_figures(pools, w_span: float) -> dict:

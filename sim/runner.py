@@ -27,13 +27,33 @@ POOLS_NOTE = (
 
 
 def run_replication(scenario: Scenario, replication: int, base_dir: Path | None = None, on_day=None) -> dict:
-    from .model import Simulation
+    """One replication in this process (its shards one after the other, see :mod:`sim.shards`)."""
+    from .shards import Adder, layout, run_shard
 
     started = time.perf_counter()
-    result = Simulation(scenario, replication, base_dir, dossier_log=scenario.outputs.dossier_log, on_day=on_day).run()
+    shards = layout(scenario, base_dir)
+    adder = Adder(len(shards))
+    days = scenario.horizon.days
+    for k, shard in enumerate(shards):
+        shard_day = None if on_day is None else (lambda day, k=k: on_day((k * days + day) / len(shards)))
+        adder.add(k, run_shard(scenario, replication, shard, base_dir, shard_day))
+    return _finish(adder, replication, time.perf_counter() - started)
+
+
+def _finish(adder, replication: int, wall_seconds: float) -> dict:
+    from .recorder import figures
+
+    result = figures(adder.result())
     result["replication"] = replication
-    result["wall_seconds"] = time.perf_counter() - started
+    result["wall_seconds"] = wall_seconds
     return result
+
+
+def _timed_shard(scenario: Scenario, replication: int, shard: range, base_dir: Path | None):
+    from .shards import run_shard
+
+    started = time.perf_counter()
+    return run_shard(scenario, replication, shard, base_dir), time.perf_counter() - started
 
 
 @dataclass
@@ -55,35 +75,58 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
                      progress: Callable[[float, str], None] | None = None) -> RunSet:
     """Run ``scenario.replications`` replications; Ctrl-C keeps the ones already finished.
 
+    With ``jobs`` > 1 the work is shared among worker processes a shard of a replication
+    at a time (:mod:`sim.shards`), so even one replication of a large region uses them.
     ``progress(fraction, note)`` is told how far the run is (per simulated day in this
-    process, per finished replication with worker processes).
+    process, per finished shard with worker processes).
     """
+    from .shards import layout
+
     n = scenario.replications
     days = scenario.horizon.days
+    shards = layout(scenario, base_dir)
     done: dict[int, dict] = {}
     started = time.perf_counter()
     interrupted = False
     try:
-        if jobs <= 1 or n == 1:
+        if jobs <= 1 or n * len(shards) == 1:
             for r in range(n):
                 on_day = (lambda day, r=r: progress((r + day / days) / n, f"replication {r + 1}/{n}")) if progress else None
                 done[r] = run_replication(scenario, r, base_dir, on_day)
         else:
-            with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
-                futures = {pool.submit(run_replication, scenario, r, base_dir): r for r in range(n)}
-                try:
-                    for future in as_completed(futures):
-                        done[futures[future]] = future.result()
-                        if progress:
-                            progress(len(done) / n, f"{len(done)}/{n} replications")
-                except KeyboardInterrupt:
-                    for f in futures:
-                        f.cancel()
-                    raise
+            _run_in_workers(scenario, base_dir, jobs, shards, done, progress)
     except KeyboardInterrupt:
         interrupted = True
     results = [done[r] for r in sorted(done)]
     return RunSet(scenario, results, interrupted, time.perf_counter() - started)
+
+
+def _run_in_workers(scenario, base_dir, jobs, shards, done: dict, progress) -> None:
+    """Every (replication, shard) as a task; a replication is done when its shards are."""
+    from .shards import Adder
+
+    n, units = scenario.replications, scenario.replications * len(shards)
+    adders = {r: Adder(len(shards)) for r in range(n)}
+    seconds = dict.fromkeys(range(n), 0.0)
+    finished = 0
+    with ProcessPoolExecutor(max_workers=min(jobs, units)) as pool:
+        futures = {pool.submit(_timed_shard, scenario, r, shard, base_dir): (r, k)
+                   for r in range(n) for k, shard in enumerate(shards)}
+        try:
+            for future in as_completed(futures):
+                r, k = futures.pop(future)  # and let go of its tally once added
+                tally, wall = future.result()
+                adders[r].add(k, tally)
+                seconds[r] += wall
+                finished += 1
+                if adders[r].done:
+                    done[r] = _finish(adders[r], r, seconds[r])
+                if progress:
+                    progress(finished / units, f"{len(done)}/{n} replications")
+        except KeyboardInterrupt:
+            for f in futures:
+                f.cancel()
+            raise
 
 
 # ------------------------------------------------------------------ summaries

@@ -55,6 +55,26 @@ class GroupHistograms:
         flat = group[~zero] * self.bins + np.clip(bucket, 0, self.bins - 1)
         self.counts += np.bincount(flat, minlength=g * self.bins).reshape(g, self.bins)
 
+    def add_histograms(self, other: "GroupHistograms") -> None:
+        """Fold in another set of the same shape (the same groups seen elsewhere)."""
+        if (other.groups, other.sub) != (self.groups, self.sub):
+            raise ValueError("histograms of different shapes cannot be added")
+        self.counts += other.counts
+        self.n += other.n
+        self.zeros += other.zeros
+        self.total += other.total
+        self.total_sq += other.total_sq
+        np.maximum(self.maximum, other.maximum, out=self.maximum)
+
+    def extend(self, other: "GroupHistograms") -> None:
+        """Append another set's groups after these (the next shard's communes)."""
+        if other.sub != self.sub:
+            raise ValueError("histograms of different resolutions cannot be joined")
+        self.groups += other.groups
+        self.counts = np.concatenate((self.counts, other.counts))
+        for name in ("n", "zeros", "total", "total_sq", "maximum"):
+            setattr(self, name, np.concatenate((getattr(self, name), getattr(other, name))))
+
     def mean(self) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.n > 0, self.total / self.n, np.nan)

@@ -325,3 +325,35 @@ def test_day_intervals_consistent(cal, k, fractions):
     for s, e in ivs:
         assert cal.is_open(s) and cal.next_opening(s) == s
     assert cal.working_day_count(0, k + 1) == sum(cal.is_working_day(j) for j in range(k + 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(CALENDARS + [ALWAYS]),
+       st.lists(st.tuples(st.one_of(times, st.floats(-100, 200 * 1440.0, allow_nan=False)), st.integers(0, 15)),
+                min_size=1, max_size=40))
+def test_vectorised_deadlines_equal_one_at_a_time(cal, pairs):
+    """add_working_days_many (a block of arrivals) gives exactly the scalar deadlines."""
+    t = np.array([p[0] for p in pairs])
+    d = np.array([p[1] for p in pairs])
+    assert cal.add_working_days_many(t, d).tolist() == [cal.add_working_days(a, b) for a, b in pairs]
+
+
+def test_vectorised_deadlines_refuse_what_the_scalar_refuses():
+    with pytest.raises(ValueError):
+        STD.add_working_days_many(np.array([10.0]), np.array([-1]))
+    with pytest.raises(ValueError):
+        STD.add_working_days_many(np.array([math.nan]), np.array([1]))
+    assert STD.add_working_days_many(np.zeros(0), np.zeros(0, dtype=int)).tolist() == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(CALENDARS + [ALWAYS]),
+       st.lists(st.tuples(st.one_of(times, st.floats(-100, 200 * 1440.0, allow_nan=False)), durations),
+                min_size=1, max_size=40))
+def test_vectorised_working_time_equals_one_at_a_time(cal, pairs):
+    """working_minutes_many / working_days_between_many (a batch of completed dossiers)."""
+    t0 = np.array([a for a, _ in pairs])
+    t1 = t0 + np.array([m for _, m in pairs])
+    assert cal.working_minutes_many(t1).tolist() == [cal.working_minutes(b) for b in t1.tolist()]
+    assert cal.working_days_between_many(t0, t1).tolist() == [cal.working_days_between(a, b)
+                                                               for a, b in zip(t0.tolist(), t1.tolist())]

@@ -63,3 +63,22 @@ def test_half_width_is_student_t():
     assert mean == pytest.approx(4.0) and hw == pytest.approx((high - low) / 2)
     assert math.isnan(mean_and_half_width([1.0])[1])
     assert mean_and_half_width([1.0, float("nan"), 3.0])[0] == 2.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.one_of(st.just(0.0), st.floats(0.01, 1e4))), min_size=1, max_size=200),
+       st.integers(0, 200))
+def test_histograms_seen_apart_add_up_to_the_whole(observations, cut):
+    """add_histograms (shards of a replication) equals adding every observation to one."""
+    groups = np.array([g for g, _ in observations])
+    values = np.array([v for _, v in observations])
+    whole, first, second = GroupHistograms(3, 16), GroupHistograms(3, 16), GroupHistograms(3, 16)
+    whole.add(groups, values)
+    first.add(groups[:cut], values[:cut])
+    second.add(groups[cut:], values[cut:])
+    first.add_histograms(second)
+    for name in ("counts", "n", "zeros", "maximum"):
+        assert np.array_equal(getattr(whole, name), getattr(first, name)), name
+    assert np.allclose(whole.total, first.total, rtol=1e-12) and np.allclose(whole.total_sq, first.total_sq, rtol=1e-12)
+    with pytest.raises(ValueError):
+        first.add_histograms(GroupHistograms(3, 32))

@@ -1,0 +1,107 @@
+"""Shards (sim/shards.py): a region of independent communes simulated in parts and added up.
+
+Sharding must not change what is simulated: every count, histogram and per-commune figure
+of a sharded replication equals the whole simulation's, and floats differ at most in the
+last digits (they are added in another order). The layout depends on the scenario only, so
+one and two worker processes give identical results.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim import shards
+from sim.api import load_scenario
+from sim.model import Simulation
+from sim.runner import run_replication, run_replications
+
+HANOI = "hanoi/2025-07-first-13-days"
+SHORT = ["horizon.days=5"]
+
+
+@pytest.fixture
+def small_shards(monkeypatch):
+    monkeypatch.setattr(shards, "SHARD_COMMUNES", 40)
+
+
+def same(a, b, path="result"):
+    """Equal, except floats within 1e-9 relative (the order of a sum)."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for key in a:
+            same(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-9, abs=1e-12), path
+    else:
+        assert a == b, path
+
+
+def test_layout_is_contiguous_near_equal_and_only_for_home_routing(small_shards):
+    scenario = load_scenario(HANOI, SHORT)
+    parts = shards.layout(scenario)
+    assert [len(p) for p in parts] == [31, 32, 31, 32]  # 126 communes, at most 40 a shard
+    assert [i for p in parts for i in p] == list(range(126))
+    for routed in ("hanoi/variants/location-independent-filing", "hanoi/variants/central-online-back-office",
+                   "hanoi/pre-reform"):
+        assert shards.layout(load_scenario(routed, SHORT)) == [range(126)], routed
+
+
+
+def test_a_region_within_one_shard_is_simulated_whole(monkeypatch):
+    monkeypatch.setattr(shards, "SHARD_COMMUNES", 126)
+    assert shards.layout(load_scenario(HANOI, SHORT)) == [range(126)]
+
+
+def test_sharded_replication_equals_the_whole_simulation(small_shards):
+    scenario = load_scenario(HANOI, SHORT + ["outputs.dossier_log=true"])
+    whole = Simulation(scenario, 3, dossier_log=True).run()
+    sharded = run_replication(scenario, 3)
+    for result in (whole, sharded):
+        result.pop("wall_seconds", None), result.pop("replication", None)
+    log_whole, log_sharded = whole.pop("dossier_log"), sharded.pop("dossier_log")
+    same(whole, sharded)
+    assert whole["region"]["dossiers_arrived"] > 25_000  # a real run, not an empty one
+    # The same dossiers with the same lives; finished ones in finishing order, then the rest.
+    assert sorted(log_whole) == sorted(log_sharded)
+    finish = [row[6] for row in log_sharded if not math.isnan(row[6])]
+    assert finish == sorted(finish) and all(math.isnan(row[6]) for row in log_sharded[len(finish):])
+
+
+def test_one_or_two_processes_give_identical_results(small_shards):
+    scenario = load_scenario(HANOI, ["horizon.days=3", "replications=2"])
+    one = run_replications(scenario, jobs=1).results
+    two = run_replications(scenario, jobs=2).results
+    for a, b in zip(one, two):
+        a.pop("wall_seconds"), b.pop("wall_seconds")
+        assert a == b or _nan_equal(a, b)
+    assert [r["replication"] for r in two] == [0, 1]
+
+
+def _nan_equal(a, b) -> bool:
+    """== where NaN equals NaN (figures of empty groups are NaN)."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_nan_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_nan_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b
+
+
+def test_adder_adds_in_shard_order_whatever_order_shards_finish(small_shards):
+    scenario = load_scenario(HANOI, ["horizon.days=2"])
+    parts = shards.layout(scenario)
+    tallies = [shards.run_shard(scenario, 0, p) for p in parts]
+    areas = [t.area for t in tallies]
+    adder = shards.Adder(len(parts))
+    for k in (2, 0, 3):
+        adder.add(k, tallies[k])
+        assert not adder.done
+    adder.add(1, tallies[1])
+    assert adder.done
+    assert adder.result().area == ((areas[0] + areas[1]) + areas[2]) + areas[3]
