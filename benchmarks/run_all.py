@@ -25,8 +25,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SCALES = (1, 2, 4, 8)
-TIMEOUT_S = {"national_q3": 1800}  # stop a run that is far past its target
-ORDER = ["engine_mm4_126", "ciw_mm4_126", "hanoi_q3", "national_q3",
+TIMEOUT_S = {"national_q3": 1800, "national_q3_one_process": 1800}  # stop a run far past its target
+ORDER = ["engine_mm4_126", "ciw_mm4_126", "hanoi_q3", "national_q3", "national_q3_one_process",
          *[f"scaling_mm4_126_x{k}" for k in SCALES], "parallel_8_replications", "startup_help"]
 
 
@@ -120,7 +120,7 @@ def main(argv=None) -> int:
     if "scaling" in wanted:
         wanted |= {f"scaling_mm4_126_x{k}" for k in SCALES}
     if args.quick and not args.only:
-        wanted.discard("national_q3")
+        wanted -= {"national_q3", "national_q3_one_process"}
     if version("ciw") is None:
         note("ciw is not installed (pip install -e '.[bench]'): skipping ciw_mm4_126")
         wanted.discard("ciw_mm4_126")

@@ -11,13 +11,13 @@ inverting the cumulative intensity at a uniform point.
 Arrivals are drawn a block of days at a time, per commune, together with
 everything a new dossier carries (field, the minutes of work it will need at each
 stage, whether it will be returned for supplementation or forwarded to the province),
-each from its own stream (:mod:`sim.streams`). A block is a week, or fewer days when the
-region is very large (about ``BLOCK_ARRIVALS`` arrivals per block in all), so memory stays
-bounded. The block length depends on demand only, so a change of staff or routing never
-changes what arrives. A block is held as numpy columns (8 bytes a value) and turned into
-row tuples ``CHUNK`` at a time as the arrivals come due: drawing in numpy costs per call,
-so the longer the block the cheaper each dossier, and the columns keep a week of a
-national region's arrivals in a few hundred megabytes.
+each from its own stream (:mod:`sim.streams`). A block is a week, or fewer days where a
+simulation (one shard of the region, :mod:`sim.shards`) would otherwise hold more than about
+``BLOCK_ARRIVALS`` arrivals at once, so memory stays bounded and does not grow with the
+horizon. The block length depends on demand and the number of communes only, so a change of
+staff or routing never changes what arrives. A block is held as numpy columns (8 bytes a
+value) and turned into row tuples ``CHUNK`` at a time as the arrivals come due: drawing in
+numpy costs per call, so the longer the block the cheaper each dossier.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from .calendar import WorkingCalendar
 from .scenario import Scenario, clock_minutes
 
 MAX_BLOCK_DAYS = 7
-BLOCK_ARRIVALS = 1_500_000  # region-wide arrivals held in memory at once, roughly (~150 MB)
+BLOCK_ARRIVALS = 200_000  # arrivals a simulation (a shard) holds at once, roughly (~20 MB)
 CHUNK = 64  # rows made into tuples at a time
 DAY = 1440.0
 
@@ -64,7 +64,9 @@ class DemandPlan:
         self.cutoff = np.array([clock_minutes(f.receipt_cutoff) if f.receipt_cutoff else np.inf for f in self.fields])
         self.statutory = statutory or calendar
         self._profiles: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
-        daily = max(demand.dossiers_per_working_day, 1.0)
+        from .shards import shard_count
+
+        daily = max(demand.dossiers_per_working_day, 1.0) / shard_count(scenario, len(self.base))
         self.block_days = int(max(1, min(MAX_BLOCK_DAYS, BLOCK_ARRIVALS // daily)))
 
     def day_factor(self, channel_index: int, day: int) -> float:

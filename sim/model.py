@@ -138,6 +138,7 @@ class Simulation:
         # again and again; the engine makes no garbage cycles (dossiers are freed by
         # reference counting), so it pauses for the run.
         collecting = gc.isenabled()
+        gc.collect()  # an earlier simulation in this process (it refers to itself: bound methods)
         gc.disable()
         try:
             self.env.run(until=self.end_time)

@@ -34,12 +34,16 @@ def independent_communes(scenario: Scenario) -> bool:
     return ROUTERS[scenario.routing.policy] is Router
 
 
+def shard_count(scenario: Scenario, communes: int) -> int:
+    if communes <= SHARD_COMMUNES or not independent_communes(scenario):
+        return 1
+    return math.ceil(communes / SHARD_COMMUNES)
+
+
 def layout(scenario: Scenario, base_dir: Path | None = None) -> list[range]:
     """The shards of a replication: contiguous, near-equal ranges of commune indices."""
     n = len(build_communes(scenario.communes, base_dir))
-    if n <= SHARD_COMMUNES or not independent_communes(scenario):
-        return [range(n)]
-    k = math.ceil(n / SHARD_COMMUNES)
+    k = shard_count(scenario, n)
     bounds = [i * n // k for i in range(k + 1)]
     return [range(a, b) for a, b in zip(bounds, bounds[1:])]
 

@@ -32,9 +32,12 @@ def test_rows_come_in_chunks_that_make_up_the_block_in_time_order():
     assert {row[-1] // (len(sim.channels) * len(sim.fields)) for row in rows} == {5}  # the commune's keys
 
 
-def test_blocks_are_a_week_unless_the_region_is_very_large():
-    assert Simulation(load_scenario(HANOI), 0).plan.block_days == 7
+def test_blocks_are_a_week_unless_a_shard_would_hold_too_many_arrivals():
+    assert Simulation(load_scenario(HANOI), 0).plan.block_days == 7  # ~51,000 arrivals a week
+    # 26 shards of ~128 communes, ~7,700 arrivals a working day each:
     national = load_scenario("benchmarks/scenarios/national-q3.yaml", ["horizon.days=2"])
-    assert Simulation(national, 0, shard=range(0)).plan.block_days == 7  # ~1.4 million arrivals a week
+    assert Simulation(national, 0, shard=range(0)).plan.block_days == 7
+    # 126 communes, 50,000 a day (24/7): 200,000 // 50,000 = 4 days.
+    assert Simulation(load_scenario("benchmarks/scenarios/mm4-126.yaml"), 0).plan.block_days == 4
     huge = load_scenario(HANOI, ["demand.dossiers_per_working_day=1000000"])
     assert Simulation(huge, 0, shard=range(0)).plan.block_days == 1
