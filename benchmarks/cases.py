@@ -4,12 +4,14 @@
 resident memory it reports (``ru_maxrss`` of this process) belongs to that benchmark alone.
 It prints one JSON object on stdout; progress notes go to stderr.
 
-Timings cover building the simulation and running it, not loading the scenario file.
+Timings cover building the simulation and running it, not loading the scenario file. Every
+timed run starts after ``gc.collect()``, so none pays for the garbage of the run before it.
 Where several runs are made, ``wall_s`` is their median and ``runs`` lists them all.
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -52,6 +54,7 @@ def stage_visits(result: dict) -> int:
 
 
 def run_engine(scenario, on_day=None) -> dict:
+    gc.collect()  # no timed run pays for the garbage of the run before it (engine or baseline)
     started, cpu = time.perf_counter(), time.process_time()
     result = Simulation(scenario, 0, on_day=on_day).run()
     wall = time.perf_counter() - started
@@ -87,6 +90,7 @@ def engine_mm4_126(repeats: int, quick: bool) -> dict:
     for i in range(repeats):
         engine.append(run_engine(scenario))
         engine_rss = engine_rss or peak_rss_mib()  # before any baseline run
+        gc.collect()
         base.append(baselines.simpy_resource(net, seed=scenario.seed))
         note(f"engine {engine[-1]['wall_s']:.2f} s, idiomatic SimPy {base[-1]['wall_s']:.2f} s ({i + 1}/{repeats})")
     out = {"dossiers": engine[0]["dossiers"], **timed_runs(engine),
@@ -110,7 +114,9 @@ def ciw_mm4_126(repeats: int, quick: bool) -> dict:
     net = baselines.network_of(load_scenario(MM4)).scaled(factor)
     ciw_runs, base = [], []
     for i in range(repeats):
+        gc.collect()
         ciw_runs.append(baselines.ciw_network(net, seed=1))
+        gc.collect()
         base.append(baselines.simpy_resource(net, seed=1))
         note(f"Ciw {ciw_runs[-1]['wall_s']:.2f} s, idiomatic SimPy {base[-1]['wall_s']:.2f} s ({i + 1}/{repeats})")
     import ciw
