@@ -27,9 +27,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import baselines  # noqa: E402
-from sim.api import load_scenario  # noqa: E402
-from sim.model import Simulation  # noqa: E402
-from sim.runner import run_replications  # noqa: E402
+
+from sim.engine.model import Simulation  # noqa: E402
+from sim.scenario.region import Region
+from sim.study.api import load_scenario  # noqa: E402
+from sim.study.runner import run_replications  # noqa: E402
 
 MM4 = HERE / "scenarios" / "mm4-126.yaml"
 NATIONAL = HERE / "scenarios" / "national-q3.yaml"
@@ -56,7 +58,7 @@ def stage_visits(result: dict) -> int:
 def run_engine(scenario, on_day=None) -> dict:
     gc.collect()  # no timed run pays for the garbage of the run before it (engine or baseline)
     started, cpu = time.perf_counter(), time.process_time()
-    result = Simulation(scenario, 0, on_day=on_day).run()
+    result = Simulation(Region(scenario), 0, on_day=on_day).run()
     wall = time.perf_counter() - started
     return {"wall_s": wall, "cpu_s": time.process_time() - cpu, "dossiers": result["region"]["dossiers_arrived"], "stage_visits": stage_visits(result),
             "mean_wait_minutes": result["pools"]["counter"]["mean_wait_minutes"] if "counter" in result["pools"] else None}
@@ -190,7 +192,6 @@ class TreeMemory:
 def national_q3(repeats: int, quick: bool, jobs: int | None = None) -> dict:
     """One replication only, whatever --repeats: it takes minutes. By default its shards
     (sim/shards.py) run in as many worker processes as there are cores."""
-    from sim.shards import layout
 
     scenario = load_scenario(NATIONAL)
     jobs = jobs or os.cpu_count() or 1
@@ -210,7 +211,7 @@ def national_q3(repeats: int, quick: bool, jobs: int | None = None) -> dict:
     workers_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     out = {"scenario": str(NATIONAL.relative_to(ROOT)), "communes": scenario.communes.count,
            "dossiers": result["region"]["dossiers_arrived"], "stage_visits": visits, "wall_s": round(wall, 1),
-           "stage_visits_per_s": round(visits / wall), "jobs": jobs, "shards": len(layout(scenario)),
+           "stage_visits_per_s": round(visits / wall), "jobs": jobs, "shards": len(Region(scenario).shards),
            "cpu_s": round(cpu, 1), "cpu_share": round(cpu / wall, 2), "dossier_log": scenario.outputs.dossier_log,
            "peak_rss_mib": round(max(memory.peak_mib, peak_rss_mib()), 1),
            "peak_rss_parent_mib": peak_rss_mib(), "peak_rss_worker_mib": round(workers_mib, 1) if jobs > 1 else None,

@@ -18,8 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.api import load_scenario  # noqa: E402
-from sim.model import Simulation  # noqa: E402
+from sim.engine.model import Simulation  # noqa: E402
+from sim.scenario.region import Region
+from sim.study.api import load_scenario  # noqa: E402
 
 
 def main() -> None:
@@ -32,7 +33,7 @@ def main() -> None:
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    result = Simulation(scenario, 0).run()
+    result = Simulation(Region(scenario), 0).run()
     profiler.disable()
     wall = time.perf_counter() - started
 

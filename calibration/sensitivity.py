@@ -16,7 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from sim.sensitivity import sensitivity  # noqa: E402
+from sim.calibration.sensitivity import sensitivity  # noqa: E402
 
 SCENARIOS = ["danang/2025-q3", "haiphong/2025-q3", "hanoi/2025-07-first-13-days"]
 

@@ -13,6 +13,8 @@ import json
 import sys
 from pathlib import Path
 
+from .errors import UsageError
+
 KEY_FIGURES = [
     ("dossiers_arrived", "dossiers arrived", "{:,.0f}"),
     ("dossiers_completed", "dossiers completed", "{:,.0f}"),
@@ -26,10 +28,6 @@ KEY_FIGURES = [
     ("mean_time_in_system_working_days", "mean time in system (working days)", "{:.2f}"),
     ("on_time_share", "on-time share (completed by the deadline)", "{:.3f}"),
 ]
-
-
-class UsageError(Exception):
-    pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -127,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
     args.command_line = ["commune-sim", *argv]
-    from .loading import ScenarioError
+    from .scenario.loading import ScenarioError
 
     try:
         return COMMANDS[args.command](args)
@@ -144,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # -------------------------------------------------------------------- commands
 def _load(args):
-    from .api import find_scenario, load_scenario
+    from .study.api import find_scenario, load_scenario
 
     overrides = list(args.overrides)
     if args.replications is not None:
@@ -156,10 +154,10 @@ def _load(args):
 
 
 def cmd_run(args) -> int:
-    from .api import Results
-    from .outputs import default_out_dir, write_run
-    from .progress import ProgressBar
-    from .runner import run_replications
+    from .study.api import Results
+    from .study.outputs import default_out_dir, write_run
+    from .study.progress import ProgressBar
+    from .study.runner import run_replications
 
     scenario, path = _load(args)
     if args.dossier_log:
@@ -197,8 +195,8 @@ def check_out_dir(out: Path, force: bool) -> None:
 
 def overload_warnings(scenario, path, strict: bool) -> list[str]:
     """Expected utilisation >= 1: a warning (stderr, manifest), or with --strict an error."""
-    from .checks import utilisation_warnings
-    from .loading import Position, Problem, ScenarioError
+    from .scenario.checks import utilisation_warnings
+    from .scenario.loading import Position, Problem, ScenarioError
 
     warnings = utilisation_warnings(scenario)
     if warnings and strict:
@@ -227,10 +225,10 @@ def _fmt(value, fmt: str) -> str:
 
 
 def cmd_compare(args) -> int:
-    from .api import find_scenario, load_scenario
-    from .compare import compare
-    from .loading import ScenarioError
-    from .progress import ProgressBar
+    from .scenario.loading import ScenarioError
+    from .study.api import find_scenario, load_scenario
+    from .study.compare import compare
+    from .study.progress import ProgressBar
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenarios")
@@ -255,7 +253,7 @@ def cmd_compare(args) -> int:
     rows = result.rows()
     print_comparison(rows, result.labels)
     if args.out:
-        from .outputs import write_comparison
+        from .study.outputs import write_comparison
 
         written = write_comparison(args.out, result, rows, started, force=args.force, command_line=args.command_line)
         print(f"results: {written}")
@@ -281,8 +279,8 @@ def _num(value, signed: bool = False) -> str:
 
 
 def cmd_validate(args) -> int:
-    from .api import load_scenario
-    from .loading import ScenarioError
+    from .scenario.loading import ScenarioError
+    from .study.api import load_scenario
 
     problems = []
     for file in args.files:
@@ -297,7 +295,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from .library import library
+    from .scenario.library import library
 
     for name, description in library():
         print(f"{name:<44} {description}")
@@ -305,7 +303,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from .scenario import Scenario
+    from .scenario.schema import Scenario
 
     text = json.dumps(scenario_json_schema(Scenario), indent=2, ensure_ascii=False) + "\n"
     if args.out:
@@ -323,13 +321,14 @@ def scenario_json_schema(model) -> dict:
 
 
 def cmd_sweep(args) -> int:
-    from .experiments import sweep_command
+    """``commune-sim sweep``: validate the experiment, then run it (see :mod:`sim.study.sweep`)."""
+    from .study.sweep import run_sweep_command
 
-    return sweep_command(args)
+    return run_sweep_command(args)
 
 
 def cmd_calibrate(args) -> int:
-    from .calibrate import calibrate_command
+    from .calibration.calibrate import calibrate_command
 
     return calibrate_command(args)
 

@@ -5,8 +5,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.analysis import (ecdf_from_histograms, half_widths_missing, mser, quantile_from_ecdf, run_figures,
-                          summary_table)
+from sim.study.analysis import (
+    ecdf_from_histograms,
+    half_widths_missing,
+    mser,
+    quantile_from_ecdf,
+    run_figures,
+    summary_table,
+)
 
 
 def test_run_figures_flatten_region_breakdowns_and_communes():

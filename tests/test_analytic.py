@@ -1,4 +1,4 @@
-"""Tests for sim.analytic: textbook values, independent cross-checks, properties."""
+"""Tests for sim.engine.analytic: textbook values, independent cross-checks, properties."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sim import analytic as an
-from sim.analytic import (
+from sim.engine import analytic as an
+from sim.engine.analytic import (
     PoolPrediction,
     allen_cunneen_mean_wait,
     erlang_b,

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import sim
-import sim.loading
-from sim.outputs import scenario_hash
+import sim.scenario.loading
+from sim.study.files import scenario_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "api_example.py"
@@ -182,11 +182,11 @@ def test_load_scenario_default_and_library_names():
 
 # ---------------------------------------------------------------------------------- errors
 def test_load_scenario_bad_override_raises_scenario_error():
-    with pytest.raises(sim.loading.ScenarioError) as exc:
+    with pytest.raises(sim.scenario.loading.ScenarioError) as exc:
         sim.load_scenario("hanoi/2025-07-first-13-days", overrides=["horizon.dayz=3", "seed=abc"])
     problems = exc.value.problems
     assert len(problems) == 2
-    assert all(isinstance(p, sim.loading.Problem) for p in problems)
+    assert all(isinstance(p, sim.scenario.loading.Problem) for p in problems)
     by_key = {p.key_path: p for p in problems}
     assert "did you mean 'days'?" in by_key["horizon.dayz"].message
     assert by_key["seed"].got == "abc" and by_key["seed"].position.file == "--set"
@@ -197,7 +197,7 @@ def test_load_scenario_bad_file_raises_with_positions(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("extends: validation/mmc\nhorizn: {days: 3}\ndemand:\n  dossiers_per_working_day: .nan\n",
                     encoding="utf-8")
-    with pytest.raises(sim.loading.ScenarioError) as exc:
+    with pytest.raises(sim.scenario.loading.ScenarioError) as exc:
         sim.load_scenario(path)
     located = [(p.position.file, p.position.line, p.position.column, p.key_path) for p in exc.value.problems]
     assert located == [(str(path), 2, 1, "horizn"), (str(path), 4, 3, "demand.dossiers_per_working_day")]
@@ -206,11 +206,11 @@ def test_load_scenario_bad_file_raises_with_positions(tmp_path):
 
 
 def test_load_scenario_missing_raises(tmp_path):
-    with pytest.raises(sim.loading.ScenarioError) as exc:
+    with pytest.raises(sim.scenario.loading.ScenarioError) as exc:
         sim.load_scenario(tmp_path / "nothing-here.yaml")
     (problem,) = exc.value.problems
     assert problem.message == "file not found"
-    with pytest.raises(sim.loading.ScenarioError):
+    with pytest.raises(sim.scenario.loading.ScenarioError):
         sim.load_scenario("no/such/library-scenario")
 
 

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import arrivals
-from sim.api import load_scenario
-from sim.model import Simulation
+from sim.engine import arrivals
+from sim.engine.model import Simulation
+from sim.scenario.region import Region
+from sim.study.api import load_scenario
 
 HANOI = "hanoi/2025-07-first-13-days"
 
 
 def test_rows_come_in_chunks_that_make_up_the_block_in_time_order():
-    sim = Simulation(load_scenario(HANOI), 0)
+    sim = Simulation(Region(load_scenario(HANOI)), 0)
     commune = sim.communes[5]
     block = commune.arrivals.block(1, sim.end_time)
     chunks = []
@@ -33,11 +34,11 @@ def test_rows_come_in_chunks_that_make_up_the_block_in_time_order():
 
 
 def test_blocks_are_a_week_unless_a_shard_would_hold_too_many_arrivals():
-    assert Simulation(load_scenario(HANOI), 0).plan.block_days == 7  # ~51,000 arrivals a week
+    assert Simulation(Region(load_scenario(HANOI)), 0).plan.block_days == 7  # ~51,000 arrivals a week
     # 26 shards of ~128 communes, ~7,700 arrivals a working day each:
     national = load_scenario("benchmarks/scenarios/national-q3.yaml", ["horizon.days=2"])
-    assert Simulation(national, 0, shard=range(0)).plan.block_days == 7
+    assert Simulation(Region(national), 0, shard=range(0)).plan.block_days == 7
     # 126 communes, 50,000 a day (24/7): 200,000 // 50,000 = 4 days.
-    assert Simulation(load_scenario("benchmarks/scenarios/mm4-126.yaml"), 0).plan.block_days == 4
+    assert Simulation(Region(load_scenario("benchmarks/scenarios/mm4-126.yaml")), 0).plan.block_days == 4
     huge = load_scenario(HANOI, ["demand.dossiers_per_working_day=1000000"])
-    assert Simulation(huge, 0, shard=range(0)).plan.block_days == 1
+    assert Simulation(Region(huge), 0, shard=range(0)).plan.block_days == 1

@@ -1,12 +1,13 @@
-"""Tests for sim.calendar.WorkingCalendar: concrete 2025 cases + properties."""
+"""Tests for sim.engine.calendar.WorkingCalendar: concrete 2025 cases + properties."""
 import datetime as dt
 import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from sim.calendar import WorkingCalendar
+from sim.engine.calendar import WorkingCalendar
 
 D = dt.date
 START = D(2025, 7, 1)                          # a Tuesday

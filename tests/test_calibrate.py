@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim import evaluations as evaluations_module
-from sim.api import load_scenario
-from sim.calibrate import CACHE_FILE
+from sim.calibration import evaluations as evaluations_module
+from sim.calibration.calibrate import CACHE_FILE
+from sim.calibration.targets import Expression
 from sim.cli import main
-from sim.runner import run_replication
-from sim.targets import Expression
+from sim.study.api import load_scenario
+from sim.study.runner import run_replication
 
 SYNTHETIC = """\
 # Synthetic scenario for the calibration tests: the validation tandem over 10 days, with a
@@ -63,7 +63,7 @@ def observed_figures(scenario_file: Path, truth: dict) -> dict[str, float]:
     if "lead_time_days" in truth:
         overrides.append(f"{LEAD}={truth['lead_time_days']}")
     result = run_replication(load_scenario(scenario_file, overrides), 0)
-    from sim.targets import extract
+    from sim.calibration.targets import extract
 
     paths = sorted({p for e in FIGURES.values() for p in Expression(e).paths})
     values = extract(result, paths)

@@ -2,9 +2,9 @@
 import json
 from pathlib import Path
 
-from sim.api import load_scenario
-from sim.checks import utilisation_warnings
 from sim.cli import main
+from sim.scenario.checks import utilisation_warnings
+from sim.study.api import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.api import load_scenario
 from sim.cli import main
-from sim.compare import compare
+from sim.study.api import load_scenario
+from sim.study.compare import compare
 
 ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"

@@ -4,9 +4,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.executors import InProcessExecutor, open_backend
-from sim.experiments import load_experiment
-from sim.sweep import run_sweep
+from sim.study.executors import InProcessExecutor, open_backend
+from sim.study.experiments import load_experiment
+from sim.study.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.experiments import load_experiment
-from sim.loading import ScenarioError
-from sim.sweep import run_sweep
+from sim.scenario.loading import ScenarioError
+from sim.study.experiments import load_experiment
+from sim.study.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
@@ -274,13 +274,13 @@ def _dies_on_replication_1(scenario, replication):
 def test_a_killed_worker_leaves_finished_runs_and_the_manifest_interrupted(tmp_path, monkeypatch):
     import multiprocessing
 
-    import sim.sweep
+    import sim.study.sweep
 
     if multiprocessing.get_start_method(allow_none=False) != "fork":
         pytest.skip("needs fork start method to inject the failing task")
     global _original_execute_run
-    _original_execute_run = sim.sweep.execute_run
-    monkeypatch.setattr(sim.sweep, "execute_run", _dies_on_replication_1)
+    _original_execute_run = sim.study.sweep.execute_run
+    monkeypatch.setattr(sim.study.sweep, "execute_run", _dies_on_replication_1)
     exp_file = write(tmp_path, TINY.replace("replications: 2", "replications: 3"))
     out = tmp_path / "out"
     result = run_sweep(load_experiment(exp_file), out, "local", jobs=2)
@@ -289,7 +289,7 @@ def test_a_killed_worker_leaves_finished_runs_and_the_manifest_interrupted(tmp_p
     assert all("-r1" not in name for name in finished)
     for name in finished:
         assert json.loads((out / "runs" / name).read_text())["result"]["region"]["dossiers_arrived"] > 0
-    monkeypatch.setattr(sim.sweep, "execute_run", _original_execute_run)
+    monkeypatch.setattr(sim.study.sweep, "execute_run", _original_execute_run)
     resumed = run_sweep(load_experiment(exp_file), out, "local", jobs=2)
     assert resumed.status == "complete"
     assert resumed.executed == 6 - len(finished) and resumed.found == len(finished)

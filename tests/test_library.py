@@ -15,15 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import loading
-from sim.api import load_scenario, run
-from sim.arrivals import DemandPlan
-from sim.checks import utilisation_warnings
 from sim.cli import main
-from sim.communes import build_communes, demand_weights, resolve_table
-from sim.library import library
-from sim.model import build_calendar
-from sim.scenario import scenario_dir
+from sim.scenario import loading
+from sim.scenario.checks import utilisation_warnings
+from sim.scenario.communes import build_communes, demand_weights, resolve_table
+from sim.scenario.library import library
+from sim.scenario.region import Region, build_calendar
+from sim.scenario.schema import scenario_dir
+from sim.study.api import load_scenario, run
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY_DIR = scenario_dir()
@@ -203,8 +202,7 @@ def test_synthetic_communes_differ_as_the_province_figures_say(path):
 def expected_arrivals(path: Path) -> dict[str, float]:
     """Expected dossiers per channel over the horizon, from the scenario's own demand plan."""
     scenario = load_scenario(path)
-    calendar = build_calendar(scenario)
-    plan = DemandPlan(scenario, calendar, demand_weights(build_communes(scenario.communes)))
+    plan = Region(scenario).plan
     total = plan.base.sum()
     return {name: total * channel.share * sum(w for d in range(scenario.horizon.days) for _, _, w in plan.day_pieces(k, d))
             for k, (name, channel) in enumerate(zip(plan.channel_names, plan.channels))}

@@ -1,4 +1,4 @@
-"""Tests for sim.loading: YAML reading, extends/overrides resolution and validation errors."""
+"""Tests for sim.scenario.loading: YAML reading, extends/overrides resolution and validation errors."""
 from __future__ import annotations
 
 import math
@@ -11,9 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.loading import (MISSING, Position, Problem, ScenarioError, deep_merge, load,
-                         read_yaml, resolve, validate)
-
+from sim.scenario.loading import (
+    MISSING,
+    Position,
+    Problem,
+    ScenarioError,
+    deep_merge,
+    load,
+    read_yaml,
+    resolve,
+    validate,
+)
 
 # --- small models of our own, mirroring the shapes the real scenario schema uses -----------------
 

@@ -13,10 +13,11 @@ import math
 
 import pytest
 
-from sim.api import load_scenario
-from sim.model import Dossier, Simulation
-from sim.outputs import DOSSIER_LOG_COLUMNS
-from sim.scenario import Scenario
+from sim.engine.model import Dossier, Simulation
+from sim.scenario.region import Region
+from sim.scenario.schema import Scenario
+from sim.study.api import load_scenario
+from sim.study.outputs import DOSSIER_LOG_COLUMNS
 
 COL = {name: i for i, name in enumerate(DOSSIER_LOG_COLUMNS)}
 HOME, CHANNEL, FIELD = COL["home_commune"], COL["channel"], COL["field"]
@@ -59,7 +60,7 @@ def one_field(**kw) -> dict:
 
 
 def run(scenario: Scenario, replication: int = 0, **kw):
-    sim = Simulation(scenario, replication, dossier_log=True, **kw)
+    sim = Simulation(Region(scenario), replication, dossier_log=True, **kw)
     return sim, sim.run()
 
 
@@ -177,7 +178,7 @@ def hanoi():
     scenario = load_scenario(None)
     arrived, online, kept = [], [], None
     for r in range(HANOI_REPLICATIONS):
-        sim = Simulation(scenario, r)
+        sim = Simulation(Region(scenario), r)
         result = sim.run()
         arrived.append(result["region"]["dossiers_arrived"])
         online.append(result["by_channel"]["online"]["dossiers_arrived"])
@@ -444,7 +445,7 @@ def _allocation_scenario(tmp_path, populations, allocation: dict, per_commune=No
     fields = one_field(back_office={"pool": "back_office", "service_minutes": det(30)})
     scenario = make(rate=100, days=2, channels=counter_channel(det(5)), fields=fields, communes={"table": str(table)},
                     staff={"per_commune": per_commune or {"counter": 3, "back_office": 5}, "allocation": allocation})
-    return Simulation(scenario, 0)
+    return Simulation(Region(scenario), 0)
 
 
 def _staff(sim: Simulation, pool: str) -> list[int]:
@@ -520,10 +521,10 @@ def test_receipt_cutoff_moves_receipt_to_the_next_working_day():
     dossier filed after closing or on a weekend is not moved twice."""
     import numpy as np
 
-    from sim.api import load_scenario
+    from sim.study.api import load_scenario
 
     scenario = load_scenario("hanoi/2025-07-first-13-days", ["horizon.days=7"])
-    sim = Simulation(scenario, 0)
+    sim = Simulation(Region(scenario), 0)
     plan, cal = sim.plan, sim.statutory
     cert = plan.field_names.index("certification")
     civil = plan.field_names.index("civil_status")

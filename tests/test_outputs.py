@@ -14,11 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.outputs
-from sim.api import load_scenario
+import sim.study.outputs
 from sim.cli import main
-from sim.outputs import DOSSIER_LOG_COLUMNS, scenario_hash
-from sim.runner import run_replication
+from sim.study.api import load_scenario
+from sim.study.files import scenario_hash
+from sim.study.outputs import DOSSIER_LOG_COLUMNS
+from sim.study.runner import run_replication
 
 ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
@@ -95,7 +96,7 @@ def test_manifest_contents(mmc_run):
 
 def test_manifest_resolved_scenario_reloads_to_the_same_scenario(mmc_run):
     resolved = strict_json(mmc_run / "manifest.json")["resolved_scenario"]
-    from sim.scenario import Scenario
+    from sim.scenario.schema import Scenario
 
     again = Scenario.model_validate(resolved).model_dump(mode="json", by_alias=True)
     assert again == resolved and scenario_hash(again) == scenario_hash(resolved)
@@ -236,14 +237,14 @@ def test_no_temporary_folder_left_after_success(mmc_run, tmp_path, monkeypatch):
 
 
 def _fail_on_summary(monkeypatch):
-    real = sim.outputs._write_json
+    real = sim.study.outputs.write_json
 
     def write_json(path, data):
         if Path(path).name == "summary.json":
             raise OSError(28, "No space left on device")
         return real(path, data)
 
-    monkeypatch.setattr(sim.outputs, "_write_json", write_json)
+    monkeypatch.setattr(sim.study.outputs, "write_json", write_json)
 
 
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch, capsys):

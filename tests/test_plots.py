@@ -1,5 +1,4 @@
 """The standard plots: each PNG is read back (size, not blank) and the data behind it checked."""
-import math
 from pathlib import Path
 
 import numpy as np
@@ -7,11 +6,19 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.experiments import load_experiment
-from sim.plots import (backlog, by_field, commune_load, comparison_figure, figure_label, figures_plot, staffing_curve,
-                       wait_ecdf)
-from sim.runstore import backlog_table, communes_table, load_runs, identity_hash
-from sim.sweep import run_sweep
+from sim.study.experiments import load_experiment
+from sim.study.plots import (
+    backlog,
+    by_field,
+    commune_load,
+    comparison_figure,
+    figure_label,
+    figures_plot,
+    staffing_curve,
+    wait_ecdf,
+)
+from sim.study.runstore import backlog_table, communes_table, identity_hash, load_runs
+from sim.study.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
@@ -60,7 +67,7 @@ def test_the_sweep_draws_every_plot_with_its_data(swept):
     for name in ("staffing_curve", "wait_ecdf", "backlog", "commune_load", "figures", "by_field"):
         assert_png(folder / "out" / "plots" / f"{name}.png")
         assert not pd.read_csv(folder / "out" / "plots" / f"{name}.csv").empty
-    assert f"plots/staffing_curve.png" in result.manifest["files"]
+    assert "plots/staffing_curve.png" in result.manifest["files"]
 
 
 def test_staffing_curve_data(swept, tmp_path):

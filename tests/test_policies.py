@@ -2,9 +2,16 @@
 import numpy as np
 import pytest
 
-from sim.api import load_scenario
-from sim.model import Simulation
-from sim.policies import ROUTERS, ALLOCATIONS, Router, register_allocation, register_router
+from sim.engine.model import Simulation
+from sim.scenario.policies import (
+    ALLOCATIONS,
+    ROUTERS,
+    Router,
+    register_allocation,
+    register_router,
+)
+from sim.scenario.region import Region
+from sim.study.api import load_scenario
 
 HANOI = "hanoi/2025-07-first-13-days"
 SHORT = ["horizon.days=2"]
@@ -20,7 +27,7 @@ def test_a_modeler_adds_a_router_in_a_few_lines():
     try:
         scenario = load_scenario(HANOI, [*SHORT, "routing.policy=everyone_to_first_commune", "communes.count=5",
                                          "communes.types={}", "staff.allocation.totals={back_office: 40}"])
-        sim = Simulation(scenario, 0)
+        sim = Simulation(Region(scenario), 0)
         result = sim.run()
         served = [c.pools["counter"].arrivals for c in sim.communes]
         assert served[0] == result["pools"]["counter"]["dossiers_served"] and sum(served[1:]) == 0
@@ -36,7 +43,7 @@ def test_a_modeler_adds_an_allocation_in_a_few_lines():
 
     try:
         scenario = load_scenario(HANOI, [*SHORT, "staff.allocation.policy=all_to_the_biggest"])
-        sim = Simulation(scenario, 0)
+        sim = Simulation(Region(scenario), 0)
         staff = [c.pools["back_office"].base_staff for c in sim.communes]
         assert sum(staff) == 1008 and sorted(staff)[-2] == 1
         assert staff.index(max(staff)) == int(np.argmax([c.info.population for c in sim.communes]))
@@ -45,7 +52,7 @@ def test_a_modeler_adds_an_allocation_in_a_few_lines():
 
 
 def test_unknown_policy_names_are_refused_with_the_known_ones():
-    from sim.loading import ScenarioError
+    from sim.scenario.loading import ScenarioError
 
     with pytest.raises(ScenarioError) as info:
         load_scenario(HANOI, ["routing.policy=nearest", "staff.allocation.policy=fair"])
@@ -57,7 +64,7 @@ def test_unknown_policy_names_are_refused_with_the_known_ones():
 def test_least_loaded_cluster_moves_intake_only_within_clusters():
     scenario = load_scenario(HANOI, [*SHORT, "routing.policy=least_loaded_cluster", "routing.cluster_size=4",
                                      "routing.eligible_share=1.0", "outputs.dossier_log=true"])
-    sim = Simulation(scenario, 0, dossier_log=True)
+    sim = Simulation(Region(scenario), 0, dossier_log=True)
     result = sim.run()
     rows = result["dossier_log"]
     moved = [(home, intake) for home, intake, *_ in rows if home != intake]
@@ -65,7 +72,7 @@ def test_least_loaded_cluster_moves_intake_only_within_clusters():
     assert all(home // 4 == intake // 4 for home, intake in moved)
     in_person = sim.plan.channel_names.index("in_person")
     assert all(ch == in_person for (home, intake, ch, *_) in rows if home != intake)
-    baseline = Simulation(load_scenario(HANOI, SHORT), 0).run()
+    baseline = Simulation(Region(load_scenario(HANOI, SHORT)), 0).run()
     assert result["region"]["mean_wait_minutes"] < baseline["region"]["mean_wait_minutes"]
 
 
@@ -74,8 +81,8 @@ def test_central_pool_takes_the_online_back_office_work():
     # the home-commune run (common random numbers), the online ones at the centre.
     scenario = load_scenario(HANOI, [*SHORT, "routing.policy=central_pool",
                                      "routing.central_pool={name: centre, staff: 500, channels: [online]}"])
-    result = Simulation(scenario, 0).run()
-    baseline = Simulation(load_scenario(HANOI, SHORT), 0).run()
+    result = Simulation(Region(scenario), 0).run()
+    baseline = Simulation(Region(load_scenario(HANOI, SHORT)), 0).run()
     moved = result["pools"]["centre"]["dossiers_served"]
     assert result["pools"]["centre"]["pools"] == 1 and result["pools"]["centre"]["probability_of_waiting"] == 0
     total = result["pools"]["back_office"]["dossiers_served"] + moved
@@ -85,7 +92,7 @@ def test_central_pool_takes_the_online_back_office_work():
 
 def test_three_tier_sends_district_fields_to_district_centres():
     scenario = load_scenario("hanoi/variants/pre-reform-land-branches", SHORT)
-    sim = Simulation(scenario, 0)
+    sim = Simulation(Region(scenario), 0)
     result = sim.run()
     assert result["pools"]["district_back_office"]["pools"] == 30
     land = result["by_field"]["land"]["dossiers_arrived"]

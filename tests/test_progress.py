@@ -1,7 +1,7 @@
 """The progress bar: only on a terminal, only after a delay, and it ends its line."""
 import io
 
-from sim.progress import ProgressBar
+from sim.study.progress import ProgressBar
 
 
 class Terminal(io.StringIO):

@@ -20,10 +20,11 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import Simulation
-from sim.outputs import DOSSIER_LOG_COLUMNS
-from sim.policies import largest_remainder
-from sim.scenario import Scenario
+from sim.engine.model import Simulation
+from sim.scenario.policies import largest_remainder
+from sim.scenario.region import Region
+from sim.scenario.schema import Scenario
+from sim.study.outputs import DOSSIER_LOG_COLUMNS
 
 COL = {name: i for i, name in enumerate(DOSSIER_LOG_COLUMNS)}
 HOME, CHANNEL, FIELD = COL["home_commune"], COL["channel"], COL["field"]
@@ -167,7 +168,7 @@ def one_stage_scenarios(draw):
 
 
 def run(scenario: Scenario, replication: int = 0):
-    sim = Simulation(scenario, replication, dossier_log=True)
+    sim = Simulation(Region(scenario), replication, dossier_log=True)
     return sim, sim.run()
 
 

@@ -3,8 +3,8 @@ import json
 from pathlib import Path
 
 from sim.cli import scenario_json_schema
-from sim.library import scenario_files
-from sim.scenario import Scenario
+from sim.scenario.library import scenario_files
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "scenarios" / "scenario.schema.json"

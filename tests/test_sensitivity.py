@@ -2,7 +2,7 @@
 import matplotlib.image as mpimg
 import numpy as np
 
-from sim.sensitivity import plot
+from sim.calibration.sensitivity import plot
 
 
 def _rows():

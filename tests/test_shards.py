@@ -11,10 +11,11 @@ import math
 
 import pytest
 
-from sim import shards
-from sim.api import load_scenario
-from sim.model import Simulation
-from sim.runner import run_replication, run_replications
+from sim.engine import shards
+from sim.engine.model import Simulation
+from sim.scenario.region import Region
+from sim.study.api import load_scenario
+from sim.study.runner import run_replication, run_replications
 
 HANOI = "hanoi/2025-07-first-13-days"
 SHORT = ["horizon.days=5"]
@@ -43,23 +44,23 @@ def same(a, b, path="result"):
 
 def test_layout_is_contiguous_near_equal_and_only_for_home_routing(small_shards):
     scenario = load_scenario(HANOI, SHORT)
-    parts = shards.layout(scenario)
+    parts = Region(scenario).shards
     assert [len(p) for p in parts] == [31, 32, 31, 32]  # 126 communes, at most 40 a shard
     assert [i for p in parts for i in p] == list(range(126))
     for routed in ("hanoi/variants/location-independent-filing", "hanoi/variants/central-online-back-office",
                    "hanoi/pre-reform"):
-        assert shards.layout(load_scenario(routed, SHORT)) == [range(126)], routed
+        assert Region(load_scenario(routed, SHORT)).shards == [range(126)], routed
 
 
 
 def test_a_region_within_one_shard_is_simulated_whole(monkeypatch):
     monkeypatch.setattr(shards, "SHARD_COMMUNES", 126)
-    assert shards.layout(load_scenario(HANOI, SHORT)) == [range(126)]
+    assert Region(load_scenario(HANOI, SHORT)).shards == [range(126)]
 
 
 def test_sharded_replication_equals_the_whole_simulation(small_shards):
     scenario = load_scenario(HANOI, SHORT + ["outputs.dossier_log=true"])
-    whole = Simulation(scenario, 3, dossier_log=True).run()
+    whole = Simulation(Region(scenario), 3, dossier_log=True).run()
     sharded = run_replication(scenario, 3)
     for result in (whole, sharded):
         result.pop("wall_seconds", None), result.pop("replication", None)
@@ -95,8 +96,9 @@ def _nan_equal(a, b) -> bool:
 
 def test_adder_adds_in_shard_order_whatever_order_shards_finish(small_shards):
     scenario = load_scenario(HANOI, ["horizon.days=2"])
-    parts = shards.layout(scenario)
-    tallies = [shards.run_shard(scenario, 0, p) for p in parts]
+    region = Region(scenario)
+    parts = region.shards
+    tallies = [shards.run_shard(region, 0, p) for p in parts]
     areas = [t.area for t in tallies]
     adder = shards.Adder(len(parts))
     for k in (2, 0, 3):

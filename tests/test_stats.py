@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from sim.stats import GroupHistograms, mean_and_half_width
+from sim.engine.stats import GroupHistograms, mean_and_half_width
 
 
 def _exact_quantile(values, q):

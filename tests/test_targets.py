@@ -11,9 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.api import load_scenario
-from sim.runner import run_replication
-from sim.targets import Expression, Mapping, Target, expand, extract, get_path, load_targets
+from sim.calibration.targets import (
+    Expression,
+    Mapping,
+    Target,
+    expand,
+    extract,
+    get_path,
+    load_targets,
+)
+from sim.study.api import load_scenario
+from sim.study.runner import run_replication
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "calibration" / "targets.yaml"
@@ -85,7 +93,7 @@ def test_wildcards_scales_and_integers_map_onto_the_scenario():
     data = base.model_dump(mode="json", by_alias=True)
     found = expand("demand.fields.*.back_office.service_minutes.mean", data)
     assert len(found) == 6  # certification has no back office
-    from sim.targets import Parameter, Assumption
+    from sim.calibration.targets import Assumption, Parameter
 
     mapping = Mapping(base, {"bo": Assumption(description="d", paths=["demand.fields.*.back_office.service_minutes.mean"]),
                              "staff": Assumption(description="d", paths=["staff.per_commune.counter"])})

@@ -56,9 +56,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.analytic import erlang_c, mmc_mean_wait, pk_mean_wait, tandem_mean_sojourn
-from sim.api import load_scenario
-from sim.runner import run_replications
+from sim.engine.analytic import (
+    erlang_c,
+    mmc_mean_wait,
+    pk_mean_wait,
+    tandem_mean_sojourn,
+)
+from sim.study.api import load_scenario
+from sim.study.runner import run_replications
 
 VALIDATION = Path(__file__).resolve().parents[1] / "scenarios" / "validation"
 LEVEL = 0.99  # confidence level of every interval

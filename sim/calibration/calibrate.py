@@ -22,9 +22,9 @@ The idea in four steps (``commune-sim calibrate SCENARIO --targets calibration/t
 
 Every replication run is cached in ``OUT/evaluations.jsonl`` as it finishes (one JSON line
 per scenario × replication, keyed by the SHA-256 of the resolved scenario; see
-:mod:`sim.evaluations`). An interrupted calibration keeps what it has; ``--resume`` replays
+:mod:`sim.calibration.evaluations`). An interrupted calibration keeps what it has; ``--resume`` replays
 the optimiser over the cache, which recomputes nothing already done. Outputs are written by
-:mod:`sim.calibration_report`.
+:mod:`sim.calibration.report`.
 """
 from __future__ import annotations
 
@@ -36,12 +36,20 @@ from pathlib import Path
 
 import numpy as np
 
-from . import loading
-from .stats import t_quantile_975
+from ..engine.stats import t_quantile_975
+from ..scenario import loading
 from .evaluations import Cache, Evaluator
-from .targets import Expression, Mapping, ScenarioTargets, load_targets, missing_paths, round_sig, section_for
+from .targets import (
+    Expression,
+    Mapping,
+    ScenarioTargets,
+    load_targets,
+    missing_paths,
+    round_sig,
+    section_for,
+)
 
-CACHE_FILE = "evaluations.jsonl"  # in the output folder (sim.evaluations.Cache)
+CACHE_FILE = "evaluations.jsonl"  # in the output folder (sim.calibration.evaluations.Cache)
 DIFF_STEP = 0.02  # relative finite-difference step: large enough to see past the integer counts
 
 
@@ -179,7 +187,7 @@ def _log_to_stderr(quiet: bool):
 
 def check_paths(fitter: Fitter, key_figures: dict[str, str], section_key: str, positions: dict, targets_path: Path) -> None:
     """Every result path the targets name exists: checked on a one-day run of the scenario."""
-    from .runner import run_replication
+    from ..study.runner import run_replication
 
     probe = fitter.evaluator.scenario(["horizon.days=1", "horizon.warmup_days=0"])
     result = run_replication(probe, 0)
@@ -198,7 +206,7 @@ def check_paths(fitter: Fitter, key_figures: dict[str, str], section_key: str, p
 
 def prepare(scenario_arg: str, targets_path: Path, out: Path, jobs: int = 1, log=None):
     """Load everything and check it before anything runs (bad input: ScenarioError)."""
-    from .api import find_scenario, load_scenario
+    from ..study.api import find_scenario, load_scenario
 
     scenario_path = find_scenario(scenario_arg)
     targets, positions = load_targets(targets_path)
@@ -264,10 +272,9 @@ def default_out(scenario_path: Path) -> Path:
 
 
 def calibrate_command(args) -> int:
-    from .calibration_report import write_outputs
-    from .cli import UsageError
-
-    from .api import find_scenario
+    from ..errors import UsageError
+    from ..study.api import find_scenario
+    from .report import write_outputs
 
     out = args.out or default_out(find_scenario(args.scenario))
     if out.exists() and not out.is_dir():
@@ -298,7 +305,7 @@ def calibrate_command(args) -> int:
     bad = [t.id for t in section.simulated_targets()
            if not t.within(float(np.mean(numbers["final"][t.id])))]
     if not args.quiet:
-        from .calibration_report import print_summary
+        from .report import print_summary
 
         print_summary(section, numbers)
     print(f"results: {out}")

@@ -6,7 +6,7 @@ that receives work has staff) are checked here, so the engine can trust its inpu
 
 Units are in the names: ``*_minutes`` are working minutes, ``*_working_days`` working
 days, clock times are "HH:MM" strings, weekdays are 0 = Monday ... 6 = Sunday.
-Loading, ``extends:`` and ``--set`` overrides live in :mod:`sim.loading`.
+Loading, ``extends:`` and ``--set`` overrides live in :mod:`sim.scenario.loading`.
 """
 from __future__ import annotations
 
@@ -16,16 +16,23 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from .distributions import distribution_type
+from ..engine.distributions import distribution_type
+from .consistency import SHARE_TOLERANCE, problems
 
 Dist = distribution_type()
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
-SHARE_TOLERANCE = 1e-6
 
 
 def clock_minutes(text: str) -> int:
@@ -199,7 +206,7 @@ class StaffShift(Model):
 
 
 class Allocation(Model):
-    """How a region total of staff is shared among communes (see sim.policies)."""
+    """How a region total of staff is shared among communes (see sim.scenario.policies)."""
 
     policy: str = Field("as_given", description="A registered allocation policy: as_given, equal, proportional.")
     pools: list[str] = Field(default=[], description="Pools the policy allocates; the others keep staff.per_commune.")
@@ -243,7 +250,7 @@ class Districts(Model):
 
 
 class Routing(Model):
-    """Where dossiers are handled; the policy is a registered router (see sim.policies)."""
+    """Where dossiers are handled; the policy is a registered router (see sim.scenario.policies)."""
 
     policy: str = Field("home", description="home, least_loaded_cluster, central_pool, or a registered router.")
     cluster_size: int = Field(5, ge=1, description="least_loaded_cluster: communes per cluster (consecutive communes).")
@@ -275,11 +282,9 @@ class Scenario(Model):
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo):
-        """Rules across sections (see sim.consistency). The loader defers them, to report
+        """Rules across sections (see sim.scenario.consistency). The loader defers them, to report
         each one at its own key path; a direct model_validate raises them together."""
         if not (info.context or {}).get("defer_consistency"):
-            from .consistency import problems
-
             found = problems(self)
             if found:
                 raise ValueError("; ".join(f"{p.path}: {p.message}" for p in found))
@@ -288,4 +293,4 @@ class Scenario(Model):
 
 def scenario_dir() -> Path:
     """The bundled scenario library (top-level ``scenarios/`` of the source tree)."""
-    return Path(__file__).resolve().parent.parent / "scenarios"
+    return Path(__file__).resolve().parents[2] / "scenarios"

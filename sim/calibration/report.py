@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .plots import finish_panels
-from .stats import mean_and_half_width
+from ..engine.stats import mean_and_half_width
+from ..study.plots import finish_panels
 from .targets import ScenarioTargets, Target, get_path, library_name
 
 LABEL = {"simulated": "simulated", "input": "scenario input", "context": "context only"}
@@ -92,8 +92,8 @@ def calibrated_yaml(scenario_path: Path, out: Path, base, mapping, numbers: dict
 
 def write_outputs(out: Path, scenario_path: Path, targets_path: Path, key: str, section: ScenarioTargets, base,
                   mapping, numbers: dict) -> None:
-    from .api import load_scenario
-    from .outputs import versions
+    from ..study.api import load_scenario
+    from ..study.outputs import versions
 
     out.mkdir(parents=True, exist_ok=True)
     rows = target_rows(section, base, numbers)

@@ -198,7 +198,7 @@ class PoolTally:
 
 @dataclass
 class Tally:
-    """One replication's raw aggregates, or one shard's: see :mod:`sim.shards`.
+    """One replication's raw aggregates, or one shard's: see :mod:`sim.engine.shards`.
 
     Counts and histograms add up across shards of independent communes; the figures are
     computed once from the total (:func:`figures`).
@@ -289,7 +289,6 @@ def _pool_figures(pools, w_span: float) -> dict:
     out["mean_wait_minutes"] = sum(p.wait_total for p in pools) / served if served else math.nan
     out["probability_of_waiting"] = sum(p.waited for p in pools) / served if served else math.nan
     total_s = sum(p.service_minutes_total for p in pools)
-    total_s2 = sum(p.service_minutes_sq for p in pools)
     out["mean_service_minutes"] = total_s / served if served else math.nan
     out.update(_analytic(pools, w_span))
     return out

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from .stats import mean_and_half_width
+from ..engine.stats import mean_and_half_width
 
 DEFAULT_ON_TIME_TARGET = 0.95
 DEFAULT_WAIT_TARGET_MINUTES = 30.0

@@ -3,8 +3,8 @@
 With the home router every step of a dossier happens at its own commune, so communes
 share nothing but the clock. A replication can then be simulated as a few smaller
 simulations, each over a contiguous range of communes drawing from the communes' own
-random streams (:mod:`sim.streams`), and their aggregates added up
-(:func:`sim.recorder.merge`). Every dossier meets exactly the events it would meet in one
+random streams (:mod:`sim.engine.streams`), and their aggregates added up
+(:func:`sim.engine.recorder.merge`). Every dossier meets exactly the events it would meet in one
 big simulation: counts, histograms and per-commune figures are the same; only sums of
 floats are added in another order (differences in the last digits).
 
@@ -18,41 +18,25 @@ pool, district centres) are simulated whole.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
-from .communes import build_communes
 from .recorder import Tally, merge, sort_log
-from .scenario import Scenario
 
 SHARD_COMMUNES = 128
 
 
-def independent_communes(scenario: Scenario) -> bool:
-    """True when the scenario's router keeps every dossier at its home commune."""
-    from .policies import ROUTERS, Router
-
-    return ROUTERS[scenario.routing.policy] is Router
-
-
-def shard_count(scenario: Scenario, communes: int) -> int:
-    if communes <= SHARD_COMMUNES or not independent_communes(scenario):
-        return 1
-    return math.ceil(communes / SHARD_COMMUNES)
-
-
-def layout(scenario: Scenario, base_dir: Path | None = None) -> list[range]:
-    """The shards of a replication: contiguous, near-equal ranges of commune indices."""
-    n = len(build_communes(scenario.communes, base_dir))
-    k = shard_count(scenario, n)
-    bounds = [i * n // k for i in range(k + 1)]
+def layout(communes: int, independent: bool) -> list[range]:
+    """The shards of a replication: contiguous, near-equal ranges of commune indices, at
+    most ``SHARD_COMMUNES`` each; one range when the communes are not independent."""
+    k = 1 if communes <= SHARD_COMMUNES or not independent else math.ceil(communes / SHARD_COMMUNES)
+    bounds = [i * communes // k for i in range(k + 1)]
     return [range(a, b) for a, b in zip(bounds, bounds[1:])]
 
 
-def run_shard(scenario: Scenario, replication: int, shard: range, base_dir: Path | None = None,
-              on_day=None) -> Tally:
+def run_shard(region, replication: int, shard: range, on_day=None) -> Tally:
+    """Simulate one shard of a replication of ``region`` (:class:`sim.scenario.region.Region`)."""
     from .model import Simulation
 
-    return Simulation(scenario, replication, base_dir, dossier_log=scenario.outputs.dossier_log,
+    return Simulation(region, replication, dossier_log=region.scenario.outputs.dossier_log,
                       on_day=on_day, shard=shard).tally()
 
 

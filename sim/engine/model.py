@@ -14,42 +14,29 @@ The life of a dossier reads as the methods below, in order::
            -> leader sign-off (continuous, or in batches at set times)
            -> complete: on time if finished by its statutory deadline
 
-Every step is a plain function call or one scheduled :class:`~sim.pools.Call`; there is
-no process per dossier. Routing and staffing policies come from :mod:`sim.policies`.
+Every step is a plain function call or one scheduled :class:`~sim.engine.pools.Call`; there is
+no process per dossier. Routing and staffing policies come from :mod:`sim.scenario.policies`.
 """
 from __future__ import annotations
 
 import gc
-from pathlib import Path
 
 import numpy as np
 import simpy
 
 from . import streams
-from .arrivals import DAY, CommuneArrivals, DemandPlan
-from .calendar import WorkingCalendar
-from .communes import build_communes, demand_weights
+from .arrivals import DAY, CommuneArrivals
+from .calendar import parse_hhmm
 from .distributions import Buffered
-from .policies import Router, allocate_staff, make_router
 from .pools import Call, Pool
 from .recorder import Recorder, Tally, figures
-from .scenario import Scenario, clock_minutes
+from .routing import Router
 
 
 class Dossier:
     __slots__ = ("commune", "home", "channel", "field", "arrival", "deadline", "intake_minutes",
                  "back_office_minutes", "sign_off_minutes", "supplement", "province", "delay_days", "lead_days", "counted", "key",
                  "first_wait", "returns", "minutes", "then", "enqueued_w", "end_w")
-
-
-def build_calendar(scenario: Scenario, statutory: bool = False) -> WorkingCalendar:
-    """The opening calendar; or, with ``statutory``, the one deadlines are counted in:
-    Monday to Friday less public holidays, whatever extra days the centre opens."""
-    cal = scenario.calendar
-    hours = {d: cal.weekday_hours for d in range(5)}
-    if not statutory:
-        hours[5], hours[6] = cal.saturday_hours, cal.sunday_hours
-    return WorkingCalendar.from_hhmm(scenario.horizon.start_date, hours, cal.holidays, cal.always_open)
 
 
 def _settled_at_intake(field) -> bool:
@@ -77,25 +64,27 @@ class Commune:
 
 
 class Simulation:
-    def __init__(self, scenario: Scenario, replication: int = 0, base_dir: Path | None = None,
-                 dossier_log: bool = False, on_day=None, shard: range | None = None):
-        """``shard``: simulate only these communes (by index), for a region whose communes
-        are independent (see :mod:`sim.shards`); every commune keeps its own streams."""
-        self.scenario, self.replication = scenario, replication
+    def __init__(self, region, replication: int = 0, dossier_log: bool = False, on_day=None,
+                 shard: range | None = None):
+        """``region``: the built scenario (:class:`sim.scenario.region.Region`: calendars,
+        communes, demand plan, staff, router). ``shard``: simulate only these communes (by
+        index), for a region whose communes are independent (see :mod:`sim.engine.shards`);
+        every commune keeps its own streams."""
+        self.region, self.scenario, self.replication = region, region.scenario, replication
+        scenario = region.scenario
         self.on_day = on_day  # called with each simulated day number (progress)
         self.env = simpy.Environment()
-        self.calendar = build_calendar(scenario)
-        self.statutory = build_calendar(scenario, statutory=True)  # deadlines, working days in system
+        self.calendar = region.calendar
+        self.statutory = region.statutory  # deadlines, working days in system
         self.day_minutes = self.calendar.minutes_per_working_day
         self.end_time = scenario.horizon.days * DAY
         self.warmup_time = scenario.horizon.warmup_days * DAY
-        self.infos = infos = build_communes(scenario.communes, base_dir)
-        self.plan = DemandPlan(scenario, self.calendar, demand_weights(infos), self.statutory)
+        self.infos = infos = region.communes
+        self.plan = region.plan
         self.block_minutes = self.plan.block_days * DAY
-        staff = allocate_staff(scenario, infos, self.plan)
-        self.communes = [Commune(self, i, infos[i], {p: staff[p][i] for p in staff})
+        self.communes = [Commune(self, i, infos[i], region.commune_staff(i))
                          for i in (shard if shard is not None else range(len(infos)))]
-        self.router = make_router(scenario, self)
+        self.router = region.router_class(scenario, self)
         self.fields = self.plan.fields
         self.channels = self.plan.channels
         self.n_channels, self.n_fields = len(self.channels), len(self.fields)
@@ -210,7 +199,7 @@ class Simulation:
         sign_off = self.scenario.sign_off
         if sign_off is not None:
             for clock in sign_off.batch_times:
-                Call(self.env, day * DAY + clock_minutes(clock), self._sign_off_batch)
+                Call(self.env, day * DAY + parse_hhmm(clock), self._sign_off_batch)
         weekday = self.calendar.date_of(day * DAY).weekday()  # 0 = Monday
         for pool_name, shifts in self.scenario.staff.schedule.items():
             for shift in shifts:
@@ -221,8 +210,8 @@ class Simulation:
     def _schedule_shift(self, pool: Pool, shift, day: int) -> None:
         base = pool.base_staff
         during = shift.staff if shift.staff is not None else max(base + shift.delta, 0)
-        Call(self.env, day * DAY + clock_minutes(shift.start), lambda e: pool.set_staff(during))
-        Call(self.env, day * DAY + clock_minutes(shift.end), lambda e: pool.set_staff(base))
+        Call(self.env, day * DAY + parse_hhmm(shift.start), lambda e: pool.set_staff(during))
+        Call(self.env, day * DAY + parse_hhmm(shift.end), lambda e: pool.set_staff(base))
 
     def _end_warmup(self, event) -> None:
         w_now = self.calendar.working_minutes(self.env._now)

@@ -20,60 +20,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
-import os
 import re
-import tempfile
 from pathlib import Path
-from typing import Any
 
 from .analysis import run_figures
-from .outputs import scenario_hash
+from .files import read_json, scenario_hash, write_atomic, write_json
 
 RUNS = "runs"
 PILOT = "pilot"
 _RUN_FILE = re.compile(r"^(?P<variant>[\w-]+)-r(?P<replication>\d+)\.json$")
-
-
-def write_atomic(path: Path, write) -> None:
-    """Call ``write(temporary_path)``, then rename the temporary file onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, data: Any) -> None:
-    def write(tmp: Path) -> None:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(_clean(data), handle, indent=1, ensure_ascii=False, allow_nan=False)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-
-    write_atomic(path, write)
-
-
-def read_json(path: Path) -> Any:
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def _clean(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (dt.date, Path)):
-        return str(value)
-    return value
 
 
 def identity_hash(scenario) -> str:

@@ -8,7 +8,7 @@ numbers), so the change of a figure is a paired difference: its 95% interval com
 per-replication differences and is far narrower than the two runs' own intervals. Integer
 parameters (staff counts, deadlines) are rounded; the factor actually applied is reported.
 
-Runs go through the calibration cache (:class:`sim.evaluations.Evaluator`), so an interrupted
+Runs go through the calibration cache (:class:`sim.calibration.evaluations.Evaluator`), so an interrupted
 analysis resumes where it stopped. ``calibration/sensitivity.py`` runs it for the library.
 """
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .plots import finish_panels
-from .stats import mean_and_half_width
+from ..engine.stats import mean_and_half_width
+from ..study.plots import finish_panels
 from .targets import Expression, Mapping, get_path, load_targets, section_for
 
 CACHE_FILE = "sensitivity-evaluations.jsonl"
@@ -29,7 +29,7 @@ CACHE_FILE = "sensitivity-evaluations.jsonl"
 
 def sensitivity(scenario_arg: str, targets_path: Path, out: Path, replications: int = 2, factor: float = 0.2,
                 jobs: int = 1, log=None) -> list[dict]:
-    from .api import find_scenario, load_scenario
+    from ..study.api import find_scenario, load_scenario
     from .evaluations import Cache, Evaluator
 
     log = log or (lambda message: None)

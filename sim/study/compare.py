@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..engine.stats import mean_and_half_width
+from ..scenario.schema import Scenario
 from .runner import RunSet, run_replications
-from .scenario import Scenario
-from .stats import mean_and_half_width
 
 FIGURES = ["dossiers_arrived", "dossiers_completed", "dossiers_in_process", "mean_wait_minutes",
            "p90_wait_minutes", "mean_time_in_system_days", "mean_time_in_system_working_days",

@@ -11,12 +11,12 @@ the engine draws in vectors, never one value at a time on the hot path.
 
 To add a distribution, subclass :class:`Distribution`, give it a unique ``kind``
 literal and decorate it with :func:`register`; the scenario schema picks it up.
-Distributions must be registered before :mod:`sim.scenario` is imported.
+Distributions must be registered before :mod:`sim.scenario.schema` is imported.
 """
 from __future__ import annotations
 
-from array import array
 import math
+from array import array
 from typing import Annotated, Literal, Union
 
 import numpy as np

@@ -18,15 +18,18 @@ from pathlib import Path
 
 from .targets import extract
 
-ENGINE = ("arrivals", "calendar", "communes", "distributions", "model", "policies", "pools", "recorder", "runner",
-          "stats", "streams")
+PACKAGE = Path(__file__).resolve().parent.parent
+#: Everything a replication's figures depend on: the whole engine and scenario layers
+#: (schema, communes, policies, region) and the runner that adds shards up.
+RESULT_SOURCES = ("engine/*.py", "scenario/*.py", "study/runner.py")
 
 
 def engine_hash() -> str:
-    """The engine's source: a cached figure is reused only by the code that produced it."""
+    """The source that computes results: a cached figure is reused only by the code that produced it."""
     digest = hashlib.sha256()
-    for name in ENGINE:
-        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    for path in sorted(p for pattern in RESULT_SOURCES for p in PACKAGE.glob(pattern)):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -70,7 +73,7 @@ class Cache:
 
 
 def _run_one(scenario, replication: int, paths: list[str]) -> tuple[dict, float]:
-    from .runner import run_replication
+    from ..study.runner import run_replication
 
     result = run_replication(scenario, replication)
     return extract(result, paths), result["wall_seconds"]
@@ -87,7 +90,7 @@ class Evaluator:
         self.runs = 0  # replications actually run (not from the cache)
 
     def scenario(self, overrides: list[str]):
-        from .api import load_scenario
+        from ..study.api import load_scenario
 
         return load_scenario(self.scenario_path, overrides)
 

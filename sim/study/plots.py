@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from .runstore import write_atomic
+from .files import write_atomic
 
 LABELS = {
     "mean_wait_minutes": "mean wait before first service (working minutes)",
@@ -189,7 +189,7 @@ def backlog(table, labels: dict[str, str], path: Path, title: str | None = None)
     """Mean dossiers in process at the end of each working day, with 95% bands."""
     import pandas as pd
 
-    from .stats import mean_and_half_width
+    from ..engine.stats import mean_and_half_width
 
     plt = _pyplot()
     rows = []
@@ -223,7 +223,7 @@ def commune_load(communes, labels: dict[str, str], figure: str, path: Path, wors
     """Per-commune ``figure`` (mean over replications), sorted from the worst; the worst named."""
     import pandas as pd
 
-    from .stats import mean_and_half_width
+    from ..engine.stats import mean_and_half_width
 
     plt = _pyplot()
     ascending = figure == "on_time_share"  # for on-time share the worst is the lowest

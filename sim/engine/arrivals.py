@@ -11,8 +11,8 @@ inverting the cumulative intensity at a uniform point.
 Arrivals are drawn a block of days at a time, per commune, together with
 everything a new dossier carries (field, the minutes of work it will need at each
 stage, whether it will be returned for supplementation or forwarded to the province),
-each from its own stream (:mod:`sim.streams`). A block is a week, or fewer days where a
-simulation (one shard of the region, :mod:`sim.shards`) would otherwise hold more than about
+each from its own stream (:mod:`sim.engine.streams`). A block is a week, or fewer days where a
+simulation (one shard of the region, :mod:`sim.engine.shards`) would otherwise hold more than about
 ``BLOCK_ARRIVALS`` arrivals at once, so memory stays bounded and does not grow with the
 horizon. The block length depends on demand and the number of communes only, so a change of
 staff or routing never changes what arrives. A block is held as numpy columns (8 bytes a
@@ -22,11 +22,11 @@ numpy costs per call, so the longer the block the cheaper each dossier.
 from __future__ import annotations
 
 import datetime as dt
+
 import numpy as np
 
 from . import streams
-from .calendar import WorkingCalendar
-from .scenario import Scenario, clock_minutes
+from .calendar import WorkingCalendar, parse_hhmm
 
 MAX_BLOCK_DAYS = 7
 BLOCK_ARRIVALS = 200_000  # arrivals a simulation (a shard) holds at once, roughly (~20 MB)
@@ -44,8 +44,11 @@ ROW = ("time", "channel", "field", "intake_minutes", "back_office_minutes", "sig
 class DemandPlan:
     """Region-wide demand: what every commune's arrival generator shares."""
 
-    def __init__(self, scenario: Scenario, calendar: WorkingCalendar, weights: np.ndarray,
-                 statutory: WorkingCalendar | None = None):
+    def __init__(self, scenario, calendar: WorkingCalendar, weights: np.ndarray,
+                 statutory: WorkingCalendar | None = None, shards: int = 1):
+        """``scenario``: a validated scenario (:mod:`sim.scenario.schema`); ``shards``: how
+        many simulations the region is split into (:mod:`sim.engine.shards`), which sets
+        how many days a block of arrivals holds."""
         demand = scenario.demand
         self.calendar = calendar
         self.start_date = scenario.horizon.start_date
@@ -61,12 +64,10 @@ class DemandPlan:
         self.supplement_p = np.array([f.supplementation_share for f in self.fields])
         self.province_p = np.array([f.province_share for f in self.fields])
         self.deadline_days = np.array([f.deadline_working_days for f in self.fields], dtype=np.int64)
-        self.cutoff = np.array([clock_minutes(f.receipt_cutoff) if f.receipt_cutoff else np.inf for f in self.fields])
+        self.cutoff = np.array([parse_hhmm(f.receipt_cutoff) if f.receipt_cutoff else np.inf for f in self.fields])
         self.statutory = statutory or calendar
         self._profiles: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
-        from .shards import shard_count
-
-        daily = max(demand.dossiers_per_working_day, 1.0) / shard_count(scenario, len(self.base))
+        daily = max(demand.dossiers_per_working_day, 1.0) / shards
         self.block_days = int(max(1, min(MAX_BLOCK_DAYS, BLOCK_ARRIVALS // daily)))
 
     def day_factor(self, channel_index: int, day: int) -> float:
@@ -131,7 +132,7 @@ class DemandPlan:
 class CommuneArrivals:
     """Draws the arrivals of one commune, block by block, from its own streams."""
 
-    def __init__(self, plan: DemandPlan, scenario: Scenario, commune: int, replication: int):
+    def __init__(self, plan: DemandPlan, scenario, commune: int, replication: int):
         self.plan, self.commune = plan, commune
         seed = scenario.seed
         key = (seed, replication, commune)

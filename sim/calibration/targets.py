@@ -18,7 +18,7 @@ lists
   sets each path to the parameter; ``mode: scale`` multiplies the base scenario's value at
   each path, so one number can stretch every field's back-office minutes at once.
 * ``assumptions``: the labelled assumptions the targets cannot identify, as key paths
-  scaled together (used by the sensitivity analysis, ``sim.sensitivity``).
+  scaled together (used by the sensitivity analysis, ``sim.calibration.sensitivity``).
 * ``set_directly``: scenario paths whose values come straight from the reports.
 
 The objective is a sum over simulated targets of ``weight × (relative error)²``; the default
@@ -34,8 +34,8 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import Field, model_validator
 
-from . import loading
-from .scenario import Model, Scenario, scenario_dir
+from ..scenario import loading
+from ..scenario.schema import Model, Scenario, scenario_dir
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
 SECTIONS = ("region", "by_channel", "by_field", "pools", "littles_law")
@@ -267,7 +267,7 @@ def load_targets(path: Path) -> tuple[TargetsFile, dict]:
 def section_for(targets: TargetsFile, positions: dict, targets_path: Path, scenario_path: Path) -> tuple[str, ScenarioTargets]:
     """The section of the targets file whose key names the scenario (a library name or a
     path relative to the targets file)."""
-    from .api import find_scenario
+    from ..study.api import find_scenario
 
     wanted = Path(scenario_path).resolve()
     for key, section in targets.scenarios.items():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from .scenario import scenario_dir
+from .schema import scenario_dir
 
 
 def scenario_files(root: Path | None = None) -> list[Path]:

@@ -10,21 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .arrivals import DemandPlan
-from .communes import build_communes, demand_weights
-from .policies import allocate_staff, expected_minutes
-from .scenario import Scenario
+from .policies import expected_minutes
+from .region import Region
 
 
-def utilisation_warnings(scenario: Scenario, base_dir: Path | None = None, limit: int = 10) -> list[str]:
-    from .model import build_calendar
-
-    calendar = build_calendar(scenario)
-    communes = build_communes(scenario.communes, base_dir)
-    plan = DemandPlan(scenario, calendar, demand_weights(communes))
-    staff = allocate_staff(scenario, communes, plan)
-    day = calendar.minutes_per_working_day
-    districts = scenario.routing.districts if scenario.routing.policy == "three_tier" else None
+def utilisation_warnings(scenario, base_dir: Path | None = None, limit: int = 10,
+                         region: Region | None = None) -> list[str]:
+    region = region or Region(scenario, base_dir)
+    plan, communes, staff = region.plan, region.communes, region.staff
+    day = region.calendar.minutes_per_working_day
+    districts = scenario.routing.districts if region.districts else None
     commune_fields = None if districts is None else set(plan.field_names) - set(districts.fields)
     warnings = []
     for pool, counts in staff.items():
@@ -37,7 +32,7 @@ def utilisation_warnings(scenario: Scenario, base_dir: Path | None = None, limit
         if len(over) > limit:
             warnings.append(f"pool {pool!r}: {len(over) - limit} more communes at utilisation >= 1")
     if districts is not None:
-        warnings += _district_warnings(scenario, plan, districts, day)
+        warnings += _district_warnings(region, districts, day)
     central = scenario.routing.central_pool
     if scenario.routing.policy == "central_pool" and central is not None:
         load = sum(expected_minutes(plan, None, central=_central_channels(scenario), only_central=True))
@@ -47,28 +42,23 @@ def utilisation_warnings(scenario: Scenario, base_dir: Path | None = None, limit
     return warnings
 
 
-def _central_channels(scenario: Scenario) -> set[str]:
+def _central_channels(scenario) -> set[str]:
     routing = scenario.routing
     if routing.policy == "central_pool" and routing.central_pool is not None:
         return set(routing.central_pool.channels)
     return set()
 
 
-def _district_warnings(scenario, plan, districts, day: float) -> list[str]:
+def _district_warnings(region: Region, districts, day: float) -> list[str]:
     """The same check for the district centres of the three-tier baseline."""
-    from .policies import ThreeTier
-
-    n = len(plan.base)
-    members = [[i for i in range(n) if i * districts.count // n == k] for k in range(districts.count)]
-    demand = [sum(plan.base[i] for i in m) for m in members]
-    staff = ThreeTier._district_staff(districts, demand)
     warnings = []
     for pool in districts.staff:
-        load = expected_minutes(plan, pool, fields=set(districts.fields))
-        for k, m in enumerate(members):
-            minutes = sum(load[i] for i in m)
-            u = minutes / (staff[k][pool] * day) if staff[k][pool] else float("inf")
+        load = expected_minutes(region.plan, pool, fields=set(districts.fields))
+        for centre in region.districts:
+            minutes = sum(load[i] for i in centre.members)
+            staff = centre.staff[pool]
+            u = minutes / (staff * day) if staff else float("inf")
             if minutes > 0 and u >= 1:
-                warnings.append(f"pool {pool!r} of District {k + 1:02d}: expected utilisation {u:.2f} on an "
-                                f"ordinary working day (staff {staff[k][pool]}): its queue can only grow")
+                warnings.append(f"pool {pool!r} of {centre.name}: expected utilisation {u:.2f} on an "
+                                f"ordinary working day (staff {staff}): its queue can only grow")
     return warnings

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .scenario import Communes
-
 _PROBS = [0.0, 0.10, 0.25, 0.50, 0.75, 0.90, 1.0]
 
 
@@ -29,14 +27,14 @@ class CommuneInfo:
     population: float
 
 
-def synthetic_populations(spec: Communes) -> np.ndarray:
+def synthetic_populations(spec) -> np.ndarray:
     q = spec.population
     values = [q.min, q.p10, q.p25, q.median, q.p75, q.p90, q.max]
     probs = (np.arange(spec.count) + 0.5) / spec.count
     return np.interp(probs, _PROBS, values)
 
 
-def build_communes(spec: Communes, base_dir: Path | None = None) -> list[CommuneInfo]:
+def build_communes(spec, base_dir: Path | None = None) -> list[CommuneInfo]:
     if spec.table is not None:
         return read_commune_table(resolve_table(spec.table, base_dir))
     populations = synthetic_populations(spec) if spec.population else np.ones(spec.count)

@@ -12,11 +12,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Sequence
 
-from . import loading
-from .communes import build_communes, resolve_table
-from .consistency import problems
+from ..scenario import loading
+from ..scenario.communes import build_communes, resolve_table
+from ..scenario.consistency import problems
+from ..scenario.schema import Scenario, scenario_dir
 from .runner import HALF_WIDTH, RunSet, commune_rows, run_replications
-from .scenario import Scenario, scenario_dir
 
 DEFAULT_SCENARIO = "hanoi/2025-07-first-13-days"
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+SHARE_TOLERANCE = 1e-6  # shares must sum to 1 within this
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -22,8 +24,6 @@ def problems(scenario) -> list[Issue]:
 
 
 def _shares(scenario):
-    from .scenario import SHARE_TOLERANCE
-
     for part in ("channels", "fields"):
         shares = {k: v.share for k, v in getattr(scenario.demand, part).items()}
         total = sum(shares.values())

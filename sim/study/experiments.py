@@ -31,7 +31,7 @@ gives each variant its own seed, drawn from SeedSequence([root seed, variant ind
 Every variant is loaded and validated before anything runs: a bad experiment file or a
 parameter value a scenario refuses is reported as ``file:line:column: key.path: message``
 (exit 2, nothing written), like every other input of the command line. The sweep itself
-(running, resuming, writing) is :mod:`sim.sweep`.
+(running, resuming, writing) is :mod:`sim.study.sweep`.
 """
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from . import loading
-from .loading import Position, Problem, ScenarioError
+from ..scenario import loading
+from ..scenario.loading import Position, Problem, ScenarioError
 
 SCENARIO_PARAMETER = "scenario"
 REGION_FIGURES = ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "dossiers_overdue_in_process",
@@ -174,7 +174,7 @@ class Variant:
     parameters: dict[str, Any]  # parameter name -> this variant's value
     source: str  # the scenario reference this variant starts from
     overrides: list[str]
-    scenario: Any  # sim.scenario.Scenario
+    scenario: Any  # sim.scenario.schema.Scenario
 
 
 @dataclass
@@ -361,10 +361,3 @@ def _check_plots(spec: ExperimentFile, variants: list[Variant], at) -> list[Prob
                                 spec.target_half_width.figure))
     return problems
 
-
-# ------------------------------------------------------------------ the command
-def sweep_command(args) -> int:
-    """``commune-sim sweep``: validate the experiment, then run it (see :mod:`sim.sweep`)."""
-    from .sweep import run_sweep_command
-
-    return run_sweep_command(args)

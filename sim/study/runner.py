@@ -6,15 +6,16 @@ gives, for every figure, the mean over replications and its 95% Student-t half-w
 """
 from __future__ import annotations
 
-import math
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .scenario import Scenario
-from .stats import mean_and_half_width
+from ..engine.stats import mean_and_half_width
+from ..scenario.region import Region
+from ..scenario.schema import Scenario
+from .files import clean_json
 
 HALF_WIDTH = "_ci95_half_width"
 POOLS_NOTE = (
@@ -26,22 +27,24 @@ POOLS_NOTE = (
     "staff shifts. On a 24/7, one-stage, steady scenario the two agree (tests/test_validation.py).")
 
 
-def run_replication(scenario: Scenario, replication: int, base_dir: Path | None = None, on_day=None) -> dict:
-    """One replication in this process (its shards one after the other, see :mod:`sim.shards`)."""
-    from .shards import Adder, layout, run_shard
+def run_replication(scenario: Scenario, replication: int, base_dir: Path | None = None, on_day=None,
+                    region: Region | None = None) -> dict:
+    """One replication in this process (its shards one after the other, see :mod:`sim.engine.shards`)."""
+    from ..engine.shards import Adder, run_shard
 
     started = time.perf_counter()
-    shards = layout(scenario, base_dir)
+    region = region or Region(scenario, base_dir)
+    shards = region.shards
     adder = Adder(len(shards))
     days = scenario.horizon.days
     for k, shard in enumerate(shards):
         shard_day = None if on_day is None else (lambda day, k=k: on_day((k * days + day) / len(shards)))
-        adder.add(k, run_shard(scenario, replication, shard, base_dir, shard_day))
+        adder.add(k, run_shard(region, replication, shard, shard_day))
     return _finish(adder, replication, time.perf_counter() - started)
 
 
 def _finish(adder, replication: int, wall_seconds: float) -> dict:
-    from .recorder import figures
+    from ..engine.recorder import figures
 
     result = figures(adder.result())
     result["replication"] = replication
@@ -49,11 +52,11 @@ def _finish(adder, replication: int, wall_seconds: float) -> dict:
     return result
 
 
-def _timed_shard(scenario: Scenario, replication: int, shard: range, base_dir: Path | None):
-    from .shards import run_shard
+def _timed_shard(region: Region, replication: int, shard: range):
+    from ..engine.shards import run_shard
 
     started = time.perf_counter()
-    return run_shard(scenario, replication, shard, base_dir), time.perf_counter() - started
+    return run_shard(region, replication, shard), time.perf_counter() - started
 
 
 @dataclass
@@ -76,15 +79,14 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
     """Run ``scenario.replications`` replications; Ctrl-C keeps the ones already finished.
 
     With ``jobs`` > 1 the work is shared among worker processes a shard of a replication
-    at a time (:mod:`sim.shards`), so even one replication of a large region uses them.
+    at a time (:mod:`sim.engine.shards`), so even one replication of a large region uses them.
     ``progress(fraction, note)`` is told how far the run is (per simulated day in this
     process, per finished shard with worker processes).
     """
-    from .shards import layout
-
     n = scenario.replications
     days = scenario.horizon.days
-    shards = layout(scenario, base_dir)
+    region = Region(scenario, base_dir)
+    shards = region.shards
     done: dict[int, dict] = {}
     started = time.perf_counter()
     interrupted = False
@@ -92,25 +94,26 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
         if jobs <= 1 or n * len(shards) == 1:
             for r in range(n):
                 on_day = (lambda day, r=r: progress((r + day / days) / n, f"replication {r + 1}/{n}")) if progress else None
-                done[r] = run_replication(scenario, r, base_dir, on_day)
+                done[r] = run_replication(scenario, r, on_day=on_day, region=region)
         else:
-            _run_in_workers(scenario, base_dir, jobs, shards, done, progress)
+            _run_in_workers(region, jobs, done, progress)
     except KeyboardInterrupt:
         interrupted = True
     results = [done[r] for r in sorted(done)]
     return RunSet(scenario, results, interrupted, time.perf_counter() - started)
 
 
-def _run_in_workers(scenario, base_dir, jobs, shards, done: dict, progress) -> None:
+def _run_in_workers(region: Region, jobs: int, done: dict, progress) -> None:
     """Every (replication, shard) as a task; a replication is done when its shards are."""
-    from .shards import Adder
+    from ..engine.shards import Adder
 
+    scenario, shards = region.scenario, region.shards
     n, units = scenario.replications, scenario.replications * len(shards)
     adders = {r: Adder(len(shards)) for r in range(n)}
     seconds = dict.fromkeys(range(n), 0.0)
     finished = 0
     with ProcessPoolExecutor(max_workers=min(jobs, units)) as pool:
-        futures = {pool.submit(_timed_shard, scenario, r, shard, base_dir): (r, k)
+        futures = {pool.submit(_timed_shard, region, r, shard): (r, k)
                    for r in range(n) for k, shard in enumerate(shards)}
         try:
             for future in as_completed(futures):
@@ -156,7 +159,7 @@ def summarise(results: list[dict], scenario: Scenario) -> dict:
     summary["pools"] = _combine([r["pools"] for r in results])
     summary["pools_note"] = POOLS_NOTE
     summary["backlog_by_day"] = _backlog(results, scenario)
-    return _clean(summary)
+    return clean_json(summary)
 
 
 def _backlog(results: list[dict], scenario: Scenario) -> list[dict]:
@@ -189,13 +192,3 @@ def commune_rows(results: list[dict]) -> list[dict]:
         rows.append(row)
     return rows
 
-
-def _clean(value):
-    """JSON has no NaN or infinity: write null."""
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value

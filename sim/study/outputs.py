@@ -11,27 +11,17 @@ beside the target, which is renamed into place at the end.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import os
 import platform
-import shutil
 import sys
-import tempfile
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
+from .files import atomic_folder, scenario_hash, write_json
 from .runner import RunSet, commune_rows
 
 DOSSIER_LOG_COLUMNS = ("home_commune", "intake_commune", "channel", "field", "arrival_minute",
                        "first_wait_working_minutes", "finish_minute", "deadline_minute", "on_time",
                        "supplementation_returns")
-
-
-def scenario_hash(resolved: dict) -> str:
-    text = json.dumps(resolved, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def versions() -> dict:
@@ -78,31 +68,12 @@ def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: 
     }
 
 
-@contextmanager
-def atomic_folder(out_dir: Path, force: bool = False):
-    """Yield a hidden temporary folder beside ``out_dir``; on success it becomes ``out_dir``
-    (replacing it with ``force``), on any failure it is removed: whole or nothing."""
-    out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()) and not force:
-        raise FileExistsError(f"{out_dir} is not empty; choose another --out or pass --force")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        yield tmp
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
 def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | None = None,
               force: bool = False, command_line: list[str] | None = None) -> Path:
     with atomic_folder(out_dir, force) as tmp:
         finished = dt.datetime.now().astimezone()
-        _write_json(tmp / "manifest.json", manifest(runs, started, finished, source, command_line))
-        _write_json(tmp / "summary.json", runs.summary)
+        write_json(tmp / "manifest.json", manifest(runs, started, finished, source, command_line))
+        write_json(tmp / "summary.json", runs.summary)
         if runs.results:
             import pandas as pd
 
@@ -110,12 +81,6 @@ def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | N
             if runs.scenario.outputs.dossier_log:
                 _write_dossier_log(tmp / "dossiers.parquet", runs.results)
     return Path(out_dir)
-
-
-def _write_json(path: Path, data: dict) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False, allow_nan=False)
-        handle.write("\n")
 
 
 def _write_dossier_log(path: Path, results: list[dict]) -> None:
@@ -145,7 +110,7 @@ def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.da
         finished = dt.datetime.now().astimezone()
         pd.DataFrame(rows).to_csv(tmp / "comparison.csv", index=False)
         comparison_figure(rows, comparison.labels, tmp / "comparison.png")
-        _write_json(tmp / "manifest.json", {
+        write_json(tmp / "manifest.json", {
             "command_line": command_line if command_line is not None else sys.argv,
             "scenarios": [manifest(runs, started, finished, label) for label, runs in zip(comparison.labels, comparison.runs)],
         })

@@ -1,9 +1,9 @@
 """Running an experiment: every variant x replication, on any backend, resumable.
 
-The sweep turns an :class:`sim.experiments.Experiment` into tasks — (variant, replication),
+The sweep turns an :class:`sim.study.experiments.Experiment` into tasks — (variant, replication),
 each a pure function of the variant's scenario and the replication index — and hands them
-to a backend of :mod:`sim.executors`, keeping a few in flight per worker. Each result is
-written to its own file the moment it comes back (:mod:`sim.runstore`), so:
+to a backend of :mod:`sim.study.executors`, keeping a few in flight per worker. Each result is
+written to its own file the moment it comes back (:mod:`sim.study.runstore`), so:
 
 * Ctrl-C (or SIGTERM, or a worker process that dies) stops the sweep with every finished run
   on disk, the tables rebuilt from them and the manifest marked ``interrupted`` (a sweep
@@ -174,7 +174,7 @@ class Sweep:
 
 
 def _experiment_hash(experiment) -> str:
-    from .outputs import scenario_hash
+    from .files import scenario_hash
 
     return scenario_hash({"root_seed": experiment.root_seed,
                           "variants": [[v.id, runstore.identity_hash(v.scenario)] for v in experiment.variants]})
@@ -184,7 +184,7 @@ def _source() -> dict | None:
     """The git commit of the package source and the files modified since (None outside a checkout)."""
     import subprocess
 
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parents[2]
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
         status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "sim", "scenarios"],
@@ -332,7 +332,7 @@ SHOWN = (("mean_wait_minutes", "mean wait (min)", "{:.1f}"), ("p90_wait_minutes"
 
 
 def run_sweep_command(args) -> int:
-    from .cli import UsageError
+    from ..errors import UsageError
     from .experiments import load_experiment
     from .progress import ProgressBar
 
@@ -369,7 +369,7 @@ def run_sweep_command(args) -> int:
 
 def overload_warnings(experiment) -> dict[str, list[str]]:
     """Per variant, the pools whose expected utilisation on an ordinary working day is 1 or more."""
-    from .checks import utilisation_warnings
+    from ..scenario.checks import utilisation_warnings
 
     found = {v.id: utilisation_warnings(v.scenario) for v in experiment.variants}
     return {vid: w for vid, w in found.items() if w}

@@ -3,7 +3,7 @@
 Both are extension points, chosen by name in the scenario and looked up in a registry.
 A modeler adds one without touching the engine::
 
-    from sim.policies import Router, register_router
+    from sim.scenario.policies import Router, register_router
 
     @register_router("nearest_ward")
     class NearestWard(Router):
@@ -15,7 +15,10 @@ of each commune. A router is asked at each step where the dossier goes.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
+
+from ..engine.routing import Router
 
 ALLOCATIONS: dict[str, Callable] = {}
 ROUTERS: dict[str, type["Router"]] = {}
@@ -111,26 +114,6 @@ def allocate_staff(scenario, communes, plan) -> dict[str, list[int]]:
     return staff
 
 
-class Router:
-    """Home-commune handling: every step at the commune the dossier belongs to."""
-
-    def __init__(self, scenario, simulation):
-        self.scenario, self.simulation = scenario, simulation
-
-    def intake_commune(self, dossier):
-        return dossier.home
-
-    def back_office_pool(self, dossier, pool: str):
-        return dossier.home.pools[pool]
-
-    def sign_off_pool(self, dossier, pool: str):
-        return dossier.home.pools[pool]
-
-    def extra_pools(self):
-        """Pools that belong to no commune (e.g. a central back office)."""
-        return []
-
-
 register_router("home")(Router)
 
 
@@ -146,8 +129,8 @@ class LeastLoadedCluster(Router):
 
     def __init__(self, scenario, simulation):
         super().__init__(scenario, simulation)
-        from .distributions import Buffered, Uniform
-        from .streams import ROUTING, stream
+        from ..engine.distributions import Buffered, Uniform
+        from ..engine.streams import ROUTING, stream
 
         routing = scenario.routing
         size = routing.cluster_size
@@ -178,7 +161,7 @@ class CentralPool(Router):
 
     def __init__(self, scenario, simulation):
         super().__init__(scenario, simulation)
-        from .pools import Pool
+        from ..engine.pools import Pool
 
         spec = scenario.routing.central_pool
         self.pool = Pool(simulation.env, simulation.calendar, spec.name, -1, spec.staff)
@@ -195,8 +178,8 @@ class Office:
     """A handling place that is not a commune (a district centre): pools and a name."""
 
     def __init__(self, simulation, index: int, name: str, staff: dict[str, int]):
+        from ..engine.pools import Pool
         from .communes import CommuneInfo
-        from .pools import Pool
 
         self.index = index
         self.info = CommuneInfo(index, name, "district", 0.0)
@@ -216,21 +199,10 @@ class ThreeTier(Router):
     def __init__(self, scenario, simulation):
         super().__init__(scenario, simulation)
         spec = scenario.routing.districts
-        n = len(simulation.communes)
-        members = [[i for i in range(n) if i * spec.count // n == k] for k in range(spec.count)]
-        staff = self._district_staff(spec, [sum(simulation.plan.base[i] for i in m) for m in members])
-        self.offices = [Office(simulation, -(k + 1), f"District {k + 1:02d}", staff[k]) for k in range(spec.count)]
-        self.district_of = {i: self.offices[k] for k, m in enumerate(members) for i in m}
+        centres = simulation.region.districts
+        self.offices = [Office(simulation, -(k + 1), c.name, c.staff) for k, c in enumerate(centres)]
+        self.district_of = {i: self.offices[k] for k, c in enumerate(centres) for i in c.members}
         self.fields = {f for f, name in enumerate(simulation.plan.field_names) if name in spec.fields}
-
-    @staticmethod
-    def _district_staff(spec, demand: list[float]) -> list[dict[str, int]]:
-        """Staff of each district centre: all alike, or the total shared by expected workload
-        (a district's dossier volume: every district sees the same field mix)."""
-        if spec.allocation == "equal":
-            return [dict(spec.staff) for _ in demand]
-        shares = {pool: largest_remainder(demand, n * len(demand), minimum=min(n, 1)) for pool, n in spec.staff.items()}
-        return [{pool: shares[pool][k] for pool in spec.staff} for k in range(len(demand))]
 
     def intake_commune(self, dossier):
         return self.district_of[dossier.home.index] if dossier.field in self.fields else dossier.home
@@ -248,5 +220,25 @@ class ThreeTier(Router):
         return [pool for office in self.offices for pool in office.pools.values()]
 
 
-def make_router(scenario, simulation) -> Router:
-    return ROUTERS[scenario.routing.policy](scenario, simulation)
+@dataclass(frozen=True)
+class DistrictCentre:
+    """A district one-stop centre of the three-tier baseline: the communes it serves."""
+
+    name: str
+    members: tuple[int, ...]
+    staff: dict[str, int]
+
+
+def district_centres(spec, base: list[float]) -> list[DistrictCentre]:
+    """The district centres of ``routing.districts``: runs of consecutive communes, as equal
+    in number as possible, each with its staff: all alike, or the total shared by expected
+    workload (a district's dossier volume: every district sees the same field mix)."""
+    n = len(base)
+    members = [tuple(i for i in range(n) if i * spec.count // n == k) for k in range(spec.count)]
+    demand = [sum(base[i] for i in m) for m in members]
+    if spec.allocation == "equal":
+        staff = [dict(spec.staff) for _ in demand]
+    else:
+        shares = {pool: largest_remainder(demand, k * len(demand), minimum=min(k, 1)) for pool, k in spec.staff.items()}
+        staff = [{pool: shares[pool][k] for pool in spec.staff} for k in range(len(demand))]
+    return [DistrictCentre(f"District {k + 1:02d}", m, staff[k]) for k, m in enumerate(members)]

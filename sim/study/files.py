@@ -1,0 +1,96 @@
+"""Writing files so that a reader never sees half of one.
+
+Every file the tool writes goes through :func:`write_atomic`: it is written beside its
+final name, flushed to disk, then renamed onto it (``os.replace`` is atomic on one file
+system), so Ctrl-C, a full disk or a killed process leaves the old file or the new one,
+never a torn one. A whole output folder is written the same way by :func:`atomic_folder`.
+JSON goes through one cleaner (:func:`clean_json`): JSON has no NaN or infinity, so they
+become null, and dates and paths become text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(temporary_path)``, then rename the temporary file onto ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    write_atomic(path, write)
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_text(path, json_text(data))
+
+
+def json_text(data: Any) -> str:
+    return json.dumps(clean_json(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def clean_json(value):
+    """A value JSON can hold: NaN and infinity become null; dates and paths become text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_json(v) for v in value]
+    if isinstance(value, (dt.date, Path)):
+        return str(value)
+    return value
+
+
+def scenario_hash(resolved: dict) -> str:
+    """SHA-256 of a resolved scenario (as JSON with sorted keys): what the manifest records."""
+    text = json.dumps(resolved, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def atomic_folder(out_dir: Path, force: bool = False):
+    """Yield a hidden temporary folder beside ``out_dir``; on success it becomes ``out_dir``
+    (replacing it with ``force``), on any failure it is removed: whole or nothing."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+        raise FileExistsError(f"{out_dir} is not empty; choose another --out or pass --force")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        yield tmp
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
