@@ -37,7 +37,7 @@ def register(cls: type["Distribution"]) -> type["Distribution"]:
 class Distribution(BaseModel):
     """Base class: non-negative random durations."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     kind: str
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -52,6 +52,19 @@ class Distribution(BaseModel):
         """Squared coefficient of variation, Var/mean²."""
         raise NotImplementedError
 
+    def upper_quantile(self, p: float) -> float | None:
+        """A value that draws exceed with probability at most ``p`` (the exact quantile where
+        it is known in closed form, else a bound above it); None if the class cannot say.
+        The scenario checks use it to refuse durations the calendar cannot hold."""
+        return None
+
+
+def _normal_upper(p: float) -> float:
+    """The standard normal quantile of 1 - p."""
+    from statistics import NormalDist
+
+    return -NormalDist().inv_cdf(p)
+
 
 PositiveFinite = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
@@ -60,7 +73,7 @@ PositiveFinite = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 class Exponential(Distribution):
     kind: Literal["exponential"] = "exponential"
     mean_value: PositiveFinite = Field(alias="mean")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def sample(self, rng, size):
         return rng.exponential(self.mean_value, size)
@@ -73,11 +86,14 @@ class Exponential(Distribution):
     def cv2(self):
         return 1.0
 
+    def upper_quantile(self, p):
+        return self.mean_value * math.log(1 / p)
+
 
 class _MeanCV(Distribution):
     """Parameterised by mean and coefficient of variation: what reports and staff quote."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
     mean_value: PositiveFinite = Field(alias="mean")
     cv: PositiveFinite
 
@@ -99,6 +115,12 @@ class Lognormal(_MeanCV):
         mu = math.log(self.mean_value) - sigma2 / 2
         return rng.lognormal(mu, math.sqrt(sigma2), size)
 
+    def upper_quantile(self, p):
+        sigma2 = math.log1p(self.cv**2) if self.cv < 1e150 else math.inf
+        if not math.isfinite(sigma2):
+            return math.inf
+        return math.exp(min(math.log(self.mean_value) - sigma2 / 2 + _normal_upper(p) * math.sqrt(sigma2), 709.0))
+
 
 @register
 class Gamma(_MeanCV):
@@ -107,6 +129,18 @@ class Gamma(_MeanCV):
     def sample(self, rng, size):
         shape = 1.0 / self.cv**2
         return rng.gamma(shape, self.mean_value / shape, size)
+
+    def upper_quantile(self, p):
+        """The Chernoff bound: P(X > u·mean) <= exp(-k (u - 1 - ln u)) for shape k, u > 1;
+        above the exact quantile, by less than a factor 2 for every shape."""
+        if self.cv >= 1e150:
+            return math.inf
+        c = math.log(1 / p) * self.cv**2  # solve u - 1 - ln u = c for u > 1
+        lo, hi = 1.0, c + 2 + math.log(c + 2)
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if mid - 1 - math.log(mid) < c else (lo, mid)
+        return self.mean_value * hi
 
 
 @register
@@ -124,6 +158,9 @@ class Deterministic(Distribution):
     @property
     def cv2(self):
         return 0.0
+
+    def upper_quantile(self, p):
+        return self.value
 
 
 @register
@@ -151,6 +188,9 @@ class Empirical(Distribution):
         m = self.mean
         return float(np.var(self.values)) / (m * m)
 
+    def upper_quantile(self, p):
+        return max(self.values)
+
 
 @register
 class Uniform(Distribution):
@@ -174,6 +214,9 @@ class Uniform(Distribution):
     @property
     def cv2(self):
         return ((self.high - self.low) ** 2 / 12) / self.mean**2
+
+    def upper_quantile(self, p):
+        return self.high
 
 
 def distribution_type():

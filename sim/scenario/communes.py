@@ -11,10 +11,15 @@ districts follow) nor type is tied to size by construction.
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .limits import MAX_POPULATION
+from .reading import MAX_TABLE_BYTES, read_text
 
 _PROBS = [0.0, 0.10, 0.25, 0.50, 0.75, 0.90, 1.0]
 
@@ -34,9 +39,17 @@ def synthetic_populations(spec) -> np.ndarray:
     return np.interp(probs, _PROBS, values)
 
 
-def build_communes(spec, base_dir: Path | None = None) -> list[CommuneInfo]:
+class TooManyCommunes(ValueError):
+    """A commune table with more rows than the reader was allowed to take."""
+
+    def __init__(self, path, limit: int):
+        super().__init__(f"{path}: more than {limit:,} communes")
+        self.limit = limit
+
+
+def build_communes(spec, base_dir: Path | None = None, max_rows: int | None = None) -> list[CommuneInfo]:
     if spec.table is not None:
-        return read_commune_table(resolve_table(spec.table, base_dir))
+        return read_commune_table(resolve_table(spec.table, base_dir), max_rows)
     populations = synthetic_populations(spec) if spec.population else np.ones(spec.count)
     types = [t for t, n in spec.types.items() for _ in range(n)] or ["commune"] * spec.count
     # Fixed shuffles, so that neither the numbering (which clusters and districts follow)
@@ -57,10 +70,16 @@ def resolve_table(table: str, base_dir: Path | None) -> Path:
     return path
 
 
-def read_commune_table(path: Path) -> list[CommuneInfo]:
-    """Read name, type, population; an empty population (e.g. Hoàng Sa) counts as 0."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+def read_commune_table(path: Path, max_rows: int | None = None) -> list[CommuneInfo]:
+    """Read name, type, population; an empty population (e.g. Hoàng Sa) counts as 0.
+
+    Read by the one safe reader (a regular file of at most ``MAX_TABLE_BYTES``), in one pass:
+    time linear in the rows; beyond ``max_rows`` rows it stops (TooManyCommunes). Raises
+    ValueError (or OSError) with the reason."""
+    reader = csv.DictReader(io.StringIO(read_text(path, MAX_TABLE_BYTES), newline=""))
+    rows = list(reader if max_rows is None else itertools.islice(reader, max_rows + 1))
+    if max_rows is not None and len(rows) > max_rows:
+        raise TooManyCommunes(path, max_rows)
     if not rows:
         raise ValueError(f"{path}: the commune table is empty")
     missing = {"name", "population"} - set(rows[0])
@@ -73,8 +92,9 @@ def read_commune_table(path: Path) -> list[CommuneInfo]:
             population = float(text) if text else 0.0
         except ValueError:
             raise ValueError(f"{path}:{i + 2}: population must be a number (got {text!r})") from None
-        if population < 0 or population != population:
-            raise ValueError(f"{path}:{i + 2}: population must be >= 0 (got {text!r})")
+        if not 0 <= population <= MAX_POPULATION:
+            raise ValueError(f"{path}:{i + 2}: population must be a number from 0 to {MAX_POPULATION:,.0f}, "
+                             f"the largest allowed (got {text[:20]!r})")
         communes.append(CommuneInfo(i, row["name"], row.get("type") or "commune", population))
     if sum(c.population for c in communes) <= 0:
         raise ValueError(f"{path}: no commune has a population; demand cannot be spread")

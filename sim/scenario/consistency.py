@@ -7,20 +7,18 @@ present, policies are registered and have what they need.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+
+from .limits import value_problems
+from .problems import Issue
 
 SHARE_TOLERANCE = 1e-6  # shares must sum to 1 within this
 
 
-@dataclass(frozen=True)
-class Issue:
-    path: str
-    message: str
-    got: object = None
-
-
-def problems(scenario) -> list[Issue]:
-    return [*_shares(scenario), *_pools(scenario), *_sections(scenario), *_allocation(scenario), *_routing(scenario)]
+def problems(scenario, communes: int | None = None) -> list[Issue]:
+    """Every rule across sections; ``communes`` is the number of communes when known (a
+    commune table is read after validation), for the rules that depend on it."""
+    return [*_shares(scenario), *_pools(scenario), *_sections(scenario), *_allocation(scenario, communes),
+            *_routing(scenario), *value_problems(scenario)]
 
 
 def _shares(scenario):
@@ -84,7 +82,7 @@ def _sections(scenario):
             yield Issue(f"demand.channels.{name}.hour_of_day", "the channel has a share but no hour with arrivals", ch.hour_of_day)
 
 
-def _allocation(scenario):
+def _allocation(scenario, communes: int | None = None):
     from .policies import ALLOCATIONS
 
     allocation, pools = scenario.staff.allocation, scenario.staff.per_commune
@@ -93,12 +91,21 @@ def _allocation(scenario):
     for k, pool in enumerate(allocation.pools):
         if pool not in pools:
             yield Issue(f"staff.allocation.pools.{k}", "pool not defined in staff.per_commune", pool)
-    count = scenario.communes.count if scenario.communes.table is None else None
-    for pool, total in allocation.totals.items():
+    count = communes if communes is not None else scenario.communes.count if scenario.communes.table is None else None
+    allocated = set(allocation.pools) | set(allocation.totals)
+    for pool in sorted(allocated & set(pools)):
+        total = allocation.totals.get(pool, pools[pool] * (count or 0))
+        if pool in allocation.totals:
+            where = f"staff.allocation.totals.{pool}"
+        else:
+            where = f"staff.per_commune.{pool}"
+        if count is not None and total < allocation.minimum * count and allocation.policy != "as_given":
+            yield Issue(where, f"a total of {total:,} cannot give each of {count:,} communes the minimum of "
+                               f"{allocation.minimum} (staff.allocation.minimum); the smallest total allowed is "
+                               f"{allocation.minimum * count:,}", total)
+    for pool in allocation.totals:
         if pool not in pools:
             yield Issue(f"staff.allocation.totals.{pool}", "pool not defined in staff.per_commune", pool)
-        elif count is not None and total < allocation.minimum * count:
-            yield Issue(f"staff.allocation.totals.{pool}", f"fewer than minimum {allocation.minimum} x {count} communes", total)
 
 
 def _routing(scenario):

@@ -234,7 +234,10 @@ def district_centres(spec, base: list[float]) -> list[DistrictCentre]:
     in number as possible, each with its staff: all alike, or the total shared by expected
     workload (a district's dossier volume: every district sees the same field mix)."""
     n = len(base)
-    members = [tuple(i for i in range(n) if i * spec.count // n == k) for k in range(spec.count)]
+    groups: list[list[int]] = [[] for _ in range(spec.count)]
+    for i in range(n):  # commune i belongs to district i * count // n: one pass over the communes
+        groups[i * spec.count // n].append(i)
+    members = [tuple(g) for g in groups]
     demand = [sum(base[i] for i in m) for m in members]
     if spec.allocation == "equal":
         staff = [dict(spec.staff) for _ in demand]

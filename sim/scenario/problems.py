@@ -74,3 +74,12 @@ class ScenarioError(Exception):
 
     def __reduce__(self):
         return (ScenarioError, (self.problems,))
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem found in a validated scenario: its key path, before a position is attached."""
+
+    path: str
+    message: str
+    got: object = None

@@ -30,14 +30,41 @@ def build_calendar(scenario, statutory: bool = False) -> WorkingCalendar:
     return WorkingCalendar.from_hhmm(scenario.horizon.start_date, hours, cal.holidays, cal.always_open)
 
 
+def period(scenario) -> dict:
+    """The simulated dates, from ``horizon``: what a scenario's name may not say correctly
+    after ``--set horizon.days=...``. Working days are Monday to Friday less public holidays
+    (as deadlines count them); ``days_open`` are the days the centres open."""
+    import datetime as dt
+
+    horizon = scenario.horizon
+    return {"first_day": horizon.start_date.isoformat(),
+            "last_day": (horizon.start_date + dt.timedelta(days=horizon.days - 1)).isoformat(),
+            "days": horizon.days,
+            "working_days": build_calendar(scenario, statutory=True).working_day_count(0, horizon.days),
+            "days_open": build_calendar(scenario).working_day_count(0, horizon.days),
+            "warmup_days": horizon.warmup_days}
+
+
+def period_text(p: dict) -> str:
+    """``simulated 2025-07-01 to 2025-07-13: 13 days, 9 working days``."""
+    text = (f"simulated {p['first_day']} to {p['last_day']}: {p['days']:,} day{'s' if p['days'] != 1 else ''}, "
+            f"{p['working_days']:,} working day{'s' if p['working_days'] != 1 else ''}")
+    if p["days_open"] != p["working_days"]:
+        text += f", open {p['days_open']:,}"
+    if p["warmup_days"]:
+        text += f" (the first {p['warmup_days']:g} days are warm-up, left out of the figures)"
+    return text
+
+
 class Region:
     """The built region of a scenario; picklable, so worker processes receive it whole."""
 
-    def __init__(self, scenario, base_dir: Path | None = None):
+    def __init__(self, scenario, base_dir: Path | None = None, communes: list | None = None):
+        """``communes``: the communes if already read (a commune table is read once)."""
         self.scenario = scenario
         self.calendar = build_calendar(scenario)
         self.statutory = build_calendar(scenario, statutory=True)
-        self.communes = build_communes(scenario.communes, base_dir)
+        self.communes = communes if communes is not None else build_communes(scenario.communes, base_dir)
         self.router_class = ROUTERS[scenario.routing.policy]
         self.shards = shards.layout(len(self.communes), self.independent_communes)
         self.plan = DemandPlan(scenario, self.calendar, demand_weights(self.communes), self.statutory,

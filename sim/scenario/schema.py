@@ -27,6 +27,7 @@ from pydantic import (
 
 from ..engine.distributions import distribution_type
 from .consistency import SHARE_TOLERANCE, problems
+from .limits import HARD_MAX_COMMUNES
 
 Dist = distribution_type()
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -47,7 +48,7 @@ ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$", examples=
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 def _check_shares(shares: dict[str, float], what: str) -> None:
@@ -172,7 +173,7 @@ class PopulationQuantiles(Model):
 
 
 class Communes(Model):
-    count: Optional[int] = Field(None, gt=0, le=20000, description="Number of communes (synthetic populations).")
+    count: Optional[int] = Field(None, gt=0, le=HARD_MAX_COMMUNES, description="Number of communes (synthetic populations); more than 20,000 needs --force-large.")
     population: Optional[PopulationQuantiles] = Field(None, description="Quantiles that the synthetic populations follow.")
     types: dict[str, int] = Field(default={}, description="How many units of each type (phường, xã, đặc khu).")
     name_prefix: str = Field("Commune", description="Synthetic communes are named '<prefix> 001' ...")

@@ -9,12 +9,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from ..scenario import loading
-from ..scenario.communes import build_communes, resolve_table
+from ..scenario import checks, loading
+from ..scenario.communes import TooManyCommunes, build_communes
 from ..scenario.consistency import problems
+from ..scenario.limits import FORCE, HARD_MAX_COMMUNES, MAX_COMMUNES, size_problems
+from ..scenario.region import Region
 from ..scenario.schema import Scenario, scenario_dir
 from .runner import HALF_WIDTH, RunSet, commune_rows, run_replications
 
@@ -34,30 +37,76 @@ def find_scenario(name: str | Path | None) -> Path:
     return path  # loading reports it missing, with the path the user gave
 
 
-def load_scenario(name: str | Path | None = None, overrides: Sequence[str] = ()) -> Scenario:
-    """Load, merge ``extends:``, apply ``--set`` overrides, validate; raises loading.ScenarioError."""
+#: Scenario keys holding file names, relative to the file that declares them.
+PATH_KEYS = (("communes", "table"),)
+
+
+@dataclass
+class Prepared:
+    """A scenario checked and ready to run: its file, the built region, the overload warnings."""
+
+    scenario: Scenario
+    path: Path
+    region: Region
+    overloads: list = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [o.text() for o in self.overloads]
+
+
+def prepare_scenario(name: str | Path | None = None, overrides: Sequence[str] = (), force_large: bool = False,
+                     override_dir: Path | None = None, holds_dossier_log: bool = True) -> Prepared:
+    """Load a scenario and make every check a run makes, before it runs (ScenarioError):
+    the schema, the rules across sections, the limits of what the engine can hold and of
+    what a run may take on (lifted by ``force_large``), and on the built region, staff that
+    can do the work. The same for ``validate``, ``run``, ``compare``, ``sweep`` and ``calibrate``."""
     path = find_scenario(name)
-    data, positions = loading.resolve(path, list(overrides), search_dirs=[scenario_dir()])
+    if not path.exists():
+        hint = loading.did_you_mean(str(name or path), loading.library_names([scenario_dir()]))
+        raise loading.ScenarioError([loading.Problem(loading.Position(str(path), None, None), "",
+                                                     f"file not found{hint}")])
+    data, positions = loading.resolve(path, list(overrides), search_dirs=[scenario_dir()], path_keys=PATH_KEYS,
+                                      override_dir=override_dir)
     scenario = loading.validate(Scenario, data, positions, str(path), context={"defer_consistency": True})
-    found = problems(scenario)
-    if found:
-        raise loading.ScenarioError([loading.Problem(loading.position_of(p.path, positions, str(path)), p.path,
-                                                     p.message, p.got) for p in found])
-    return _resolve_table(scenario, path, positions)
+    file = str(path)
+
+    def refuse(issues) -> None:
+        if issues:
+            raise loading.ScenarioError([loading.Problem(loading.position_of(p.path, positions, file), p.path,
+                                                         p.message, p.got) for p in issues])
+
+    refuse(problems(scenario))
+    scenario, communes = _read_table(scenario, positions, file, force_large)
+    refuse(problems(scenario, len(communes)) + size_problems(scenario, len(communes), force_large, holds_dossier_log))
+    region = Region(scenario, communes=communes)
+    refuse(checks.problems(region))
+    return Prepared(scenario, path, region, checks.overloads(region))
 
 
-def _resolve_table(scenario: Scenario, path: Path, positions) -> Scenario:
-    """Make a commune table path absolute (relative to the scenario file) and check it reads."""
+def load_scenario(name: str | Path | None = None, overrides: Sequence[str] = (), force_large: bool = False) -> Scenario:
+    """Load, merge ``extends:``, apply ``--set`` overrides, validate and check; raises loading.ScenarioError."""
+    return prepare_scenario(name, overrides, force_large).scenario
+
+
+def _read_table(scenario: Scenario, positions, file: str, force_large: bool):
+    """The communes; a commune table (its path made absolute) is read once, here."""
     if scenario.communes.table is None:
-        return scenario
-    table = resolve_table(scenario.communes.table, path.parent).resolve()
+        return scenario, build_communes(scenario.communes)
+    table = Path(scenario.communes.table).resolve()
+    spec = scenario.communes.model_copy(update={"table": str(table)})
+    where = positions.get(("communes", "table"), loading.Position(file, None, None))
     try:
-        build_communes(scenario.communes.model_copy(update={"table": str(table)}))
+        communes = build_communes(spec, max_rows=HARD_MAX_COMMUNES if force_large else MAX_COMMUNES)
+    except TooManyCommunes as exc:
+        extra = "" if force_large else f" ({FORCE})"
+        raise loading.ScenarioError([loading.Problem(where, "communes.table", f"more than {exc.limit:,} communes; the "
+                                                     f"largest number allowed is {exc.limit:,}{extra}", str(table))]) from None
     except (OSError, ValueError) as exc:
-        where = positions.get(("communes", "table"), loading.Position(str(path), None, None))
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise loading.ScenarioError([loading.Problem(where, "communes.table", f"cannot read the commune table: {message}", str(table))]) from None
-    return scenario.model_copy(update={"communes": scenario.communes.model_copy(update={"table": str(table)})})
+        raise loading.ScenarioError([loading.Problem(where, "communes.table", f"cannot read the commune table: {message}",
+                                                     str(table))]) from None
+    return scenario.model_copy(update={"communes": spec}), communes
 
 
 class Results:

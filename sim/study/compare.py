@@ -23,6 +23,7 @@ FIGURES = ["dossiers_arrived", "dossiers_completed", "dossiers_in_process", "mea
 class Comparison:
     labels: list[str]
     runs: list[RunSet]
+    interrupted: bool = False
 
     def rows(self) -> list[dict]:
         """One row per figure and scenario: mean, half-width, paired difference to the first."""
@@ -59,4 +60,6 @@ def compare(scenarios: list[tuple[str, Scenario]], jobs: int = 1, progress=None)
         runs.append(run_replications(scenario, jobs=jobs, progress=step))
         if runs[-1].interrupted:
             break
-    return Comparison([label for label, _ in scenarios[: len(runs)]], runs)
+    kept = [k for k, r in enumerate(runs) if r.results]  # a scenario stopped before any replication is left out
+    return Comparison([scenarios[k][0] for k in kept], [runs[k] for k in kept], interrupted=len(kept) < len(scenarios)
+                      or any(r.interrupted for r in runs))

@@ -16,6 +16,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from ..scenario.region import period
 from .files import atomic_folder, scenario_hash, write_json
 from .runner import RunSet, commune_rows
 
@@ -48,16 +49,18 @@ def default_out_dir(scenario_name: str, root: Path = Path("results")) -> Path:
 
 
 def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: str | None,
-             command_line: list[str] | None = None) -> dict:
+             command_line: list[str] | None = None, interrupted: bool = False) -> dict:
     resolved = runs.scenario.model_dump(mode="json", by_alias=True)
     return {
         "scenario_name": runs.scenario.name,
         "scenario_file": source,
         "scenario_sha256": scenario_hash(resolved),
+        "period": period(runs.scenario),
         "seed": runs.scenario.seed,
         "replications_requested": runs.scenario.replications,
         "replications_completed": len(runs.results),
-        "status": "interrupted" if runs.interrupted else "complete",
+        "status": "interrupted" if runs.interrupted or interrupted else "complete",
+        "error": runs.error,
         "command_line": command_line if command_line is not None else sys.argv,
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": finished.isoformat(timespec="seconds"),
@@ -69,10 +72,10 @@ def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: 
 
 
 def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | None = None,
-              force: bool = False, command_line: list[str] | None = None) -> Path:
+              force: bool = False, command_line: list[str] | None = None, interrupted=lambda: False) -> Path:
+    """Write the folder whole; the manifest last, so that its status can say a Ctrl-C came
+    while the rest was written (``interrupted()``)."""
     with atomic_folder(out_dir, force) as tmp:
-        finished = dt.datetime.now().astimezone()
-        write_json(tmp / "manifest.json", manifest(runs, started, finished, source, command_line))
         write_json(tmp / "summary.json", runs.summary)
         if runs.results:
             import pandas as pd
@@ -80,6 +83,8 @@ def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | N
             pd.DataFrame(commune_rows(runs.results)).to_csv(tmp / "communes.csv", index=False)
             if runs.scenario.outputs.dossier_log:
                 _write_dossier_log(tmp / "dossiers.parquet", runs.results)
+        finished = dt.datetime.now().astimezone()
+        write_json(tmp / "manifest.json", manifest(runs, started, finished, source, command_line, interrupted()))
     return Path(out_dir)
 
 
@@ -100,7 +105,7 @@ def _write_dossier_log(path: Path, results: list[dict]) -> None:
 
 
 def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.datetime, force: bool = False,
-                     command_line: list[str] | None = None) -> Path:
+                     command_line: list[str] | None = None, interrupted=lambda: False) -> Path:
     """comparison.csv (one row per figure and scenario), comparison.png and a manifest of every scenario."""
     import pandas as pd
 
@@ -112,6 +117,8 @@ def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.da
         comparison_figure(rows, comparison.labels, tmp / "comparison.png")
         write_json(tmp / "manifest.json", {
             "command_line": command_line if command_line is not None else sys.argv,
-            "scenarios": [manifest(runs, started, finished, label) for label, runs in zip(comparison.labels, comparison.runs)],
+            "status": "interrupted" if getattr(comparison, "interrupted", False) or interrupted() else "complete",
+            "scenarios": [manifest(runs, started, finished, label, interrupted=interrupted())
+                          for label, runs in zip(comparison.labels, comparison.runs)],
         })
     return Path(out_dir)
