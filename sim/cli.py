@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check scenario files without running them (the same checks as run)")
     validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                          help="check with this override applied to every file, as `run --set` would (repeatable)")
     _add_check_options(validate)
 
     compare = sub.add_parser("compare", help="run scenarios with common random numbers and compare them side by side",
@@ -210,7 +212,7 @@ def cmd_run(args) -> int:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         print(f"commune-sim: could not write {out}: {reason}; nothing was saved", file=sys.stderr)
         return 1
-    if not args.quiet:
+    if not args.quiet and runs.results:
         print_table(Results(runs, started).summary, runs.scenario)
     print(f"results: {written}")
     if runs.interrupted or received():
@@ -346,7 +348,7 @@ def cmd_validate(args) -> int:
     problems = []
     for file in args.files:
         try:
-            prepared = prepare_scenario(file, force_large=args.force_large)
+            prepared = prepare_scenario(file, args.overrides, force_large=args.force_large)
             report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{file}: ")
             print(f"{file}: ok")
         except ScenarioError as exc:

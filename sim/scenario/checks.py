@@ -200,20 +200,23 @@ def _unstaffed(region: Region):
     for pool, counts in region.staff.items():
         load = expected_minutes(plan, pool, central=_central_channels(scenario), fields=fields)
         shifts = scenario.staff.schedule.get(pool, [])
-        verdict: dict[int, bool] = {}  # by base staff: communes share a handful of values
-        idle = [i for i in range(len(counts)) if load[i] > 0 and not verdict.setdefault(
-            counts[i], staffed_sometime(counts[i], shifts, hours, weekdays))]
+        verdict = {c: staffed_sometime(c, shifts, hours, weekdays) for c in set(counts)}  # a handful of values
+        idle = [i for i in range(len(counts)) if load[i] > 0 and not verdict[counts[i]]]
         if not idle:
             continue
         name = region.communes[idle[0]].name
-        if any(verdict.get(c) is False and c > 0 for c in verdict):  # staff there, but the schedule takes them away
+        if any(counts[i] > 0 for i in idle):  # staff there, but the schedule takes them away
             yield Issue(f"staff.schedule.{pool}", f"leaves {len(idle)} of {len(counts)} communes (e.g. {name}) with "
                                                   f"work for pool {pool!r} but no staff during any opening hour",
                         [s.model_dump(exclude_none=True) for s in shifts])
+        elif _staff_source(scenario, pool) != f"staff.per_commune.{pool}":  # the allocation left them none
+            minimum = scenario.staff.allocation.minimum
+            yield Issue("staff.allocation.minimum", f"the allocation gives {len(idle)} of {len(counts)} communes "
+                                                    f"(e.g. {name}) work for pool {pool!r} but no staff; the smallest "
+                                                    f"minimum allowed here is 1", minimum)
         else:
-            yield Issue(_staff_source(scenario, pool), f"gives {len(idle)} of {len(counts)} communes (e.g. {name}) "
-                                                       f"work for pool {pool!r} but no staff; every commune with work "
-                                                       "needs at least 1", counts[idle[0]])
+            yield Issue(f"staff.per_commune.{pool}", f"gives {len(idle)} of {len(counts)} communes (e.g. {name}) "
+                                                     f"work for pool {pool!r} but no staff", counts[idle[0]])
 
 
 def _unstaffed_districts(region: Region):

@@ -128,7 +128,7 @@ def _duration(path: str, dist, limit: float, unit: str) -> Iterator[Issue]:
 def _largest(dist, field: str, limit: float) -> float | None:
     """The largest value of ``field`` (below its current one) that keeps ``dist`` within ``limit``."""
     current = getattr(dist, field)
-    lo = current * 1e-12
+    lo = min(current, 1.0) * 1e-12
     if not _fits(dist.model_copy(update={field: lo}), limit):
         return None
     hi = current

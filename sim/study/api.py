@@ -68,6 +68,7 @@ def prepare_scenario(name: str | Path | None = None, overrides: Sequence[str] = 
                                                      f"file not found{hint}")])
     data, positions = loading.resolve(path, list(overrides), search_dirs=[scenario_dir()], path_keys=PATH_KEYS,
                                       override_dir=override_dir)
+    _looks_like_a_scenario(data, positions, path)
     scenario = loading.validate(Scenario, data, positions, str(path), context={"defer_consistency": True})
     file = str(path)
 
@@ -82,6 +83,17 @@ def prepare_scenario(name: str | Path | None = None, overrides: Sequence[str] = 
     region = Region(scenario, communes=communes)
     refuse(checks.problems(region))
     return Prepared(scenario, path, region, checks.overloads(region))
+
+
+def _looks_like_a_scenario(data: dict, positions, path: Path) -> None:
+    """A file with no scenario key at all is some other file: say so in one line, without
+    echoing its values (it may hold anything)."""
+    known = {f.alias or n for n, f in Scenario.model_fields.items()}
+    if data and not known & set(map(str, data)):
+        keys = ", ".join(repr(str(k)[:20]) for k in list(data)[:3]) + (", ..." if len(data) > 3 else "")
+        raise loading.ScenarioError([loading.Problem(positions.get((), loading.Position(str(path), None, None)), "",
+                                                     f"not a scenario file: none of its keys ({keys}) is a scenario key "
+                                                     "(name, horizon, demand, communes, staff, ...)")])
 
 
 def load_scenario(name: str | Path | None = None, overrides: Sequence[str] = (), force_large: bool = False) -> Scenario:
