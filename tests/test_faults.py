@@ -238,7 +238,8 @@ horizon: {start_date: 2025-07-01, days: 3, warmup_days: 0}
 """
 
 
-def test_calibrate_on_a_full_disk_stops_resumably(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EROFS])
+def test_calibrate_on_a_full_or_read_only_disk_stops_resumably(error, tmp_path, capsys, monkeypatch):
     import sim.calibration.evaluations as evaluations
 
     scenario = tmp_path / "s.yaml"
@@ -258,14 +259,14 @@ def test_calibrate_on_a_full_disk_stops_resumably(tmp_path, capsys, monkeypatch)
     def failing(self, *args):
         calls["n"] += 1
         if calls["n"] > 3:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            raise OSError(error, os.strerror(error))
         real(self, *args)
 
     monkeypatch.setattr(evaluations.Cache, "put", failing)
     args = ["calibrate", scenario, "--targets", targets, "--out", out, "--quiet"]
     assert cli(*args) == 1
     err = capsys.readouterr().err
-    assert "No space left on device" in err and "--resume" in err and "Traceback" not in err
+    assert os.strerror(error) in err and "--resume" in err and "Traceback" not in err
     kept = (out / "evaluations.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(kept) == 3
     monkeypatch.setattr(evaluations.Cache, "put", real)

@@ -275,3 +275,30 @@ def test_failed_forced_write_keeps_the_old_folder(tmp_path, monkeypatch):
     assert [p.name for p in out.iterdir()] == ["old.txt"]
     assert (out / "old.txt").read_text(encoding="utf-8") == "previous results"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+# ------------------------------------------------------------------ the period is visible
+def test_the_simulated_period_is_stated_in_the_table_summary_and_manifest(tmp_path, capsys):
+    """The default is named "1–13 July 2025"; with horizon.days=5 every output says 1–5 July:
+    5 days, of which 4 working days (1 July 2025 was a Tuesday; 5 July a Saturday)."""
+    out = tmp_path / "out"
+    assert run_cli("run", "hanoi/2025-07-first-13-days", "--replications", "1", "--set", "horizon.days=5",
+                   "--out", out) == 0
+    stdout = capsys.readouterr().out.splitlines()
+    assert stdout[0].startswith("Hà Nội, 1–13 July 2025")  # the name, as written
+    assert stdout[1] == "simulated 2025-07-01 to 2025-07-05: 5 days, 4 working days"
+    expected = {"first_day": "2025-07-01", "last_day": "2025-07-05", "days": 5, "working_days": 4, "days_open": 4,
+                "warmup_days": 0.0}
+    assert strict_json(out / "summary.json")["period"] == expected
+    assert strict_json(out / "manifest.json")["period"] == expected
+
+
+def test_the_period_counts_public_holidays_and_saturday_openings(tmp_path):
+    """Q3 2025: 92 days, 64 working days (1-2 September are holidays); Saturday mornings open
+    add 13 days the centres open, which deadlines do not count."""
+    from sim.scenario.region import period
+
+    q3 = period(load_scenario("hanoi/2025-q3"))
+    assert (q3["first_day"], q3["last_day"], q3["days"], q3["working_days"]) == ("2025-07-01", "2025-09-30", 92, 64)
+    saturdays = period(load_scenario("hanoi/2025-q3", ["calendar.saturday_hours=[['08:00', '12:00']]"]))
+    assert saturdays["working_days"] == 64 and saturdays["days_open"] == 64 + 13

@@ -152,7 +152,7 @@ def open_backend(kind: str = "local", jobs: int = 1, scheduler: str | None = Non
         raise ValueError("--scheduler needs --executor dask")
     if scheduler and scheduler_problem(scheduler):
         raise ValueError(scheduler_problem(scheduler))
-    if kind == "local" and tasks is not None:
+    if tasks is not None and not scheduler:  # processes started here: no more than the work
         jobs = max(1, min(jobs, tasks))
     if kind == "inprocess" or (kind == "local" and jobs <= 1):
         backend = Backend(InProcessExecutor(), 1, "inprocess", 1,

@@ -40,7 +40,7 @@ def _handler(signum, frame) -> None:
     if not _state.told:
         _state.told = True
         what = "writing the results" if _state.shield else "stopping"
-        print(f"commune-sim: {what}; every finished replication is kept (wait a moment)", file=sys.stderr, flush=True)
+        print(f"commune-sim: {what}; everything finished is kept (a moment, please)", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
