@@ -244,7 +244,8 @@ def report_warnings(warnings: list[str], strict: bool, path, label: str = "") ->
 
 
 def print_table(summary: dict, scenario) -> None:
-    from .scenario.region import period, period_text
+    from .scenario.region import period
+    from .study.catalogue import period as period_text
 
     n = summary.get("replications", 0)
     print(f"{scenario.name} — {n} replication(s), seed {scenario.seed}")
@@ -319,7 +320,8 @@ def cmd_compare(args) -> int:
 
 
 def print_comparison(rows: list[dict], labels: list[str], scenarios: list | None = None) -> None:
-    from .scenario.region import period, period_text
+    from .scenario.region import period
+    from .study.catalogue import period as period_text
 
     for label, scenario in zip(labels, scenarios or []):
         print(f"{label}: {period_text(period(scenario))}")

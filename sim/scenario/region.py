@@ -45,17 +45,6 @@ def period(scenario) -> dict:
             "warmup_days": horizon.warmup_days}
 
 
-def period_text(p: dict) -> str:
-    """``simulated 2025-07-01 to 2025-07-13: 13 days, 9 working days``."""
-    text = (f"simulated {p['first_day']} to {p['last_day']}: {p['days']:,} day{'s' if p['days'] != 1 else ''}, "
-            f"{p['working_days']:,} working day{'s' if p['working_days'] != 1 else ''}")
-    if p["days_open"] != p["working_days"]:
-        text += f", open {p['days_open']:,}"
-    if p["warmup_days"]:
-        text += f" (the first {p['warmup_days']:g} days are warm-up, left out of the figures)"
-    return text
-
-
 class Region:
     """The built region of a scenario; picklable, so worker processes receive it whole."""
 

@@ -129,6 +129,11 @@ TEXT: dict[str, dict[str, str]] = {
     "utilisation_of": {"en": "utilisation of {pool}", "vi": "tỷ lệ thời gian bận — {pool}"},
     "simulated": {"en": "simulated", "vi": "mô phỏng"},
     "formula": {"en": "formula", "vi": "công thức"},
+    "period": {"en": "simulated {first} to {last}: {days} days, {working_days} working days",
+               "vi": "mô phỏng từ {first} đến {last}: {days} ngày, {working_days} ngày làm việc"},
+    "period_open": {"en": ", open {days_open}", "vi": ", mở cửa {days_open} ngày"},
+    "period_warmup": {"en": " (the first {warmup} days are warm-up, left out of the figures)",
+                      "vi": " ({warmup} ngày đầu là giai đoạn khởi động, không tính vào các chỉ số)"},
 }
 
 
@@ -149,6 +154,23 @@ def part(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
 
 def text(key: str, lang: str = DEFAULT_LANGUAGE, **fields) -> str:
     return TEXT[key][lang].format(**fields)
+
+
+def period(p: dict, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The simulated dates of a run (``summary["period"]``) in a sentence: ISO dates in English,
+    day/month/year in Vietnamese."""
+    import datetime as dt
+
+    def day(iso: str) -> str:
+        return iso if lang != "vi" else dt.date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+    out = text("period", lang, first=day(p["first_day"]), last=day(p["last_day"]), days=number(p["days"], "{:,}", lang),
+               working_days=number(p["working_days"], "{:,}", lang))
+    if p["days_open"] != p["working_days"]:
+        out += text("period_open", lang, days_open=number(p["days_open"], "{:,}", lang))
+    if p["warmup_days"]:
+        out += text("period_warmup", lang, warmup=number(p["warmup_days"], "{:g}", lang))
+    return out
 
 
 def number(value, fmt: str = "{:.1f}", lang: str = DEFAULT_LANGUAGE) -> str:

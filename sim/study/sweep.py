@@ -275,16 +275,27 @@ def run_sweep(experiment, out: Path, executor: str = "local", jobs: int = 1, sch
             status, error = "interrupted", "interrupted (Ctrl-C or SIGTERM)"
         except BrokenExecutor as exc:
             status, error = "interrupted", f"a worker process died (killed, or out of memory?): {exc}"
-        except (WriteError, OSError) as exc:
-            if not out.is_dir() or sweep is None:
-                raise  # nothing ran: a folder that cannot be made (the caller says so)
-            reason = exc.error.strerror if isinstance(exc, WriteError) else exc.strerror
-            return SweepResult(out, "failed", sweep.executed, sweep.found, {**manifest, "status": "running",
-                               "error": f"cannot write to {out}: {reason or exc}"}, None)
+        except WriteError as exc:
+            return _unwritable(out, manifest, sweep, exc.error)
+        except OSError as exc:
+            if sweep is None:
+                raise  # nothing ran: a scheduler out of reach, a folder that cannot be made (the caller says so)
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # noqa: BLE001 — recorded in the manifest; finished runs stay usable
             status, error = "failed", f"{type(exc).__name__}: {exc}"
-        with interrupts.shielded():  # the tables of what finished are written whole
-            return _finish(experiment, out, manifest, status, error, sweep, stages, started, clock)
+        try:
+            with interrupts.shielded():  # the tables of what finished are written whole
+                return _finish(experiment, out, manifest, status, error, sweep, stages, started, clock)
+        except OSError as exc:
+            return _unwritable(out, manifest, sweep, exc)
+
+
+def _unwritable(out: Path, manifest: dict, sweep, error: OSError) -> SweepResult:
+    """A full or read-only disk: stop; the run files written so far stay, the manifest on disk
+    says "running", and --resume continues once there is room."""
+    return SweepResult(out, "failed", sweep.executed if sweep else 0, sweep.found if sweep else 0,
+                       {**manifest, "status": "running", "error": f"cannot write to {out}: {error.strerror or error}"},
+                       None)
 
 
 def _outermost() -> bool:
@@ -420,7 +431,8 @@ def overload_warnings(experiment) -> dict[str, list[str]]:
 
 
 def print_summary(summary, experiment) -> None:
-    from ..scenario.region import period, period_text
+    from ..scenario.region import period
+    from .catalogue import period as period_text
 
     print(f"{experiment.spec.name} — root seed {experiment.root_seed}, 95% intervals over replications")
     periods = {period_text(period(v.scenario)) for v in experiment.variants}
