@@ -198,10 +198,13 @@ def overload_warnings(scenario, path, strict: bool) -> list[str]:
     from .scenario.checks import utilisation_warnings
     from .scenario.loading import Position, Problem, ScenarioError
 
-    warnings = utilisation_warnings(scenario)
+    from .scenario.region import Region
+
+    region = Region(scenario)
+    warnings = utilisation_warnings(scenario, region=region)
     if warnings and strict:
         raise ScenarioError([Problem(Position(str(path), None, None), "staff", w) for w in warnings])
-    for w in warnings:
+    for w in [*region.notes, *warnings]:  # the notes reach the manifest with the run's own warnings
         print(f"warning: {w}", file=sys.stderr)
     return warnings
 

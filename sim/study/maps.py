@@ -1,0 +1,367 @@
+"""Maps: per-commune choropleths on the simplified boundaries of real communes.
+
+A planner thinks of communes on a map. Real communes carry their official code
+(``communes.province``, or a table with a code column); the reference data shipped with the
+package (:mod:`sim.reference`) holds a simplified boundary for each. Each commune is one
+compound matplotlib ``Path`` (every part and hole of its MultiPolygon), drawn as one
+``PathCollection`` coloured by the commune's value, so a map has exactly one patch per commune.
+No geospatial library is needed: the boundaries are already simplified lon/lat rings, and an
+equirectangular view with the cos-latitude aspect is true to scale at the size of a province.
+
+Layout: north up, equal aspect, no axes; the worst communes named (with a white halo, placed
+so that names do not overlap); a colour bar with the figure's label and unit from the
+catalogue (:mod:`sim.study.catalogue`) in Vietnamese or English; a scale bar and a north arrow;
+the boundary source. Sized to print on A4. Three kinds:
+
+* :func:`run_maps` — a ``run`` folder's per-commune figures (utilisation of each pool, p90 wait,
+  on-time share, dossiers in process at the end): sequential colours, red is worse;
+* :func:`compare_maps` — the paired per-commune difference of each scenario to the first:
+  a diverging scale centred on 0, red is worse;
+* :func:`staff_change_map` — the recommended change in staff per commune (a staffing table).
+
+Synthetic communes have no geography: :func:`geography_missing` says so instead of drawing.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import reference
+from . import catalogue
+from .files import write_atomic
+
+LANGUAGES = ("vi", "en")
+WORST = 8  # communes named on a map
+A4_INCHES = (8.27, 11.69)
+KM_PER_DEGREE = 111.32  # of latitude; of longitude times cos(latitude)
+RUN_FIGURES = ("p90_wait_minutes", "on_time_share", "dossiers_in_process")  # + utilisation of every pool
+
+
+@dataclass
+class Map:
+    """A drawn map: the figure, the collection (one path per commune) and its colour scale."""
+
+    figure: object
+    collection: object
+    codes: list[str]
+    values: np.ndarray
+
+    def face_colour(self, code: str):
+        """The RGBA colour the commune is filled with (as drawn)."""
+        self.collection.update_scalarmappable()
+        return self.collection.get_facecolors()[self.codes.index(code)]
+
+
+# ------------------------------------------------------------------ geometry
+def _unit_table() -> dict[str, reference.Unit]:
+    return {u.code: u for u in reference.units()}
+
+
+def commune_path(code: str, province_code: str):
+    """One compound Path of a unit: every ring (parts and holes) of its MultiPolygon."""
+    from matplotlib.path import Path as MplPath
+
+    rings = reference.polygons(province_code)[code]
+    vertices = np.concatenate(rings)
+    codes = np.full(len(vertices), MplPath.LINETO, dtype=np.uint8)
+    start = 0
+    for ring in rings:
+        codes[start] = MplPath.MOVETO
+        codes[start + len(ring) - 1] = MplPath.CLOSEPOLY
+        start += len(ring)
+    return MplPath(vertices, codes)
+
+
+def geography_missing(codes, lang: str = catalogue.DEFAULT_LANGUAGE) -> str | None:
+    """Why these communes cannot be mapped (in ``lang``), or None when every one is a known unit."""
+    known = _unit_table()
+    if not codes or any(not isinstance(c, str) or c not in known for c in codes):
+        return catalogue.text("map_no_geography", lang)
+    return None
+
+
+# ------------------------------------------------------------------ drawing
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def choropleth(codes: list[str], values, *, title: str, legend: str, lang: str = catalogue.DEFAULT_LANGUAGE,
+               cmap: str = "YlOrRd", norm=None, worse: str = "higher", value_format: str = "{:.1f}",
+               note: str = "", named: int = WORST, named_text: str = "map_named",
+               ends: tuple[str, str] | None = None) -> Map:
+    """Draw one map: commune ``codes`` coloured by ``values`` (NaN: grey, no data).
+
+    ``worse``: "higher" or "lower" (which end of the values fares worst; the ``named`` worst
+    communes are labelled), or "larger" (the largest absolute values). ``ends`` labels the two
+    ends of the colour bar (e.g. better / worse)."""
+    import matplotlib as mpl
+    from matplotlib import patheffects
+    from matplotlib.collections import PathCollection
+    from matplotlib.colors import Normalize
+    from matplotlib.ticker import FuncFormatter
+
+    plt = _pyplot()
+    units = _unit_table()
+    values = np.asarray(values, dtype=float)
+    paths = [commune_path(code, units[code].province_code) for code in codes]
+    finite = values[np.isfinite(values)]
+    if norm is None:
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        norm = Normalize(low, high if high > low else low + 1.0)
+    colours = mpl.colormaps[cmap].with_extremes(bad="#d9d9d9")
+    collection = PathCollection(paths, cmap=colours, norm=norm, edgecolors="white", linewidths=0.4)
+    collection.set_array(np.ma.masked_invalid(values))
+
+    lon0, lat0, width_km, height_km = _extent(paths)
+    fig = plt.figure(figsize=_page(width_km, height_km))
+    ax = fig.add_axes((0.03, 0.13, 0.94, 0.76))
+    ax.add_collection(collection)
+    ax.set_aspect(1 / math.cos(math.radians(lat0)))  # north up, true to scale at this latitude
+    ax.margins(0.01)
+    ax.autoscale_view()
+    ax.set_axis_off()
+    title = "\n".join(textwrap.fill(line, 80) for line in (title[:1].upper() + title[1:]).split("\n"))
+    fig.suptitle(title, fontsize=12, y=0.98, va="top")
+    bar = fig.colorbar(collection, cax=fig.add_axes((0.15, 0.075, 0.7, 0.016)), orientation="horizontal")
+    bar.set_label(legend, fontsize=10, labelpad=4)
+    bar.ax.xaxis.set_label_position("top")
+    bar.ax.tick_params(labelsize=8)
+    bar.ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: catalogue.number(v, "{:g}", lang).replace("-", "−")))
+    if ends:
+        for x, text, align in ((0.0, ends[0], "left"), (1.0, ends[1], "right")):
+            bar.ax.text(x, -1.6, text, transform=bar.ax.transAxes, ha=align, va="top", fontsize=8, style="italic")
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    worst = _worst(values, worse, named)
+    _label(fig, ax, [(units[codes[i]], catalogue.number(values[i], value_format, lang)) for i in worst], halo)
+    _north_arrow(ax, lang, halo)
+    _scale_bar(ax, lat0, width_km, halo)
+    lines = [note] if note else []
+    if worst:
+        lines.append(catalogue.text(named_text, lang, k=len(worst)))
+    if not np.isfinite(values).all():
+        lines.append(catalogue.text("map_no_data", lang))
+    fig.text(0.5, 0.03, "  ·  ".join(lines), ha="center", fontsize=8)
+    fig.text(0.5, 0.012, catalogue.text("map_source", lang), ha="center", fontsize=6.5, color="#555555")
+    return Map(fig, collection, list(codes), values)
+
+
+def _extent(paths) -> tuple[float, float, float, float]:
+    points = np.concatenate([p.vertices for p in paths])
+    (west, south), (east, north) = points.min(axis=0), points.max(axis=0)
+    lat0 = (south + north) / 2
+    width_km = (east - west) * KM_PER_DEGREE * math.cos(math.radians(lat0))
+    return (west + east) / 2, lat0, max(width_km, 1e-3), max((north - south) * KM_PER_DEGREE, 1e-3)
+
+
+def _page(width_km: float, height_km: float) -> tuple[float, float]:
+    """A figure that fits an A4 page (portrait for tall provinces, landscape for wide ones),
+    its map area shaped like the province."""
+    page_w, page_h = A4_INCHES if height_km >= width_km else A4_INCHES[::-1]
+    map_w, map_h = page_w - 0.6, page_h - 2.8  # margins; title, colour bar and notes
+    scale = min(map_w / width_km, map_h / height_km)
+    return max(6.0, width_km * scale / 0.94), height_km * scale / 0.76
+
+
+def _worst(values: np.ndarray, worse: str, k: int) -> list[int]:
+    order = [i for i in np.argsort(-np.abs(values) if worse == "larger" else values if worse == "lower" else -values,
+                                   kind="stable") if np.isfinite(values[i])]
+    if worse == "larger":
+        order = [i for i in order if values[i] != 0]
+    return order[:k]
+
+
+def _label(fig, ax, items, halo) -> None:
+    """Name each unit near its point, with a leader line, pushed away from the map's centre:
+    the first of a ring of positions (outward first, then turning) where the name overlaps
+    neither a name placed before nor a named point."""
+    if not items:
+        return
+    fig.canvas.draw()  # the axes' final aspect and limits fix where every point lands
+    renderer = fig.canvas.get_renderer()
+    to_display = ax.transData.transform
+    points = [to_display((unit.lon, unit.lat)) for unit, _ in items]
+    centre = to_display(((ax.get_xlim()[0] + ax.get_xlim()[1]) / 2, (ax.get_ylim()[0] + ax.get_ylim()[1]) / 2))
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    taken = [Bbox.from_extents(x - 4, y - 4, x + 4, y + 4) for x, y in points]
+    frame = ax.get_window_extent(renderer)
+    for (unit, value), (x, y) in zip(items, points):
+        ax.plot(unit.lon, unit.lat, "o", markersize=3, color="black", zorder=3)
+        outward = math.atan2(y - centre[1], x - centre[0])
+        tries = [(r, outward + turn) for r in (22, 40, 60, 85) for turn in (0, 0.5, -0.5, 1.0, -1.0, 1.6, -1.6, 2.4, -2.4, math.pi)]
+        for k, (radius, angle) in enumerate(tries):
+            dx, dy = radius * math.cos(angle), radius * math.sin(angle)
+            note = ax.annotate(f"{unit.name}\n{value}", (unit.lon, unit.lat), xytext=(dx, dy), textcoords="offset points",
+                               fontsize=8, ha="left" if dx > 4 else "right" if dx < -4 else "center",
+                               va="bottom" if dy > 4 else "top" if dy < -4 else "center",
+                               path_effects=halo, zorder=4,
+                               arrowprops={"arrowstyle": "-", "color": "black", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 2})
+            note.update_positions(renderer)
+            box = Text.get_window_extent(note, renderer)  # the name alone (an Annotation's extent spans its line too)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if (inside and not any(box.overlaps(other) for other in taken)) or k == len(tries) - 1:
+                taken.append(box.expanded(1.04, 1.08))
+                break
+            note.remove()
+
+
+def _north_arrow(ax, lang: str, halo) -> None:
+    ax.annotate(catalogue.text("map_north", lang), xy=(0.96, 0.97), xytext=(0.96, 0.88), xycoords="axes fraction",
+                ha="center", va="center", fontsize=11, fontweight="bold", path_effects=halo,
+                arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.2})
+
+
+def _scale_bar(ax, lat0: float, width_km: float, halo) -> None:
+    """A bar of a round length (about a fifth of the map's width) in the lower left corner."""
+    length = next((n for n in (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500) if n >= width_km / 6), 1000)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    degrees = length / (KM_PER_DEGREE * math.cos(math.radians(lat0)))
+    x, y = x0 + 0.03 * (x1 - x0), y0 + 0.03 * (y1 - y0)
+    ax.plot([x, x + degrees], [y, y], color="black", linewidth=3, solid_capstyle="butt", zorder=5)
+    ax.text(x + degrees / 2, y + 0.012 * (y1 - y0), f"{length:g} km", ha="center", va="bottom", fontsize=8,
+            path_effects=halo, zorder=5)
+
+
+def save(map_: Map, path: Path) -> Path:
+    path = Path(path)
+    write_atomic(path, lambda tmp: map_.figure.savefig(tmp, format="png", dpi=130))
+    _pyplot().close(map_.figure)
+    return path
+
+
+# ------------------------------------------------------------------ the three kinds
+def _figure_words(column: str, lang: str) -> tuple[str, str, str, str | None]:
+    """(label, unit, format, better) of a communes.csv column."""
+    if column.startswith("utilisation_"):
+        entry = catalogue.FIGURES["utilisation"]
+        label = catalogue.text("utilisation_of", lang, pool=catalogue.part(column.removeprefix("utilisation_"), lang))
+        return label, entry.unit(lang), entry.fmt, entry.better
+    entry = catalogue.figure(column)
+    return entry.label(lang), entry.unit(lang), entry.fmt.replace(",", ""), entry.better
+
+
+def run_maps(communes, out_dir: Path, scenario_name: str, replications: int,
+             languages=LANGUAGES) -> list[Path]:
+    """Maps of a run's per-commune figures (``communes``: the rows of communes.csv, a DataFrame
+    or a list of dicts with a ``code`` column), one PNG per figure and language:
+    ``out_dir/<figure>.<lang>.png``. Nothing is drawn (empty list) without geography."""
+    import pandas as pd
+
+    table = pd.DataFrame(communes)
+    if "code" not in table or geography_missing(list(table["code"])):
+        return []
+    columns = [c for c in table.columns if c.startswith("utilisation_")] + [c for c in RUN_FIGURES if c in table]
+    written = []
+    for column in columns:
+        for lang in languages:
+            label, unit, fmt, better = _figure_words(column, lang)
+            drawn = choropleth(list(table["code"]), table[column].astype(float).to_numpy(), lang=lang,
+                               title=f"{catalogue.text('map_of', lang, figure=label)}\n{scenario_name}",
+                               legend=f"{label} ({unit})", cmap="YlOrRd_r" if better == "higher" else "YlOrRd",
+                               worse="lower" if better == "higher" else "higher", value_format=fmt,
+                               note=catalogue.text("map_mean_over", lang, n=replications))
+            written.append(save(drawn, Path(out_dir) / f"{column}.{lang}.png"))
+    return written
+
+
+def commune_differences(baseline: list[dict], other: list[dict], columns) -> "object":
+    """Per-commune paired differences (other − baseline), replication by replication, as a
+    DataFrame: code, commune, and for each column its mean difference and 95% half-width.
+    ``baseline``/``other``: the replications' result dicts (``result["communes"]`` rows)."""
+    import pandas as pd
+
+    from ..engine.stats import mean_and_half_width
+
+    rows = []
+    for i, first in enumerate(baseline[0]["communes"]):
+        row = {"code": first.get("code", ""), "commune": first["commune"]}
+        for column in columns:
+            diffs = [float(o["communes"][i].get(column, math.nan)) - float(b["communes"][i].get(column, math.nan))
+                     for b, o in zip(baseline, other)]
+            diffs = [d for d in diffs if math.isfinite(d)]
+            row[column], row[column + "_ci95_half_width"] = mean_and_half_width(diffs) if diffs else (math.nan, math.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def compare_maps(labels: list[str], results: list[list[dict]], out_dir: Path, languages=LANGUAGES) -> tuple[list[Path], str | None]:
+    """Maps of the paired per-commune difference of every scenario to the first, and the table
+    behind them (``out_dir/commune-differences.csv``). ``results``: each scenario's replication
+    result dicts. Returns (files written, why no map was drawn or None)."""
+    import pandas as pd
+    from matplotlib.colors import Normalize
+
+    if not all(results):
+        return [], "no maps: a scenario has no finished replication"
+    first = results[0][0]["communes"]
+    codes = [c.get("code") for c in first]
+    missing = geography_missing(codes, "en")
+    if missing:
+        return [], missing
+    if any([c.get("code") for c in r[0]["communes"]] != codes for r in results[1:]):
+        return [], catalogue.text("map_other_communes", "en")
+    columns = [c for c in first[0] if c.startswith("utilisation_")] + [c for c in RUN_FIGURES if c in first[0]]
+    n = min(len(r) for r in results)
+    written, tables = [], []
+    for k, (label, runs) in enumerate(zip(labels[1:], results[1:]), start=1):
+        table = commune_differences(results[0][:n], runs[:n], columns)
+        tables.append(table.assign(scenario=label, baseline=labels[0]))
+        for column in columns:
+            values = table[column].to_numpy(dtype=float)
+            bound = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.0
+            norm = Normalize(-bound, bound) if bound > 0 else Normalize(-1, 1)  # centred on 0
+            for lang in languages:
+                label_text, unit, fmt, better = _figure_words(column, lang)
+                ends = None if better is None else tuple(catalogue.text(e, lang) for e in (
+                    ("map_worse", "map_better") if better == "higher" else ("map_better", "map_worse")))
+                drawn = choropleth(
+                    codes, values, lang=lang, norm=norm, cmap="RdBu" if better == "higher" else "RdBu_r",
+                    title=f"{catalogue.text('map_difference', lang, figure=label_text.lower())}\n"
+                          f"{catalogue.text('map_difference_of', lang, scenario=label, baseline=labels[0])}",
+                    legend=f"{label_text} ({unit})", worse="larger", named_text="map_named_changes",
+                    value_format="{:+" + fmt[2:], note=catalogue.text("map_paired", lang, n=n),
+                    ends=ends)
+                written.append(save(drawn, Path(out_dir) / f"{column}.{k}.{lang}.png"))
+    from .files import write_atomic as _write
+
+    data = pd.concat(tables, ignore_index=True)
+    _write(Path(out_dir) / "commune-differences.csv", lambda tmp: data.to_csv(tmp, index=False))
+    return [*written, Path(out_dir) / "commune-differences.csv"], None
+
+
+def staff_change_map(table, path: Path, pool: str, title_place: str = "",
+                     lang: str = catalogue.DEFAULT_LANGUAGE) -> Path:
+    """The recommended change in staff per commune, on a diverging scale centred on 0.
+
+    ``table``: a staffing table (DataFrame or rows) with a ``code`` column and either
+    ``recommended_staff`` and ``current_staff`` or ``staff_change``; with a ``pool`` column, the
+    rows of ``pool`` are drawn. Raises ValueError when the communes have no geography."""
+    import pandas as pd
+    from matplotlib.colors import Normalize
+
+    data = pd.DataFrame(table)
+    if "pool" in data:
+        data = data[data["pool"] == pool]
+    missing = geography_missing(list(data["code"]) if "code" in data else [], lang)
+    if missing:
+        raise ValueError(missing)
+    change = data["staff_change"] if "staff_change" in data else data["recommended_staff"] - data["current_staff"]
+    values = change.to_numpy(dtype=float)
+    bound = max(float(np.nanmax(np.abs(values))) if values.size else 0.0, 1.0)
+    entry = catalogue.FIGURES["staff_change"]
+    title = catalogue.text("map_staff", lang, pool=catalogue.part(pool, lang)) + (f"\n{title_place}" if title_place else "")
+    drawn = choropleth(list(data["code"]), values, lang=lang, title=title, norm=Normalize(-bound, bound),
+                       cmap="RdBu_r", legend=f"{entry.label(lang)} ({entry.unit(lang)})", worse="larger",
+                       value_format=entry.fmt, named_text="map_named_changes",
+                       ends=(catalogue.text("map_fewer_staff", lang), catalogue.text("map_more_staff", lang)))
+    return save(drawn, path)
