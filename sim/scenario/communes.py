@@ -62,6 +62,7 @@ class Selection:
 
     communes: list[CommuneInfo]
     notes: list[str] = field(default_factory=list)
+    share_of_source: float = 1.0  # the communes' share of the population of the whole province or table
 
     @property
     def has_codes(self) -> bool:
@@ -107,9 +108,22 @@ def select_communes(spec, base_dir: Path | None = None) -> Selection:
     communes = [CommuneInfo(i, r.name, r.type, float(r.population), r.code) for i, r in enumerate(chosen)]
     if not communes:
         raise CommuneError(source, "no commune is left to simulate")
-    if sum(c.population for c in communes) <= 0:
+    population = sum(c.population for c in communes)
+    if population <= 0:
         raise CommuneError(source, "no commune has a population; demand cannot be spread")
-    return Selection(communes, notes)
+    share = 1.0
+    if spec.only:  # the whole source's population, the missing figures filled as for the subset
+        whole = sum(r.population for r in _fill_missing(rows, rows, _quiet(spec.missing_population), source, []))
+        share = population / whole
+        notes.append(f"communes.only keeps {len(communes)} of {len(rows)} units ({share:.1%} of the population): a "
+                     "region total (demand.dossiers_per_working_day) is scaled to that share, so each unit keeps "
+                     "the demand it has in the whole")
+    return Selection(communes, notes, share)
+
+
+def _quiet(policy: str) -> str:
+    """The policy to total a whole source with: units the subset leaves out never raise."""
+    return "drop" if policy == "error" else policy
 
 
 def _synthetic(spec) -> list[CommuneInfo]:

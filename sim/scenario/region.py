@@ -44,6 +44,7 @@ class Region:
         self.statutory = build_calendar(scenario, statutory=True)
         selection = select_communes(scenario.communes, base_dir)
         self.communes, self.notes = selection.communes, list(selection.notes)
+        self.share_of_source = selection.share_of_source
         self.router_class = ROUTERS[scenario.routing.policy]
         self.shards = shards.layout(len(self.communes), self.independent_communes)
         self.plan = DemandPlan(scenario, self.calendar, demand_weights(self.communes), self.statutory,
@@ -63,10 +64,12 @@ class Region:
 
     @property
     def dossiers_per_working_day(self) -> float:
-        """The region's dossiers on an ordinary working day: given, or per capita x population."""
+        """The region's dossiers on an ordinary working day: per capita x population, or the
+        given total (of the whole province or table, scaled to a communes.only subset's share
+        of its population, so every unit keeps its demand)."""
         demand = self.scenario.demand
         if demand.dossiers_per_working_day is not None:
-            return demand.dossiers_per_working_day
+            return demand.dossiers_per_working_day * self.share_of_source
         return demand.dossiers_per_1000_inhabitants_per_working_day * self.population / 1000
 
     @property

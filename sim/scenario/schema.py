@@ -135,7 +135,7 @@ class ProcedureField(Model):
 
 
 class Demand(Model):
-    dossiers_per_working_day: Optional[Positive] = Field(None, description="Dossiers on an ordinary working day, all communes together (or give dossiers_per_1000_inhabitants_per_working_day).")
+    dossiers_per_working_day: Optional[Positive] = Field(None, description="Dossiers on an ordinary working day, all communes together (or give dossiers_per_1000_inhabitants_per_working_day). With communes.only, the total of the whole province or table, scaled to the subset's share of its population.")
     dossiers_per_1000_inhabitants_per_working_day: Optional[Positive] = Field(None, description=(
         "Per-capita demand instead of a region total: dossiers on an ordinary working day per 1,000 "
         "inhabitants; the region's daily volume is this x the communes' population / 1,000 (so it "

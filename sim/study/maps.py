@@ -36,6 +36,9 @@ from .files import write_atomic
 
 LANGUAGES = ("vi", "en")
 WORST = 8  # communes named on a map
+REMOTE_KM = 60  # a unit farther than this from every other is drawn in an inset (remote islands)
+MAX_INSETS = 4
+DIVERGING_EDGES = "#9a9a9a"  # borders on a diverging scale, whose middle (no change) is near white
 A4_INCHES = (8.27, 11.69)
 KM_PER_DEGREE = 111.32  # of latitude; of longitude times cos(latitude)
 RUN_FIGURES = ("p90_wait_minutes", "on_time_share", "dossiers_in_process")  # + utilisation of every pool
@@ -43,17 +46,31 @@ RUN_FIGURES = ("p90_wait_minutes", "on_time_share", "dossiers_in_process")  # + 
 
 @dataclass
 class Map:
-    """A drawn map: the figure, the collection (one path per commune) and its colour scale."""
+    """A drawn map: the figure and its collections (the main map, then one per inset), each
+    with one path per commune, all on one colour scale."""
 
     figure: object
-    collection: object
-    codes: list[str]
+    collections: list
+    codes: list[list[str]]  # the communes of each collection, in order
     values: np.ndarray
+
+    @property
+    def collection(self):
+        """The main map's collection (its norm and colour map are every collection's)."""
+        return self.collections[0]
+
+    def paths(self) -> dict[str, object]:
+        """{code: the commune's one Path}."""
+        return {code: path for collection, codes in zip(self.collections, self.codes)
+                for code, path in zip(codes, collection.get_paths())}
 
     def face_colour(self, code: str):
         """The RGBA colour the commune is filled with (as drawn)."""
-        self.collection.update_scalarmappable()
-        return self.collection.get_facecolors()[self.codes.index(code)]
+        for collection, codes in zip(self.collections, self.codes):
+            if code in codes:
+                collection.update_scalarmappable()
+                return collection.get_facecolors()[codes.index(code)]
+        raise KeyError(code)
 
 
 # ------------------------------------------------------------------ geometry
@@ -97,17 +114,18 @@ def _pyplot():
 def choropleth(codes: list[str], values, *, title: str, legend: str, lang: str = catalogue.DEFAULT_LANGUAGE,
                cmap: str = "YlOrRd", norm=None, worse: str = "higher", value_format: str = "{:.1f}",
                note: str = "", named: int = WORST, named_text: str = "map_named",
-               ends: tuple[str, str] | None = None) -> Map:
+               ends: tuple[str, str] | None = None, edges: str = "white") -> Map:
     """Draw one map: commune ``codes`` coloured by ``values`` (NaN: grey, no data).
 
     ``worse``: "higher" or "lower" (which end of the values fares worst; the ``named`` worst
     communes are labelled), or "larger" (the largest absolute values). ``ends`` labels the two
-    ends of the colour bar (e.g. better / worse)."""
+    ends of the colour bar (e.g. better / worse); ``edges`` colours the borders (grey on a diverging
+    scale, whose middle is near white). Remote islands (over ``REMOTE_KM`` from every
+    other unit: Hoàng Sa, Trường Sa, Côn Đảo...) are drawn in insets beside the map, so that they
+    do not shrink the mainland to a corner."""
     import matplotlib as mpl
     from matplotlib import patheffects
-    from matplotlib.collections import PathCollection
     from matplotlib.colors import Normalize
-    from matplotlib.ticker import FuncFormatter
 
     plt = _pyplot()
     units = _unit_table()
@@ -118,29 +136,26 @@ def choropleth(codes: list[str], values, *, title: str, legend: str, lang: str =
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         norm = Normalize(low, high if high > low else low + 1.0)
     colours = mpl.colormaps[cmap].with_extremes(bad="#d9d9d9")
-    collection = PathCollection(paths, cmap=colours, norm=norm, edgecolors="white", linewidths=0.4)
-    collection.set_array(np.ma.masked_invalid(values))
-
-    lon0, lat0, width_km, height_km = _extent(paths)
-    fig = plt.figure(figsize=_page(width_km, height_km))
-    ax = fig.add_axes((0.03, 0.13, 0.94, 0.76))
+    main, remote = _remote([units[c] for c in codes])
+    lat0, width_km, height_km = _extent([paths[i] for i in main])
+    layout = _Layout(width_km, height_km, insets=len(remote))
+    fig = plt.figure(figsize=layout.size)
+    ax = fig.add_axes(layout.map_box)
+    collection = _collection([paths[i] for i in main], values[main], colours, norm, edges)
     ax.add_collection(collection)
-    ax.set_aspect(1 / math.cos(math.radians(lat0)))  # north up, true to scale at this latitude
-    ax.margins(0.01)
-    ax.autoscale_view()
-    ax.set_axis_off()
+    _frame(ax, lat0)
+    collections, members = [collection], [[codes[i] for i in main]]
+    for k, i in enumerate(remote):
+        inset = fig.add_axes(layout.inset_box(k))
+        collections.append(inset.add_collection(_collection([paths[i]], values[[i]], colours, norm, edges)))
+        members.append([codes[i]])
+        _frame(inset, units[codes[i]].lat, framed=True)
+        inset.set_title(f"{units[codes[i]].name}: {catalogue.number(values[i], value_format, lang)}", fontsize=7)
     title = "\n".join(textwrap.fill(line, 80) for line in (title[:1].upper() + title[1:]).split("\n"))
-    fig.suptitle(title, fontsize=12, y=0.98, va="top")
-    bar = fig.colorbar(collection, cax=fig.add_axes((0.15, 0.075, 0.7, 0.016)), orientation="horizontal")
-    bar.set_label(legend, fontsize=10, labelpad=4)
-    bar.ax.xaxis.set_label_position("top")
-    bar.ax.tick_params(labelsize=8)
-    bar.ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: catalogue.number(v, "{:g}", lang).replace("-", "−")))
-    if ends:
-        for x, text, align in ((0.0, ends[0], "left"), (1.0, ends[1], "right")):
-            bar.ax.text(x, -1.6, text, transform=bar.ax.transAxes, ha=align, va="top", fontsize=8, style="italic")
+    fig.text(0.5, layout.y(layout.size[1] - 0.15), title, ha="center", va="top", fontsize=12)
+    _colour_bar(fig, collection, layout, legend, lang, ends)
     halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
-    worst = _worst(values, worse, named)
+    worst = [i for i in _worst(values, worse, named) if i in main]
     _label(fig, ax, [(units[codes[i]], catalogue.number(values[i], value_format, lang)) for i in worst], halo)
     _north_arrow(ax, lang, halo)
     _scale_bar(ax, lat0, width_km, halo)
@@ -149,26 +164,104 @@ def choropleth(codes: list[str], values, *, title: str, legend: str, lang: str =
         lines.append(catalogue.text(named_text, lang, k=len(worst)))
     if not np.isfinite(values).all():
         lines.append(catalogue.text("map_no_data", lang))
-    fig.text(0.5, 0.03, "  ·  ".join(lines), ha="center", fontsize=8)
-    fig.text(0.5, 0.012, catalogue.text("map_source", lang), ha="center", fontsize=6.5, color="#555555")
-    return Map(fig, collection, list(codes), values)
+    fig.text(0.5, layout.y(0.32), "  ·  ".join(lines), ha="center", va="center", fontsize=8)
+    fig.text(0.5, layout.y(0.12), catalogue.text("map_source", lang), ha="center", va="center", fontsize=6.5,
+             color="#555555")
+    return Map(fig, collections, members, values)
 
 
-def _extent(paths) -> tuple[float, float, float, float]:
+def _collection(paths, values, colours, norm, edges: str):
+    from matplotlib.collections import PathCollection
+
+    collection = PathCollection(paths, cmap=colours, norm=norm, edgecolors=edges,
+                                linewidths=0.4 if edges == "white" else 0.3)
+    collection.set_array(np.ma.masked_invalid(values))
+    return collection
+
+
+def _frame(ax, lat: float, framed: bool = False) -> None:
+    """North up, true to scale at this latitude (the cos-latitude aspect), no axes."""
+    ax.set_aspect(1 / math.cos(math.radians(lat)))
+    ax.margins(0.01 if not framed else 0.08)
+    ax.autoscale_view()
+    if framed:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_color("#888888")
+    else:
+        ax.set_axis_off()
+
+
+def _colour_bar(fig, collection, layout, legend: str, lang: str, ends) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    width = min(6.0, layout.size[0] - 1.2)
+    box = ((1 - width / layout.size[0]) / 2, layout.y(0.78), width / layout.size[0], 0.16 / layout.size[1])
+    bar = fig.colorbar(collection, cax=fig.add_axes(box), orientation="horizontal")
+    bar.set_label(legend, fontsize=10, labelpad=4)
+    bar.ax.xaxis.set_label_position("top")
+    bar.ax.tick_params(labelsize=8)
+    bar.ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: catalogue.number(v, "{:g}", lang).replace("-", "−")))
+    for x, text, align in ((0.0, ends[0], "left"), (1.0, ends[1], "right")) if ends else ():
+        bar.ax.text(x, -1.9, text, transform=bar.ax.transAxes, ha=align, va="top", fontsize=8, style="italic")
+
+
+def _remote(units) -> tuple[list[int], list[int]]:
+    """(indices on the main map, indices of remote islands for insets): a unit is remote when
+    every other unit's point is more than REMOTE_KM away."""
+    if len(units) < 3:
+        return list(range(len(units))), []
+    lon, lat = np.radians([u.lon for u in units]), np.radians([u.lat for u in units])
+    a = np.sin((lat[:, None] - lat[None, :]) / 2) ** 2 + \
+        np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2
+    distance = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    np.fill_diagonal(distance, np.inf)
+    far = distance.min(axis=1) > REMOTE_KM
+    far[np.argsort(distance.min(axis=1))[: len(units) // 2]] = False  # never more than half in insets
+    remote = [i for i in range(len(units)) if far[i]][:MAX_INSETS]
+    return [i for i in range(len(units)) if i not in remote], remote
+
+
+def _extent(paths) -> tuple[float, float, float]:
+    """(middle latitude, width km, height km) of the paths' bounding box."""
     points = np.concatenate([p.vertices for p in paths])
     (west, south), (east, north) = points.min(axis=0), points.max(axis=0)
     lat0 = (south + north) / 2
     width_km = (east - west) * KM_PER_DEGREE * math.cos(math.radians(lat0))
-    return (west + east) / 2, lat0, max(width_km, 1e-3), max((north - south) * KM_PER_DEGREE, 1e-3)
+    return lat0, max(width_km, 1e-3), max((north - south) * KM_PER_DEGREE, 1e-3)
 
 
-def _page(width_km: float, height_km: float) -> tuple[float, float]:
-    """A figure that fits an A4 page (portrait for tall provinces, landscape for wide ones),
-    its map area shaped like the province."""
-    page_w, page_h = A4_INCHES if height_km >= width_km else A4_INCHES[::-1]
-    map_w, map_h = page_w - 0.6, page_h - 2.8  # margins; title, colour bar and notes
-    scale = min(map_w / width_km, map_h / height_km)
-    return max(6.0, width_km * scale / 0.94), height_km * scale / 0.76
+class _Layout:
+    """Where things go, in inches: a map shaped like the province that fits an A4 page (portrait
+    for tall provinces, landscape for wide ones), the title above, a column of insets to its right
+    if any, the colour bar and notes below."""
+
+    TOP, BOTTOM, SIDE, INSET = 0.95, 1.45, 0.3, 1.7
+
+    def __init__(self, width_km: float, height_km: float, insets: int = 0):
+        page_w, page_h = A4_INCHES if height_km >= width_km else A4_INCHES[::-1]
+        column = self.INSET if insets else 0.0
+        room_w, room_h = page_w - 2 * self.SIDE - column, page_h - self.TOP - self.BOTTOM
+        scale = min(room_w / width_km, room_h / height_km)
+        self.map_w, self.map_h = width_km * scale, height_km * scale
+        width = max(6.5, self.map_w + 2 * self.SIDE + column)
+        self.size = (width, self.map_h + self.TOP + self.BOTTOM)
+        self.left = (width - self.map_w - column) / 2
+
+    def y(self, inches: float) -> float:
+        return inches / self.size[1]
+
+    @property
+    def map_box(self) -> tuple[float, float, float, float]:
+        w, h = self.size
+        return self.left / w, self.BOTTOM / h, self.map_w / w, self.map_h / h
+
+    def inset_box(self, k: int) -> tuple[float, float, float, float]:
+        w, h = self.size
+        side = self.INSET - 0.3
+        top = self.BOTTOM + self.map_h - (k + 1) * (side + 0.35)
+        return (self.left + self.map_w + 0.2) / w, top / h, side / w, side / h
 
 
 def _worst(values: np.ndarray, worse: str, k: int) -> list[int]:
@@ -330,7 +423,7 @@ def compare_maps(labels: list[str], results: list[list[dict]], out_dir: Path, la
                           f"{catalogue.text('map_difference_of', lang, scenario=label, baseline=labels[0])}",
                     legend=f"{label_text} ({unit})", worse="larger", named_text="map_named_changes",
                     value_format="{:+" + fmt[2:], note=catalogue.text("map_paired", lang, n=n),
-                    ends=ends)
+                    ends=ends, edges=DIVERGING_EDGES)
                 written.append(save(drawn, Path(out_dir) / f"{column}.{k}.{lang}.png"))
     from .files import write_atomic as _write
 
@@ -363,5 +456,6 @@ def staff_change_map(table, path: Path, pool: str, title_place: str = "",
     drawn = choropleth(list(data["code"]), values, lang=lang, title=title, norm=Normalize(-bound, bound),
                        cmap="RdBu_r", legend=f"{entry.label(lang)} ({entry.unit(lang)})", worse="larger",
                        value_format=entry.fmt, named_text="map_named_changes",
-                       ends=(catalogue.text("map_fewer_staff", lang), catalogue.text("map_more_staff", lang)))
+                       ends=(catalogue.text("map_fewer_staff", lang), catalogue.text("map_more_staff", lang)),
+                       edges=DIVERGING_EDGES)
     return save(drawn, path)
