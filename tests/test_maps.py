@@ -137,7 +137,7 @@ def test_a_comparison_maps_the_paired_difference_per_commune(tmp_path):
     assert (table["utilisation_counter"] < 0).any() and (table["utilisation_counter"] > 0).any()
 
 
-def test_difference_maps_are_centred_on_zero(monkeypatch):
+def test_difference_maps_are_centred_on_zero(monkeypatch, tmp_path):
     drawn_maps = []
     monkeypatch.setattr(maps, "save", lambda map_, path: drawn_maps.append(map_) or path)
     monkeypatch.setattr(maps, "write_atomic", lambda path, write: None)
@@ -148,7 +148,7 @@ def test_difference_maps_are_centred_on_zero(monkeypatch):
 
     baseline = [result([10, 10, 10]), result([12, 12, 12])]
     other = [result([4, 11, 10]), result([6, 13, 12])]
-    maps.compare_maps(["a", "b"], [baseline, other], "unused", languages=("en",))
+    maps.compare_maps(["a", "b"], [baseline, other], tmp_path, languages=("en",))
     [drawn] = drawn_maps
     assert drawn.values.tolist() == [-6, 1, 0]
     assert (drawn.collection.norm.vmin, drawn.collection.norm.vmax) == (-6, 6)
