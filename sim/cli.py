@@ -194,7 +194,7 @@ def cmd_run(args) -> int:
     scenario, path = prepared.scenario, prepared.path
     out = args.out or default_out_dir(scenario.name)
     check_out_dir(out, args.force)  # before the computing: a folder that cannot be written is known now
-    warnings = report_warnings(prepared.warnings, args.strict, path)
+    warnings = report_warnings(prepared.warnings, args.strict, path, notes=prepared.region.notes)
     started = dt.datetime.now().astimezone()
     bar = ProgressBar(scenario.name[:40])
     try:
@@ -232,13 +232,14 @@ def check_out_dir(out: Path, force: bool) -> None:
         raise UsageError(f"--out {out} is not empty; choose another folder or pass --force")
 
 
-def report_warnings(warnings: list[str], strict: bool, path, label: str = "") -> list[str]:
-    """Overload warnings (one line per pool) on stderr; with --strict, an error (exit 2)."""
+def report_warnings(warnings: list[str], strict: bool, path, label: str = "", notes=()) -> list[str]:
+    """Overload warnings (one line per pool) on stderr; with --strict, an error (exit 2).
+    ``notes``, what building the region assumed (imputed populations...), are printed too."""
     from .scenario.loading import Position, Problem, ScenarioError
 
     if warnings and strict:
         raise ScenarioError([Problem(Position(str(path), None, None), "staff", w) for w in warnings])
-    for w in warnings:
+    for w in [*notes, *warnings]:  # the notes (what building the region assumed) reach the manifest too
         print(f"warning: {label}{w}", file=sys.stderr)
     return warnings
 
@@ -286,7 +287,7 @@ def cmd_compare(args) -> int:
     if problems:
         raise ScenarioError(problems)
     for name, prepared in warned:  # the same checks as `run`, each scenario's warnings once
-        report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{name}: ")
+        report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{name}: ", notes=prepared.region.notes)
     if args.out:
         check_out_dir(args.out, args.force)
     started = dt.datetime.now().astimezone()
@@ -351,7 +352,8 @@ def cmd_validate(args) -> int:
     for file in args.files:
         try:
             prepared = prepare_scenario(file, args.overrides, force_large=args.force_large)
-            report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{file}: ")
+            report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{file}: ",
+                            notes=prepared.region.notes)
             print(f"{file}: ok")
         except ScenarioError as exc:
             problems.extend(exc.problems)

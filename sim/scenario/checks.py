@@ -33,7 +33,7 @@ class Overload:
     """Pools at expected utilisation 1 or more: how many places, and the worst one."""
 
     pool: str
-    places: str      # "communes", "district centres" or "central pool"
+    places: str      # "communes", "district centres", "central pools" or "central pool" (the region's one)
     count: int
     of: int
     worst: str
@@ -75,11 +75,20 @@ def overloads(region: Region) -> list[Overload]:
                 u, centre = max(over, key=lambda x: x[0])
                 found.append(Overload(pool, "district centres", len(over), len(region.districts), centre.name, u,
                                       centre.staff[pool]))
-    spec = scenario.routing.central_pool
-    if scenario.routing.policy == "central_pool" and spec is not None:
-        u = sum(expected_minutes(plan, None, central=central, only_central=True)) / (spec.staff * day)
-        if u >= 1:
-            found.append(Overload(spec.name, "central pool", 1, 1, spec.name, u, spec.staff))
+    if region.central_pools:  # one for the region, or one per group of communes
+        name = scenario.routing.central_pool.name
+        load = expected_minutes(plan, None, central=central, only_central=True)
+        over = []
+        for group in region.central_pools:
+            staff = group.staff["central"]
+            u = sum(load[i] for i in group.members) / (staff * day)
+            if u >= 1:
+                over.append((u, group))
+        if over:
+            u, group = max(over, key=lambda x: x[0])
+            places = "central pool" if len(region.central_pools) == 1 else "central pools"
+            found.append(Overload(name, places, len(over), len(region.central_pools), group.name, u,
+                                  group.staff["central"]))
     return found
 
 
@@ -135,6 +144,8 @@ def _pool_sizes(region: Region):
 
 def _staff_source(scenario, pool: str) -> str:
     """The key path that decides a pool's staff per commune."""
+    if pool in scenario.staff.by_population:
+        return f"staff.by_population.{pool}"
     allocation = scenario.staff.allocation
     if pool in allocation.totals:
         return f"staff.allocation.totals.{pool}"
@@ -209,6 +220,11 @@ def _unstaffed(region: Region):
             yield Issue(f"staff.schedule.{pool}", f"leaves {len(idle)} of {len(counts)} communes (e.g. {name}) with "
                                                   f"work for pool {pool!r} but no staff during any opening hour",
                         [s.model_dump(exclude_none=True) for s in shifts])
+        elif pool in scenario.staff.by_population:  # the rule by population gives them none
+            rule = scenario.staff.by_population[pool]
+            yield Issue(f"staff.by_population.{pool}.minimum", f"gives {len(idle)} of {len(counts)} communes (e.g. "
+                                                                f"{name}) work for pool {pool!r} but no staff; the "
+                                                                "smallest minimum allowed here is 1", rule.minimum)
         elif _staff_source(scenario, pool) != f"staff.per_commune.{pool}":  # the allocation left them none
             minimum = scenario.staff.allocation.minimum
             yield Issue("staff.allocation.minimum", f"the allocation gives {len(idle)} of {len(counts)} communes "

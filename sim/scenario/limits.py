@@ -37,6 +37,7 @@ MAX_CV = 100.0
 MAX_STAFF = 10_000                 # one pool (Hà Nội assigned 9,622 positions to all 126 communes)
 MAX_POPULATION = 1e9               # one commune
 MAX_DOSSIERS_PER_WORKING_DAY = 1e9
+MAX_DOSSIERS_PER_1000 = 1000.0     # per 1,000 inhabitants: one dossier per inhabitant a day
 MAX_FACTOR = 1e6                   # day-of-week, holiday and hour-of-day multipliers
 
 # Size limits, lifted by --force-large
@@ -164,9 +165,13 @@ def _counts(scenario) -> Iterator[Issue]:
                 yield Issue(f"communes.population.{key}", f"the largest commune population allowed is "
                                                           f"{MAX_POPULATION:,.0f}", value)
     demand = scenario.demand
-    if demand.dossiers_per_working_day > MAX_DOSSIERS_PER_WORKING_DAY:
+    if (demand.dossiers_per_working_day or 0) > MAX_DOSSIERS_PER_WORKING_DAY:
         yield Issue("demand.dossiers_per_working_day", f"the largest allowed is {MAX_DOSSIERS_PER_WORKING_DAY:,.0f}",
                     demand.dossiers_per_working_day)
+    per_1000 = demand.dossiers_per_1000_inhabitants_per_working_day
+    if per_1000 is not None and per_1000 > MAX_DOSSIERS_PER_1000:
+        yield Issue("demand.dossiers_per_1000_inhabitants_per_working_day",
+                    f"the largest allowed is {MAX_DOSSIERS_PER_1000:,.0f} (one dossier per inhabitant a day)", per_1000)
     for name, channel in demand.channels.items():
         for key in ("day_of_week", "hour_of_day"):
             for i, value in enumerate(getattr(channel, key)):
@@ -190,9 +195,10 @@ def open_day(calendar, date: dt.date) -> bool:
                 else calendar.sunday_hours)
 
 
-def expected_dossiers(scenario) -> float:
-    """Expected dossiers arriving in one replication, from the volume, shares and day factors
-    (in-person channels get none on closed days)."""
+def expected_dossiers(scenario, per_working_day: float | None = None) -> float:
+    """Expected dossiers arriving in one replication, from the volume (``per_working_day``, the
+    region's, default the scenario's total), shares and day factors (in-person channels get
+    none on closed days)."""
     horizon, demand = scenario.horizon, scenario.demand
     holidays = set(scenario.calendar.holidays)
     total = 0.0
@@ -204,30 +210,39 @@ def expected_dossiers(scenario) -> float:
                 continue
             factor = channel.holiday_factor if date in holidays else channel.day_of_week[date.weekday()]
             total += channel.share * factor
-    return total * demand.dossiers_per_working_day
+    return total * (demand.dossiers_per_working_day if per_working_day is None else per_working_day)
 
 
-def size_problems(scenario, communes: int, force_large: bool = False, holds_dossier_log: bool = True) -> list[Issue]:
+def size_problems(scenario, communes: int, force_large: bool = False, holds_dossier_log: bool = True,
+                  per_working_day: float | None = None) -> list[Issue]:
     """Runs larger than the stated limits: refused unless ``force_large``; beyond the hard
-    ceilings, always."""
+    ceilings, always. ``per_working_day``: the region's daily volume (from per-capita demand,
+    or a total scaled to a subset of communes), default the scenario's total."""
     issues = []
     where = "communes.table" if scenario.communes.table is not None else "communes.count"
     if communes > HARD_MAX_COMMUNES:
         issues.append(Issue(where, f"{communes:,} communes; the largest number the engine allows is "
                                    f"{HARD_MAX_COMMUNES:,}", communes))
+    per_day = scenario.demand.dossiers_per_working_day if per_working_day is None else per_working_day
+    volume = "demand.dossiers_per_working_day" if scenario.demand.dossiers_per_working_day is not None else \
+        "demand.dossiers_per_1000_inhabitants_per_working_day"
+    if per_day > MAX_DOSSIERS_PER_WORKING_DAY:
+        issues.append(Issue(volume, f"{per_day:,.0f} dossiers on an ordinary working day in the region; the largest "
+                                    f"number allowed is {MAX_DOSSIERS_PER_WORKING_DAY:,.0f}", per_day))
     if force_large:
         return issues
     if MAX_COMMUNES < communes <= HARD_MAX_COMMUNES:
         issues.append(Issue(where, f"{communes:,} communes; the largest number allowed is {MAX_COMMUNES:,} "
                                    f"(the whole country has 3,321; {FORCE})", communes))
-    per_replication = expected_dossiers(scenario)
-    per_day = scenario.demand.dossiers_per_working_day
+    per_replication = expected_dossiers(scenario, per_day)
     if not per_replication <= MAX_DOSSIERS_PER_REPLICATION:
-        largest = per_day * MAX_DOSSIERS_PER_REPLICATION / per_replication
-        issues.append(Issue("demand.dossiers_per_working_day",
-                            f"about {per_replication:,.0f} dossiers expected in one replication of {scenario.horizon.days:,} "
-                            f"days; the largest number allowed is {MAX_DOSSIERS_PER_REPLICATION:,} (with this horizon, "
-                            f"dossiers_per_working_day up to {largest:,.0f}; {FORCE})", per_day))
+        given = getattr(scenario.demand, volume.split(".")[1])
+        largest = given * MAX_DOSSIERS_PER_REPLICATION / per_replication
+        shown = f"{largest:,.0f}" if largest >= 100 else f"{largest:.3g}"
+        issues.append(Issue(volume, f"about {per_replication:,.0f} dossiers expected in one replication of "
+                                    f"{scenario.horizon.days:,} days; the largest number allowed is "
+                                    f"{MAX_DOSSIERS_PER_REPLICATION:,} (with this horizon, {volume.split('.')[1]} up to "
+                                    f"{shown}; {FORCE})", given))
     elif per_replication * scenario.replications > MAX_DOSSIERS:
         largest = max(int(MAX_DOSSIERS // per_replication), 1)
         issues.append(Issue("replications", f"about {per_replication * scenario.replications:,.0f} dossiers expected "

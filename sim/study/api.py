@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Sequence
 
 from ..scenario import checks, loading
-from ..scenario.communes import TooManyCommunes, build_communes
+from ..scenario.communes import CommuneError, select_communes
 from ..scenario.consistency import problems
-from ..scenario.limits import FORCE, HARD_MAX_COMMUNES, MAX_COMMUNES, size_problems
+from ..scenario.geography import GeographyError
+from ..scenario.limits import HARD_MAX_COMMUNES, MAX_COMMUNES, size_problems
 from ..scenario.region import Region
 from ..scenario.schema import Scenario, scenario_dir
 from .runner import HALF_WIDTH, RunSet, commune_rows, run_replications
@@ -58,9 +59,10 @@ class Prepared:
 def prepare_scenario(name: str | Path | None = None, overrides: Sequence[str] = (), force_large: bool = False,
                      override_dir: Path | None = None, holds_dossier_log: bool = True) -> Prepared:
     """Load a scenario and make every check a run makes, before it runs (ScenarioError):
-    the schema, the rules across sections, the limits of what the engine can hold and of
-    what a run may take on (lifted by ``force_large``), and on the built region, staff that
-    can do the work. The same for ``validate``, ``run``, ``compare``, ``sweep`` and ``calibrate``."""
+    the schema, the rules across sections, the communes (table, province, ``only``), the
+    limits of what the engine can hold and of what a run may take on (lifted by
+    ``force_large``), and on the built region, staff that can do the work. The same for
+    ``validate``, ``run``, ``compare``, ``sweep`` and ``calibrate``."""
     path = find_scenario(name)
     if not path.exists():
         hint = loading.did_you_mean(str(name or path), loading.library_names([scenario_dir()]))
@@ -70,19 +72,25 @@ def prepare_scenario(name: str | Path | None = None, overrides: Sequence[str] = 
                                       override_dir=override_dir)
     _looks_like_a_scenario(data, positions, path)
     scenario = loading.validate(Scenario, data, positions, str(path), context={"defer_consistency": True})
-    file = str(path)
 
     def refuse(issues) -> None:
         if issues:
-            raise loading.ScenarioError([loading.Problem(loading.position_of(p.path, positions, file), p.path,
+            raise loading.ScenarioError([loading.Problem(loading.position_of(p.path, positions, str(path)), p.path,
                                                          p.message, p.got) for p in issues])
 
     refuse(problems(scenario))
-    scenario, communes = _read_table(scenario, positions, file, force_large)
-    refuse(problems(scenario, len(communes)) + size_problems(scenario, len(communes), force_large, holds_dossier_log))
-    region = Region(scenario, communes=communes)
+    scenario, selection = _select(scenario, path, positions, force_large)
+    n = len(selection.communes)
+    refuse(problems(scenario, n) + size_problems(scenario, n, force_large, holds_dossier_log,
+                                                 _daily_volume(scenario, selection)))
+    region = Region(scenario, selection=selection)
     refuse(checks.problems(region))
     return Prepared(scenario, path, region, checks.overloads(region))
+
+
+def load_scenario(name: str | Path | None = None, overrides: Sequence[str] = (), force_large: bool = False) -> Scenario:
+    """Load, merge ``extends:``, apply ``--set`` overrides, validate and check; raises loading.ScenarioError."""
+    return prepare_scenario(name, overrides, force_large).scenario
 
 
 def _looks_like_a_scenario(data: dict, positions, path: Path) -> None:
@@ -96,29 +104,55 @@ def _looks_like_a_scenario(data: dict, positions, path: Path) -> None:
                                                      "(name, horizon, demand, communes, staff, ...)")])
 
 
-def load_scenario(name: str | Path | None = None, overrides: Sequence[str] = (), force_large: bool = False) -> Scenario:
-    """Load, merge ``extends:``, apply ``--set`` overrides, validate and check; raises loading.ScenarioError."""
-    return prepare_scenario(name, overrides, force_large).scenario
+def _daily_volume(scenario: Scenario, selection) -> float:
+    """The region's dossiers on an ordinary working day, as :class:`Region` will compute it."""
+    demand = scenario.demand
+    if demand.dossiers_per_working_day is not None:
+        return demand.dossiers_per_working_day * selection.share_of_source
+    population = sum(c.population for c in selection.communes)
+    return demand.dossiers_per_1000_inhabitants_per_working_day * population / 1000
 
 
-def _read_table(scenario: Scenario, positions, file: str, force_large: bool):
-    """The communes; a commune table (its path made absolute) is read once, here."""
-    if scenario.communes.table is None:
-        return scenario, build_communes(scenario.communes)
-    table = Path(scenario.communes.table).resolve()
-    spec = scenario.communes.model_copy(update={"table": str(table)})
-    where = positions.get(("communes", "table"), loading.Position(file, None, None))
+def _select(scenario: Scenario, path: Path, positions, force_large: bool):
+    """Make a commune table path absolute (relative to the file that declared it: the loader
+    anchored it), then select the communes once (table readable and not larger than the limit,
+    province and ``only`` names known, populations present or imputed as asked) and check that
+    the geography the routing asks for exists; each problem is located at its key."""
+    if scenario.communes.table is not None:
+        table = Path(scenario.communes.table).resolve()
+        scenario = scenario.model_copy(update={"communes": scenario.communes.model_copy(update={"table": str(table)})})
     try:
-        communes = build_communes(spec, max_rows=HARD_MAX_COMMUNES if force_large else MAX_COMMUNES)
-    except TooManyCommunes as exc:
-        extra = "" if force_large else f" ({FORCE})"
-        raise loading.ScenarioError([loading.Problem(where, "communes.table", f"more than {exc.limit:,} communes; the "
-                                                     f"largest number allowed is {exc.limit:,}{extra}", str(table))]) from None
-    except (OSError, ValueError) as exc:
-        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise loading.ScenarioError([loading.Problem(where, "communes.table", f"cannot read the commune table: {message}",
-                                                     str(table))]) from None
-    return scenario.model_copy(update={"communes": spec}), communes
+        selection = select_communes(scenario.communes, max_rows=HARD_MAX_COMMUNES if force_large else MAX_COMMUNES)
+        if selection.communes and scenario.communes.real:
+            _check_geography(scenario, selection.communes)
+    except (CommuneError, GeographyError) as exc:
+        raise loading.ScenarioError([
+            loading.Problem(loading.position_of(p.key_path, positions, str(path)), p.key_path, p.message,
+                            loading.MISSING if getattr(p, "got", None) is None else p.got)
+            for p in getattr(exc, "problems", [exc])]) from None
+    return scenario, selection
+
+
+def _check_geography(scenario: Scenario, communes) -> None:
+    """What Region would build from the geography, built once here so a bad option fails at load."""
+    from ..scenario import geography
+    from ..scenario.policies import district_groups
+
+    routing = scenario.routing
+    if routing.policy == "least_loaded_cluster" and routing.neighbours != "consecutive":
+        geography.neighbourhoods(communes, routing.neighbours)
+    if routing.policy == "three_tier" and routing.districts is not None and routing.districts.by != "consecutive":
+        groups = district_groups(routing.districts, communes)
+        if routing.districts.count is not None and routing.districts.count != len(groups):
+            raise GeographyError("routing.districts.count", f"these communes came from {len(groups)} former "
+                                 f"districts, not {routing.districts.count} (leave count out with by: former_district)")
+    central = routing.central_pool
+    if routing.policy == "central_pool" and central is not None and central.by != "region":
+        groups = geography.former_district_groups(communes, "routing.central_pool.by") \
+            if central.by == "former_district" else geography.hub_groups(communes, central.by.within_km)
+        if central.staff < len(groups):
+            raise GeographyError("routing.central_pool.staff", f"{central.staff} staff cannot give each of the "
+                                 f"{len(groups)} central pools at least 1")
 
 
 class Results:

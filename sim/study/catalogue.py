@@ -97,6 +97,9 @@ FIGURES: dict[str, Figure] = {f.name: f for f in [
        "số xã, phường dưới chỉ tiêu giải quyết đúng hạn", *_COMMUNES, "lower", "{:.1f}"),
     _f("communes_above_wait_target", "communes whose 90% waiting time is above the target",
        "số xã, phường có thời gian chờ (90% hồ sơ) vượt chỉ tiêu", *_COMMUNES, "lower", "{:.1f}"),
+    # maps (sim/study/maps.py)
+    _f("staff_change", "recommended change in staff", "thay đổi số công chức theo đề xuất bố trí nhân sự",
+       *_STAFF, None, "{:+.0f}"),
 ]}
 
 #: Parts a figure can be broken down by; names of pools, channels and fields a scenario uses.
@@ -134,6 +137,30 @@ TEXT: dict[str, dict[str, str]] = {
     "period_open": {"en": ", open {days_open}", "vi": ", mở cửa {days_open} ngày"},
     "period_warmup": {"en": " (the first {warmup} days are warm-up, left out of the figures)",
                       "vi": " ({warmup} ngày đầu là giai đoạn khởi động, không tính vào các chỉ số)"},
+    # maps (sim/study/maps.py)
+    "map_of": {"en": "{figure}", "vi": "Bản đồ: {figure}"},
+    "map_difference": {"en": "Change in {figure}", "vi": "Chênh lệch {figure}"},
+    "map_difference_of": {"en": "{scenario} compared with {baseline}", "vi": "{scenario} so với {baseline}"},
+    "map_staff": {"en": "Recommended change in staff: {pool}", "vi": "Thay đổi số công chức đề xuất: {pool}"},
+    "map_mean_over": {"en": "mean over {n} replications", "vi": "trung bình của {n} lần mô phỏng"},
+    "map_paired": {"en": "paired difference (same dossiers), mean over {n} replications; 0 = no change",
+                   "vi": "chênh lệch so sánh cặp (cùng dữ liệu đầu vào), trung bình của {n} lần mô phỏng; 0 = không đổi"},
+    "map_named": {"en": "named: the {k} communes that fare worst", "vi": "ghi tên: {k} xã, phường kém nhất"},
+    "map_named_changes": {"en": "named: the {k} largest changes", "vi": "ghi tên: {k} xã, phường thay đổi nhiều nhất"},
+    "map_no_data": {"en": "grey: no data", "vi": "màu xám: không có số liệu"},
+    "map_better": {"en": "better", "vi": "tốt hơn"},
+    "map_worse": {"en": "worse", "vi": "kém hơn"},
+    "map_more_staff": {"en": "more staff", "vi": "cần thêm công chức"},
+    "map_fewer_staff": {"en": "fewer staff", "vi": "có thể giảm công chức"},
+    "map_north": {"en": "N", "vi": "B"},
+    "map_source": {"en": "Boundaries: sapnhap.bando.com.vn, simplified (github.com/thanglequoc/vietnamese-provinces-database, MIT)",
+                   "vi": "Ranh giới: sapnhap.bando.com.vn, đã giản lược (github.com/thanglequoc/vietnamese-provinces-database, MIT)"},
+    "map_no_geography": {"en": "no maps: synthetic communes have no geography (real communes come from "
+                               "communes.province, or a commune table with a code column)",
+                         "vi": "không vẽ bản đồ: xã, phường giả lập không có vị trí địa lý (dùng communes.province, "
+                               "hoặc bảng xã, phường có cột code)"},
+    "map_other_communes": {"en": "no map: the scenarios do not have the same communes",
+                           "vi": "không vẽ bản đồ: các kịch bản không có cùng các xã, phường"},
 }
 
 

@@ -290,7 +290,7 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True, force_lar
     combos = list(itertools.product(*grid)) if grid else [()]
     width = max(2, len(str(len(combos) - 1)))
     warm = [f"horizon.warmup_days={spec.warmup.days}"] if spec.warmup.method == "fixed" else []
-    variants, problems, seen = [], [], set()
+    variants, problems, seen, dossiers = [], [], set(), 0.0
     for index, combo in enumerate(combos):
         params = {name: label for name, (label, _) in zip(names, combo)}
         settings = [s for _, sets in combo for s in sets]
@@ -317,8 +317,9 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True, force_lar
             continue
         variants.append(Variant(f"v{index:0{width}d}", label, params, source or spec.base, overrides,
                                 prepared.scenario, prepared.overloads))
+        dossiers += expected_dossiers(prepared.scenario, prepared.region.dossiers_per_working_day)
     if not problems:
-        dossiers = sum(expected_dossiers(v.scenario) for v in variants) * (n_runs / max(n_variants, 1))
+        dossiers *= n_runs / max(n_variants, 1)
         problems = [Problem(at((key,)), key, message, replications)
                     for key, message in grid_problems(n_variants, n_runs, dossiers, force_large)]
     if not problems:

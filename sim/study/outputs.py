@@ -4,6 +4,7 @@
     summary.json    key figures with 95% half-widths, breakdowns, daily backlog
     communes.csv    one row per commune
     dossiers.parquet  one row per dossier and replication (only when asked)
+    maps/*.png      per-commune maps, when the communes are real units (sim/study/maps.py)
 
 A folder is written whole or not at all: everything goes into a hidden temporary folder
 beside the target, which is renamed into place at the end.
@@ -76,16 +77,34 @@ def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | N
     """Write the folder whole; the manifest last, so that its status can say a Ctrl-C came
     while the rest was written (``interrupted()``)."""
     with atomic_folder(out_dir, force) as tmp:
+        drawn = None
         write_json(tmp / "summary.json", runs.summary)
         if runs.results:
             import pandas as pd
 
-            pd.DataFrame(commune_rows(runs.results)).to_csv(tmp / "communes.csv", index=False)
+            rows = commune_rows(runs.results)
+            pd.DataFrame(rows).to_csv(tmp / "communes.csv", index=False)
             if runs.scenario.outputs.dossier_log:
                 _write_dossier_log(tmp / "dossiers.parquet", runs.results)
+            drawn = _run_maps(rows, tmp, runs)
         finished = dt.datetime.now().astimezone()
-        write_json(tmp / "manifest.json", manifest(runs, started, finished, source, command_line, interrupted()))
+        record = manifest(runs, started, finished, source, command_line, interrupted())
+        if drawn is not None:
+            record["maps"] = drawn
+        write_json(tmp / "manifest.json", record)
     return Path(out_dir)
+
+
+def _run_maps(rows: list[dict], folder: Path, runs: RunSet):
+    """maps/*.png when the communes are real units (a list of the files), else why not (text)."""
+    from . import maps
+
+    codes = [row.get("code") for row in rows]
+    missing = maps.geography_missing(codes, "en")
+    if missing:
+        return missing
+    written = maps.run_maps(rows, folder / "maps", runs.scenario.name, len(runs.results))
+    return [p.relative_to(folder).as_posix() for p in written]
 
 
 def _write_dossier_log(path: Path, results: list[dict]) -> None:
@@ -111,14 +130,19 @@ def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.da
 
     from .plots import comparison_figure
 
+    from . import maps
+
     with atomic_folder(out_dir, force) as tmp:
-        finished = dt.datetime.now().astimezone()
         pd.DataFrame(rows).to_csv(tmp / "comparison.csv", index=False)
         comparison_figure(rows, comparison.labels, tmp / "comparison.png")
+        written, why_not = maps.compare_maps([runs.scenario.name for runs in comparison.runs],
+                                             [runs.results for runs in comparison.runs], tmp / "maps")
+        finished = dt.datetime.now().astimezone()
         write_json(tmp / "manifest.json", {
             "command_line": command_line if command_line is not None else sys.argv,
             "status": "interrupted" if getattr(comparison, "interrupted", False) or interrupted() else "complete",
             "scenarios": [manifest(runs, started, finished, label, interrupted=interrupted())
                           for label, runs in zip(comparison.labels, comparison.runs)],
+            "maps": why_not or [p.relative_to(tmp).as_posix() for p in written],
         })
     return Path(out_dir)
