@@ -170,6 +170,9 @@ def interval(name: str, mean, half_width, lang: str = DEFAULT_LANGUAGE, floor: f
     within [``floor``, ``ceiling``]."""
     if mean is None or half_width is None or not finite(half_width) or not finite(mean):
         return value(name, mean, lang)
+    if half_width == 0:  # every replication gave the same value: no interval to show
+        whole = float(mean).is_integer() and not figure(name).is_share
+        return number(mean, "{:,.0f}", lang) if whole else value(name, mean, lang)
     low, high = mean - half_width, mean + half_width
     if floor is not None:
         low = max(low, floor)

@@ -319,6 +319,7 @@ TEXT = {
                                 "Nhóm công chức bận nhất là {pool}, bận {utilisation} thời gian làm việc."),
     "headline_compare": _t("Compared with {first}, under the same dossiers:", "So với {first}, với cùng dữ liệu hồ sơ:"),
     "headline_difference": _t("{figure} {change} ({verdict}).", "{figure} {change} ({verdict})."),
+    "no_clear_difference_in": _t("No clear difference in: {figures}.", "Chưa khác biệt rõ về: {figures}."),
     "change_by": _t("changes by {difference}", "thay đổi {difference}"),
     "headline_sweep": _t("{variants} variants of {place_period}, {replications} replications each.",
                          "{variants} phương án tại {place_period}, mỗi phương án {replications} lần mô phỏng."),

@@ -69,15 +69,22 @@ def findings(ctx: Context) -> Section:
     say = [html.p(ctx.t("headline_compare", first=short[0]))]
     counts = _commune_counts(ctx)
     for k in range(1, len(short)):
-        items = []
+        differences = []
         for figure in HEADLINE_FIGURES:
             rows = _rows_of(ctx, figure)
             if k < len(rows):
-                items.append(_difference_item(ctx, figure, rows[k]["difference_to_first"],
-                                              rows[k]["difference_ci95_half_width"]))
+                differences.append((figure, rows[k]["difference_to_first"], rows[k]["difference_ci95_half_width"]))
         for key, values in (counts[k].items() if counts else ()):
-            diffs = [a - b for a, b in zip(values, counts[0][key])]
-            items.append(_difference_item(ctx, key, *mean_and_half_width(diffs)))
+            differences.append((key, *mean_and_half_width([a - b for a, b in zip(values, counts[0][key])])))
+        items, unclear = [], []
+        for figure, d, hw in differences:
+            judged = verdict(cat.figure(figure).better, d, hw, cat.resolution(figure))
+            if judged in ("no_clear_difference", "negligible"):
+                unclear.append(ctx.label(figure, with_unit=False))
+            else:
+                items.append(_difference_item(ctx, figure, d, hw))
+        if unclear:
+            items.append(f'<li class="unclear">{html.esc(ctx.t("no_clear_difference_in", figures="; ".join(unclear)))}</li>')
         say.append(f"<p><strong>{html.esc(short[k])}</strong></p><ul>" + "".join(items) + "</ul>")
     if counts:
         table = ctx.data["communes"]

@@ -95,6 +95,18 @@ def _labels(ctx: Context) -> dict[str, str]:
     return {v["id"]: cat.variant_label(v["parameters"], ctx.lang, names) for v in ctx.data["variants"]}
 
 
+def _column(ctx: Context) -> tuple[str, dict[str, str]]:
+    """The heading and cells of the variant column: with one parameter, its name (and unit) in the
+    heading and its levels in the cells; otherwise "variant" and the full labels."""
+    variants = ctx.data["variants"]
+    names = {n for v in variants for n in v["parameters"]}
+    if len(names) == 1 and "scenario" not in names:
+        name = names.pop()
+        return (cat.parameter(name, ctx.lang),
+                {v["id"]: cat.parameter_value(name, v["parameters"][name], ctx.lang) for v in variants})
+    return ctx.t("variant"), _labels(ctx)
+
+
 def _row(summary, variant: str, figure: str):
     part = summary[(summary["variant"] == variant) & (summary["figure"] == figure)]
     return part.iloc[0] if len(part) else None
@@ -144,8 +156,9 @@ def findings(ctx: Context) -> Section:
 
 @section("sweep", 20)
 def key_figures(ctx: Context) -> Section:
-    summary, labels = _summary(ctx), _labels(ctx)
-    headers = [ctx.t("variant"), ctx.t("replications")] + [ctx.label(f) for f in cat.SUMMARY_FIGURES]
+    summary = _summary(ctx)
+    heading, labels = _column(ctx)
+    headers = [heading, ctx.t("replications")] + [ctx.label(f) for f in cat.SUMMARY_FIGURES]
     rows = []
     for v in ctx.data["variants"]:
         cells = [labels.get(v["id"], v["id"]), ""]
@@ -167,26 +180,27 @@ def _mean_hw(ctx: Context, figure: str, mean, hw) -> str:
 @section("sweep", 30)
 def differences(ctx: Context) -> Section | None:
     summary, labels = _summary(ctx), _labels(ctx)
+    heading, cells = _column(ctx)
     base = ctx.data["baseline"]
     others = [v["id"] for v in ctx.data["variants"] if v["id"] != base]
     if not others or "difference_to_baseline" not in summary:
         return None
-    headers = [ctx.t("variant")] + [ctx.label(f) for f in cat.SUMMARY_FIGURES]
+    headers = [heading] + [ctx.label(f) for f in cat.SUMMARY_FIGURES]
     rows, classes = [], []
     for vid in others:
-        cells, styles = [labels.get(vid, vid)], [""]
+        row, styles = [cells.get(vid, vid)], [""]
         for figure in cat.SUMMARY_FIGURES:
             r = _row(summary, vid, figure)
             if r is None:
-                cells.append("—")
+                row.append("—")
                 styles.append("")
                 continue
             d, hw = r["difference_to_baseline"], r["difference_ci95_half_width"]
             judged = verdict(cat.figure(figure).better, d, hw, cat.resolution(figure))
             text = ctx.value(figure, d, signed=True) + (f" ± {ctx.value(figure, hw)}" if cat.finite(hw) else "")
-            cells.append(f"{text} ({ctx.t(judged)})")
+            row.append(f"{text} ({ctx.t(judged)})")
             styles.append({"better": "better", "worse": "worse"}.get(judged, "unclear"))
-        rows.append(cells)
+        rows.append(row)
         classes.append(styles)
     intro = html.p(ctx.t("differences_intro", baseline=labels.get(base, base)))
     return Section(ctx.t("section_differences"), intro + html.table(headers, rows, set(range(1, 6)), classes)
