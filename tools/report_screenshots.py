@@ -53,7 +53,8 @@ def make(root: Path, lang: str) -> dict[str, Path]:
          "--replications", "3", "--lang", lang, "--out", str(folders["compare"]), "--force", "--quiet"])
     experiment = root / "sweep.yaml"
     experiment.write_text(SWEEP.format(lang=lang), encoding="utf-8")
-    run(["sweep", str(experiment), "--out", str(folders["sweep"]), "--quiet"])
+    resume = ["--resume"] if folders["sweep"].is_dir() else []  # a kept folder: run only what is missing
+    run(["sweep", str(experiment), "--out", str(folders["sweep"]), "--quiet", *resume])
     return folders
 
 
