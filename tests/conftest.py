@@ -14,16 +14,16 @@ SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
 def plot_texts(monkeypatch):
     """[(file name, [every text of the figure])] for every plot saved while the test runs: the
     matplotlib Figure's titles, axis labels, tick labels, legends and notes, walked before saving."""
-    from sim.study import plots
+    from sim.study import drawing
 
     seen = []
-    save = plots._save
+    save = drawing.save
 
     def checked(fig, path):
-        seen.append((Path(str(getattr(path, "name", path))).name, plots.figure_texts(fig)))
+        seen.append((Path(str(getattr(path, "name", path))).name, drawing.figure_texts(fig)))
         return save(fig, path)
 
-    monkeypatch.setattr(plots, "_save", checked)
+    monkeypatch.setattr(drawing, "save", checked)
     return seen
 
 

@@ -9,15 +9,15 @@ import pytest
 
 from conftest import assert_readable
 from sim.cli import main
-from sim.study import plots
+from sim.study import drawing
 from sim.study.catalogue import label
+from sim.study.experiment_plots import experiment_plots
 from sim.study.experiments import load_experiment
 from sim.study.plots import (
     backlog,
     by_field,
     commune_load,
     comparison_figure,
-    experiment_plots,
     figures_plot,
     staffing_curve,
     wait_ecdf,
@@ -94,7 +94,7 @@ def test_wait_ecdf_data(swept, tmp_path):
              for v in experiment.variants}
     data = wait_ecdf(hists, tmp_path / "e.png")
     assert_png(tmp_path / "e.png")
-    for label, part in data.groupby("variant"):
+    for _, part in data.groupby("variant"):
         assert part["share_at_most"].is_monotonic_increasing and part["share_at_most"].iloc[-1] == pytest.approx(1)
     # more counters, more dossiers served at once
     first = data.groupby("variant")["share_at_most"].first()
@@ -170,12 +170,12 @@ def test_more_than_six_series_are_split_over_panels(tmp_path):
     histograms = {f"variant {k}": [{"zeros": 10, "buckets": [[1.0, 2.0, 5 + k]]}] for k in range(9)}
     wait_ecdf(histograms, tmp_path / "e.png", where="somewhere")
     seen = []
-    original = plots._save
+    original = drawing.save
     try:
-        plots._save = lambda fig, path: seen.append([len(ax.get_lines()) for ax in fig.axes]) or original(fig, path)
+        drawing.save = lambda fig, path: seen.append([len(ax.get_lines()) for ax in fig.axes]) or original(fig, path)
         wait_ecdf(histograms, tmp_path / "e.png", where="somewhere")
     finally:
-        plots._save = original
+        drawing.save = original
     # nine curves in two panels (plus a target line and the 90% line in each): none holds more than six curves
     assert len(seen[0]) == 2 and all(n - 2 <= 6 for n in seen[0]), seen
     assert matplotlib.get_backend().lower() == "agg"

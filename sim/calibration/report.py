@@ -24,7 +24,7 @@ import yaml
 from ..engine.stats import mean_and_half_width
 from ..study import catalogue as cat
 from ..study.files import write_json, write_text
-from ..study.plots import finish_panels, title_with_place
+from ..study.drawing import finish_panels, title_with_place
 from .targets import ScenarioTargets, Target, get_path, library_name
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from ..engine.stats import mean_and_half_width
 from ..study import catalogue as cat
 from ..study.files import write_text
-from ..study.plots import finish_panels, title_with_place
+from ..study.drawing import finish_panels, title_with_place
 from .targets import Expression, Mapping, get_path, load_targets, section_for
 
 CACHE_FILE = "sensitivity-evaluations.jsonl"

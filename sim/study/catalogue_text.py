@@ -385,6 +385,8 @@ TEXT = {
                          "language are not in the folder).",
                          "Các biểu đồ này được lấy nguyên từ thư mục (thư mục không còn dữ liệu các lần chạy để vẽ lại "
                          "bằng ngôn ngữ này)."),
+    "left_out": _t("Left out of this report (could not be drawn): {notes}",
+                   "Không đưa vào báo cáo (không vẽ được): {notes}"),
     "limits_intro": _t("Read the figures with these limits in mind:", "Cần lưu ý các giới hạn sau khi đọc số liệu:"),
 }
 

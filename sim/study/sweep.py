@@ -313,7 +313,7 @@ def _finish(experiment, out, manifest, status, error, sweep, stages, started, cl
     files += runstore.write_table(runstore.backlog_table(experiment, records), out / "backlog", parquet=False)
     plots, warnings = [], []
     if status == "complete" and experiment.spec.plots:
-        from .plots import experiment_plots
+        from .experiment_plots import experiment_plots
 
         plots, warnings = experiment_plots(experiment, out, table, summary, records, language(experiment))
     counts = {}

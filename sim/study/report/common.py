@@ -12,7 +12,7 @@ import datetime as dt
 import math
 
 from ...engine.stats import mean_and_half_width
-from ...scenario.header import sections as header_sections
+from ...scenario.header import scenario_headers, sections as header_sections
 from .. import catalogue as cat
 from ..analysis import communes_missing, missing_counts
 from . import html
@@ -27,7 +27,8 @@ MAX_COMMUNE_ROWS = 40
 @section("*", 80)
 def assumptions(ctx: Context) -> Section | None:
     blocks = []
-    for header in ctx.folder.headers:
+    headers = ctx.folder.headers or [h for f in ctx.folder.scenario_files if f for h in scenario_headers(f)]
+    for header in headers:  # recorded by the run; for an older folder, read from the file if it is still there
         parts = []
         for part in header_sections(header["text"]):
             heading = part["heading"]

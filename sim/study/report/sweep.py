@@ -88,7 +88,7 @@ def _summary(ctx: Context):
 
 
 def _labels(ctx: Context) -> dict[str, str]:
-    from ..plots import scenario_names
+    from ..experiment_plots import scenario_names
 
     experiment = ctx.data["experiment"]
     names = scenario_names(experiment) if experiment else {}
@@ -243,7 +243,7 @@ def figures(ctx: Context) -> Section | None:
 
 
 def _redrawn(ctx: Context, experiment, records) -> str:
-    from ..plots import experiment_plots
+    from ..experiment_plots import experiment_plots
     from ..runstore import results_table
 
     spec = experiment.spec.model_copy(update={"wait_target_minutes": ctx.targets.wait_minutes,
