@@ -15,21 +15,6 @@ from pathlib import Path
 
 from .errors import UsageError
 
-KEY_FIGURES = [
-    ("dossiers_arrived", "dossiers arrived", "{:,.0f}"),
-    ("dossiers_completed", "dossiers completed", "{:,.0f}"),
-    ("dossiers_in_process", "dossiers in process at the end", "{:,.0f}"),
-    ("mean_wait_minutes", "mean wait before first service (working minutes)", "{:.1f}"),
-    ("p50_wait_minutes", "p50 wait (working minutes)", "{:.1f}"),
-    ("p90_wait_minutes", "p90 wait (working minutes)", "{:.1f}"),
-    ("p95_wait_minutes", "p95 wait (working minutes)", "{:.1f}"),
-    ("mean_time_in_system_days", "mean time in system (calendar days)", "{:.2f}"),
-    ("p90_time_in_system_days", "p90 time in system (calendar days)", "{:.2f}"),
-    ("mean_time_in_system_working_days", "mean time in system (working days)", "{:.2f}"),
-    ("on_time_share", "on-time share (completed by the deadline)", "{:.3f}"),
-]
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="commune-sim", description="Simulate the administrative workload of "
                                      "Vietnam's communes: run, compare and check scenarios.")
@@ -45,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
     run.add_argument("--dossier-log", action="store_true", help="also write dossiers.parquet (one row per dossier)")
     _add_check_options(run)
+    _add_language(run)
+    _add_targets(run)
 
     validate = sub.add_parser("validate", help="check scenario files without running them (the same checks as run)")
     validate.add_argument("files", nargs="+", metavar="FILE")
@@ -60,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, help="also write comparison.csv and manifest.json to this folder")
     compare.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
     _add_check_options(compare)
+    _add_language(compare)
 
     sweep = sub.add_parser("sweep", help="run an experiment: every variant x replication, tidy results and plots",
                            description="Run the experiment file's variants x replications with common random numbers; "
@@ -87,6 +75,16 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--quiet", action="store_true", help="no progress")
     calibrate.add_argument("--force-large", action="store_true", help=FORCE_LARGE_HELP)
 
+    report = sub.add_parser("report", help="write a self-contained HTML report of a run, compare or sweep folder",
+                            description="Write one HTML file (images embedded, opens offline) with the findings, key "
+                                        "figures with 95%% intervals, the communes that miss a target, plots, "
+                                        "assumptions and provenance of an output folder; --pdf also prints it to PDF.")
+    report.add_argument("folder", type=Path, metavar="DIR", help="the output folder of run, compare, sweep (or staff)")
+    _add_language(report, "language (default: the scenario's outputs.language, else en)")
+    report.add_argument("--out", type=Path, metavar="FILE.html", help="where to write (default: DIR/report-<lang>.html)")
+    report.add_argument("--pdf", action="store_true", help="also print the report to PDF (beside the HTML) with Chromium")
+    _add_targets(report)
+
     sub.add_parser("list", help="list the scenario library with one line each")
 
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
@@ -110,6 +108,39 @@ FORCE_LARGE_HELP = "run even beyond the size limits (communes, expected dossiers
 def _add_check_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="refuse (exit 2) when a pool's expected utilisation is 1 or more")
     p.add_argument("--force-large", action="store_true", help=FORCE_LARGE_HELP)
+
+
+def _add_language(p: argparse.ArgumentParser, text: str | None = None) -> None:
+    p.add_argument("--lang", choices=["vi", "en"], help=text or "language of the table and plots: vi (tiếng Việt) or en "
+                   "(default: the scenario's outputs.language)")
+
+
+def _add_targets(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wait-target", type=_positive_float, metavar="MIN",
+                   help="a commune misses the target when 90%% of its dossiers are not served within MIN working "
+                        "minutes (default: the scenario's, else 30)")
+    p.add_argument("--on-time-target", type=_share, metavar="SHARE",
+                   help="a commune misses the target when its on-time share is below SHARE (default: the scenario's, else 0.95)")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number (got {text!r})")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1 (got {text!r})") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {text!r})")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -175,19 +206,23 @@ def _unknown_command(argv: list[str]) -> str | None:
 # -------------------------------------------------------------------- commands
 def _overrides(args) -> list[str]:
     overrides = list(args.overrides)
-    if args.replications is not None:
+    if getattr(args, "lang", None):
+        overrides.append(f"outputs.language={args.lang}")
+    if getattr(args, "replications", None) is not None:
         overrides.append(f"replications={args.replications}")
-    if args.seed is not None:
+    if getattr(args, "seed", None) is not None:
         overrides.append(f"seed={args.seed}")
     return overrides
 
 
 def cmd_run(args) -> int:
+    from .study.analysis import targets_for
     from .study.api import Results, prepare_scenario
     from .study.interrupts import received, shielded
     from .study.outputs import default_out_dir, write_run
     from .study.progress import ProgressBar
     from .study.runner import run_replications
+    from .study.tables import print_run
 
     extra = ["outputs.dossier_log=true"] if args.dossier_log else []
     prepared = prepare_scenario(args.scenario, _overrides(args) + extra, force_large=args.force_large)
@@ -202,18 +237,23 @@ def cmd_run(args) -> int:
     finally:
         bar.close()
     runs.warnings.extend(warnings)
+    targets = targets_for(scenario.model_dump(mode="json"), args.wait_target, args.on_time_target)
+
+    def table(folder: str) -> None:
+        if not args.quiet and runs.results:
+            print_run(Results(runs, started).summary, runs.scenario, runs.results, scenario.outputs.language, targets,
+                      folder)
+
     try:
         with shielded():  # a Ctrl-C now waits: the finished replications are written whole
             written = write_run(out, runs, started, str(path), force=args.force, command_line=args.command_line,
-                                interrupted=received)
+                                targets=targets, interrupted=received)
     except Exception as exc:  # noqa: BLE001 — a failed write is a failed run
-        if not args.quiet and runs.results:
-            print_table(Results(runs, started).summary, runs.scenario)
+        table("")
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         print(f"commune-sim: could not write {out}: {reason}; nothing was saved", file=sys.stderr)
         return 1
-    if not args.quiet and runs.results:
-        print_table(Results(runs, started).summary, runs.scenario)
+    table(str(written))
     print(f"results: {written}")
     if runs.interrupted or received():
         why = runs.error or "interrupted (Ctrl-C or SIGTERM)"
@@ -244,38 +284,17 @@ def report_warnings(warnings: list[str], strict: bool, path, label: str = "", no
     return warnings
 
 
-def print_table(summary: dict, scenario) -> None:
-    from .scenario.region import period
-    from .study.catalogue import period as period_text
-
-    n = summary.get("replications", 0)
-    print(f"{scenario.name} — {n} replication(s), seed {scenario.seed}")
-    print(period_text(summary.get("period") or period(scenario)))
-    print(f"{'figure':<52} {'mean':>12} {'± 95% CI':>10}")
-    for key, label, fmt in KEY_FIGURES:
-        value, hw = summary.get(key), summary.get(key + "_ci95_half_width")
-        print(f"{label:<52} {_fmt(value, fmt):>12} {_fmt(hw, fmt):>10}")
-    for name, pool in summary.get("pools", {}).items():
-        print(f"{'utilisation of ' + name:<52} {_fmt(pool.get('utilisation'), '{:.3f}'):>12} "
-              f"{_fmt(pool.get('utilisation_ci95_half_width'), '{:.3f}'):>10}")
-        print(f"{'  mean wait at ' + name + ' (sim | Erlang C/Allen–Cunneen)':<52} "
-              f"{_fmt(pool.get('mean_wait_minutes'), '{:.1f}'):>12} {_fmt(pool.get('analytic_mean_wait_minutes'), '{:.1f}'):>10}")
-
-
-def _fmt(value, fmt: str) -> str:
-    return "—" if value is None else fmt.format(value)
-
-
 def cmd_compare(args) -> int:
     from .scenario.loading import ScenarioError
     from .study.api import prepare_scenario
     from .study.compare import compare
     from .study.interrupts import received, shielded
     from .study.progress import ProgressBar
+    from .study.tables import print_comparison
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenarios")
-    loaded, problems, warned = [], [], []
+    loaded, problems, prepared_all = [], [], []
     for name in args.scenarios:
         try:
             prepared = prepare_scenario(name, _overrides(args), force_large=args.force_large)
@@ -283,10 +302,10 @@ def cmd_compare(args) -> int:
             problems.extend(exc.problems)
             continue
         loaded.append((name, prepared.scenario))
-        warned.append((name, prepared))
+        prepared_all.append((name, prepared))
     if problems:
         raise ScenarioError(problems)
-    for name, prepared in warned:  # the same checks as `run`, each scenario's warnings once
+    for name, prepared in prepared_all:  # the same checks as `run`, each scenario's warnings once
         report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{name}: ", notes=prepared.region.notes)
     if args.out:
         check_out_dir(args.out, args.force)
@@ -300,7 +319,9 @@ def cmd_compare(args) -> int:
         print("interrupted before a replication of the first scenario finished: nothing to compare", file=sys.stderr)
         return 1
     rows = result.rows()
-    print_comparison(rows, result.labels, [runs.scenario for runs in result.runs])
+    lang = result.runs[0].scenario.outputs.language
+    print_periods(result.labels, [runs.scenario for runs in result.runs], lang)
+    print_comparison(rows, result.names, lang)
     if args.out:
         from .study.outputs import write_comparison
 
@@ -312,35 +333,20 @@ def cmd_compare(args) -> int:
             print(f"commune-sim: could not write {args.out}: {exc.strerror or exc}; nothing was saved", file=sys.stderr)
             return 1
         print(f"results: {written}")
-    stopped = [r for r in result.runs if r.interrupted]
     if result.interrupted or received():
-        why = next((r.error for r in stopped if r.error), None) or "interrupted (Ctrl-C or SIGTERM)"
+        why = next((r.error for r in result.runs if r.error), None) or "interrupted (Ctrl-C or SIGTERM)"
         print(f"{why}: the comparison is incomplete", file=sys.stderr)
         return 1
     return 0
 
 
-def print_comparison(rows: list[dict], labels: list[str], scenarios: list | None = None) -> None:
+def print_periods(labels: list[str], scenarios: list, lang: str) -> None:
+    """Each scenario's simulated dates, days and working days (a name may not say them right)."""
     from .scenario.region import period
-    from .study.catalogue import period as period_text
+    from .study.catalogue import period_detail
 
-    for label, scenario in zip(labels, scenarios or []):
-        print(f"{label}: {period_text(period(scenario))}")
-    print(f"{'figure':<34} {'scenario':<40} {'mean':>12} {'± 95%':>9} {'diff to first':>14} {'± 95%':>9}")
-    for row in rows:
-        first = row["scenario"] == labels[0]
-        print(f"{row['figure'] if first else '':<34} {row['scenario'][-40:]:<40} {_num(row['mean']):>12} "
-              f"{_num(row['ci95_half_width']):>9} {'' if first else _num(row['difference_to_first'], True):>14} "
-              f"{'' if first else _num(row['difference_ci95_half_width']):>9}")
-
-
-def _num(value, signed: bool = False) -> str:
-    if value is None or value != value:
-        return "—"
-    magnitude = abs(value)
-    fmt = "{:,.0f}" if magnitude >= 1000 else "{:.2f}" if magnitude >= 1 else "{:.3f}"
-    text = fmt.format(value)
-    return ("+" + text) if signed and value > 0 else text
+    for label, scenario in zip(labels, scenarios):
+        print(f"{label}: {period_detail(period(scenario), lang)}")
 
 
 def cmd_validate(args) -> int:
@@ -410,5 +416,12 @@ def cmd_calibrate(args) -> int:
     return calibrate_command(args)
 
 
+def cmd_report(args) -> int:
+    """``commune-sim report``: one self-contained HTML file (see :mod:`sim.study.report`)."""
+    from .study.report.command import report_command
+
+    return report_command(args)
+
+
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "calibrate": cmd_calibrate,
-            "validate": cmd_validate, "list": cmd_list, "schema": cmd_schema}
+            "report": cmd_report, "validate": cmd_validate, "list": cmd_list, "schema": cmd_schema}

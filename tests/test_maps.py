@@ -155,3 +155,21 @@ def test_difference_maps_are_centred_on_zero(monkeypatch, tmp_path):
     assert np.allclose(drawn.face_colour(units[2].code), drawn.collection.cmap(0.5))
     assert drawn.collection.cmap.name.startswith("RdBu_r")  # a longer wait (positive) is red
     _close(drawn.figure)
+
+
+def test_a_run_report_embeds_its_maps_in_the_report_language(tmp_path):
+    from sim.study.report.build import build_report
+
+    out = tmp_path / "run"
+    assert main(["run", "hanoi/real-communes", "--set", "horizon.days=1", "--replications", "1",
+                 "--out", str(out), "--quiet"]) == 0
+    drawn = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["maps"]
+    vi = build_report(out, "vi")
+    maps_section = vi[vi.index("Bản đồ</h2>"):]
+    maps_section = maps_section[: maps_section.index("</section>")]
+    assert maps_section.count("<img") == sum(name.endswith(".vi.png") for name in drawn) >= 4
+    # synthetic communes: the section says why there is no map, in the report's language
+    synthetic = tmp_path / "synthetic"
+    assert main(["run", "hanoi/2025-07-first-13-days", "--set", "horizon.days=1", "--replications", "1",
+                 "--out", str(synthetic), "--quiet"]) == 0
+    assert "xã, phường giả lập không có vị trí địa lý" in build_report(synthetic, "vi")

@@ -352,8 +352,13 @@ class Routing(Model):
     districts: Optional[Districts] = None
 
 
+LANGUAGES = ("en", "vi")  # the languages of sim/study/catalogue.py (a test checks they agree)
+
+
 class Outputs(Model):
     dossier_log: bool = Field(False, description="Write one Parquet row per dossier (dossiers.parquet).")
+    language: Literal[LANGUAGES] = Field("en", description="Language of the terminal table, plots and report: en "
+                                         "(English) or vi (tiếng Việt); --lang overrides it.")
 
 
 class Scenario(Model):
