@@ -27,18 +27,13 @@ import numpy as np
 
 from . import streams
 from .calendar import WorkingCalendar, parse_hhmm
+from .distributions import Buffered
+from .dossier import ARRIVAL, DTYPES, KEY, NAMES
 
 MAX_BLOCK_DAYS = 7
 BLOCK_ARRIVALS = 200_000  # arrivals a simulation (a shard) holds at once, roughly (~20 MB)
 CHUNK = 64  # rows made into tuples at a time
 DAY = 1440.0
-
-
-#: What a new dossier carries, one tuple per arrival, in this order.
-ROW = ("time", "channel", "field", "intake_minutes", "back_office_minutes", "sign_off_minutes",
-       "supplement", "province", "delay_days", "lead_days", "deadline", "key")
-# deadline: the statutory deadline as an instant (minutes), from the field's working days
-# key = (commune x channels + channel) x fields + field: the dossier's statistics slot (Recorder._group)
 
 
 class DemandPlan:
@@ -145,6 +140,8 @@ class CommuneArrivals:
         self.province_rng = streams.stream(*key, streams.PROVINCE)
         self.delay_rng = streams.stream(*key, streams.DELAYS)
         self.lead_rng = streams.stream(*key, streams.LEAD_TIME)
+        self.rework_rng = streams.stream(*key, streams.REWORK)  # everything drawn again after supplementation
+        self._buffers: dict = {}
         self.citizen_delay = scenario.supplementation.citizen_delay_working_days if scenario.supplementation else None
         self.province_delay = scenario.province.delay_working_days if scenario.province else None
         sign_off = scenario.sign_off
@@ -209,28 +206,68 @@ class CommuneArrivals:
                 lead[mask] = field.lead_time_working_days.sample(self.lead_rng, int(mask.sum()))
         deadline = plan.statutory.add_working_days_many(t, plan.deadline_days[fields] + plan.after_cutoff(t, fields))
         key = (self.commune * len(plan.channels) + ch) * len(plan.fields) + fields
-        return Block((t, ch, fields, intake, back_office, sign_off, supplement, province, delay, lead, deadline, key))
+        return Block.of(arrival=t, channel=ch, field=fields, intake_minutes=intake, back_office_minutes=back_office,
+                        sign_off_minutes=sign_off, supplement=supplement, province=province, delay_days=delay,
+                        lead_days=lead, deadline=deadline, key=key)
+
+    # ------------------------------------------------------- a citizen comes back
+    def redraw(self, d, now: float) -> None:
+        """Fresh work for a dossier filed again after supplementation (every WORK column
+        marked ``redrawn``), from the commune's rework stream, one value at a time."""
+        plan = self.plan
+        field, channel = plan.fields[d.field], plan.channels[d.channel]
+        late = plan.after_cutoff(np.array([now]), np.array([d.field]))[0]
+        d.deadline = plan.statutory.add_working_days(now, field.deadline_working_days + int(late))
+        d.intake_minutes = self.draw(field.intake_service_minutes or channel.intake.service_minutes) if channel.intake else 0.0
+        d.back_office_minutes = self.draw(field.back_office.service_minutes) if field.back_office else 0.0
+        d.sign_off_minutes = self.draw(self.sign_off_dist) if self.sign_off_dist else 0.0
+        d.supplement = self.uniform() < field.supplementation_share
+        d.province = not d.supplement and self.uniform() < field.province_share
+        if d.supplement:
+            d.delay_days = self.draw(self.citizen_delay)
+        elif d.province:
+            d.delay_days = self.draw(self.province_delay)
+        d.lead_days = self.draw(field.lead_time_working_days) if field.lead_time_working_days else 0.0
+
+    def draw(self, dist) -> float:
+        """One value from ``dist`` on this commune's rework stream."""
+        key = id(dist)
+        if key not in self._buffers:
+            self._buffers[key] = Buffered(dist, self.rework_rng)
+        return self._buffers[key]()
+
+    def uniform(self) -> float:
+        return self.rework_rng.random()
 
 
 class Block:
-    """One commune's arrivals over a block of days: ROW columns, handed out as tuples
-    ``CHUNK`` rows at a time (a tuple of Python values reads fast; a column row does not)."""
+    """One commune's arrivals over a block of days: the WORK columns of
+    :mod:`sim.engine.dossier`, handed out as tuples ``CHUNK`` rows at a time (a tuple of
+    Python values reads fast; a column row does not)."""
 
     __slots__ = ("columns", "n", "_next")
 
     def __init__(self, columns: tuple[np.ndarray, ...]):
         self.columns, self.n, self._next = columns, len(columns[0]), 0
 
+    @classmethod
+    def of(cls, **drawn: np.ndarray) -> "Block":
+        """A block from one array per WORK column, by name (every column, no other)."""
+        if drawn.keys() != set(NAMES):
+            missing, extra = sorted(set(NAMES) - drawn.keys()), sorted(drawn.keys() - set(NAMES))
+            raise ValueError(f"a block needs exactly the WORK columns (missing {missing}, not declared {extra})")
+        return cls(tuple(np.asarray(drawn[name], dtype=DTYPES[name]) for name in NAMES))
+
     @property
     def times(self) -> np.ndarray:
-        return self.columns[0]
+        return self.columns[ARRIVAL]
 
     @property
     def keys(self) -> np.ndarray:
-        return self.columns[-1]
+        return self.columns[KEY]
 
     def next_rows(self) -> list[tuple]:
-        """The next ``CHUNK`` rows as ROW tuples; [] once the block is used up."""
+        """The next ``CHUNK`` rows as tuples in WORK order; [] once the block is used up."""
         i, j = self._next, min(self._next + CHUNK, self.n)
         self._next = j
         return list(zip(*(c[i:j].tolist() for c in self.columns)))

@@ -21,22 +21,14 @@ from __future__ import annotations
 
 import gc
 
-import numpy as np
 import simpy
 
-from . import streams
 from .arrivals import DAY, CommuneArrivals
 from .calendar import parse_hhmm
-from .distributions import Buffered
+from .dossier import Dossier, fill
 from .pools import Call, Pool
 from .recorder import Recorder, Tally, figures
 from .routing import Router
-
-
-class Dossier:
-    __slots__ = ("commune", "home", "channel", "field", "arrival", "deadline", "intake_minutes",
-                 "back_office_minutes", "sign_off_minutes", "supplement", "province", "delay_days", "lead_days", "counted", "key",
-                 "first_wait", "returns", "minutes", "then", "enqueued_w", "end_w")
 
 
 def _settled_at_intake(field) -> bool:
@@ -49,18 +41,6 @@ class Commune:
         self.index, self.info = index, info
         self.pools = {name: Pool(sim.env, sim.calendar, name, index, n) for name, n in staff.items()}
         self.arrivals = CommuneArrivals(sim.plan, sim.scenario, index, sim.replication)
-        self.rework_rng = streams.stream(sim.scenario.seed, sim.replication, index, streams.REWORK)
-        self._buffers: dict = {}
-
-    def draw(self, dist) -> float:
-        """One value from ``dist`` on this commune's rework stream (a dossier filed again)."""
-        key = id(dist)
-        if key not in self._buffers:
-            self._buffers[key] = Buffered(dist, self.rework_rng)
-        return self._buffers[key]()
-
-    def uniform(self) -> float:
-        return self.rework_rng.random()
 
 
 class Simulation:
@@ -177,9 +157,8 @@ class Simulation:
 
     def _new_dossier(self, commune: Commune, row: tuple) -> Dossier:
         d = Dossier()
+        fill(d, row)
         d.home = d.commune = commune
-        (d.arrival, d.channel, d.field, d.intake_minutes, d.back_office_minutes, d.sign_off_minutes,
-         d.supplement, d.province, d.delay_days, d.lead_days, d.deadline, d.key) = row
         d.counted = d.arrival >= self.warmup_time
         d.first_wait = -1.0
         d.returns = 0
@@ -262,21 +241,9 @@ class Simulation:
 
     def _comes_back(self, event) -> None:
         """The citizen brings the missing papers: a fresh filing with a fresh deadline clock."""
-        d, home = event._value, event._value.home
-        field, channel = self.fields[d.field], self.channels[d.channel]
+        d = event._value
         d.returns += 1
-        late = self.plan.after_cutoff(np.array([self.env._now]), np.array([d.field]))[0]
-        d.deadline = self.statutory.add_working_days(self.env._now, field.deadline_working_days + int(late))
-        d.intake_minutes = home.draw(field.intake_service_minutes or channel.intake.service_minutes) if channel.intake else 0.0
-        d.back_office_minutes = home.draw(field.back_office.service_minutes) if field.back_office else 0.0
-        d.sign_off_minutes = home.draw(self.scenario.sign_off.service_minutes) if self.scenario.sign_off else 0.0
-        d.supplement = home.uniform() < field.supplementation_share
-        d.province = not d.supplement and home.uniform() < field.province_share
-        if d.supplement:
-            d.delay_days = home.draw(self.scenario.supplementation.citizen_delay_working_days)
-        elif d.province:
-            d.delay_days = home.draw(self.scenario.province.delay_working_days)
-        d.lead_days = home.draw(field.lead_time_working_days) if field.lead_time_working_days else 0.0
+        d.home.arrivals.redraw(d, self.env._now)
         self.arrive(d)
 
     def _from_province(self, event) -> None:

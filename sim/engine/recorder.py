@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analytic import predict_pool
+from .dossier import log_row
 from .stats import GroupHistograms
 
 DAY = 1440.0
@@ -117,7 +118,7 @@ class Recorder:
         if len(self._done) >= BATCH:
             self._flush()
         if self.log is not None:
-            self.log.append(self._log_row(d, now, on_time))
+            self.log.append(log_row(d, now, on_time))
 
     def _flush(self) -> None:
         arrivals = np.concatenate(self._arrivals) if self._arrivals else np.zeros(0, dtype=np.int64)
@@ -147,10 +148,6 @@ class Recorder:
     def end_of_day(self, day: int) -> None:
         self.backlog_by_day.append(self.entered - self.left)
 
-    def _log_row(self, d, finish, on_time):
-        return (d.home.info.index, d.commune.info.index, d.channel, d.field, d.arrival, d.first_wait,
-                finish, d.deadline, on_time, d.returns)
-
     # ------------------------------------------------------------------ results
     def tally(self, end_time: float, in_process: list) -> "Tally":
         """The replication's raw aggregates; ``in_process`` are the dossiers still in the system."""
@@ -163,7 +160,7 @@ class Recorder:
         for name, grouping in self.groupings.items():
             grouping.overdue = np.bincount(self._group(name, overdue), minlength=len(grouping.overdue))
         if self.log is not None:
-            self.log.extend(self._log_row(d, math.nan, False) for d in self.live)
+            self.log.extend(log_row(d, math.nan, False) for d in self.live)
         w_end = self.calendar.working_minutes(end_time)
         for pool in sim.all_pools():
             pool._integrate(w_end)
