@@ -14,21 +14,20 @@ The life of a dossier reads as the methods below, in order::
            -> leader sign-off (continuous, or in batches at set times)
            -> complete: on time if finished by its statutory deadline
 
-Every step is a plain function call or one scheduled :class:`~sim.engine.pools.Call`; there is
+Every step is a plain function call or one scheduled :class:`~sim.engine.scheduling.Call`; there is
 no process per dossier. Routing and staffing policies come from :mod:`sim.scenario.policies`.
 """
 from __future__ import annotations
 
 import gc
 
-import simpy
-
 from .arrivals import DAY, CommuneArrivals
 from .calendar import parse_hhmm
 from .dossier import Dossier, fill
-from .pools import Call, Pool
+from .pools import Pool
 from .recorder import Recorder, Tally, figures
 from .routing import Router
+from .scheduling import Call, environment, pending
 
 
 def _settled_at_intake(field) -> bool:
@@ -53,7 +52,7 @@ class Simulation:
         self.region, self.scenario, self.replication = region, region.scenario, replication
         scenario = region.scenario
         self.on_day = on_day  # called with each simulated day number (progress)
-        self.env = simpy.Environment()
+        self.env = environment()
         self.calendar = region.calendar
         self.statutory = region.statutory  # deadlines, working days in system
         self.day_minutes = self.calendar.minutes_per_working_day
@@ -121,7 +120,7 @@ class Simulation:
         """Every dossier still in the system: queued, in a sign-off tray, or held by a
         pending event (in service, with the citizen, at the province, waiting on others)."""
         found = [d for pool in self.all_pools() for d in (*pool.queue, *pool.tray)]
-        found += [event._value for *_, event in self.env._queue if isinstance(event._value, Dossier)]
+        found += [p for p in pending(self.env) if type(p) is Dossier]
         return found
 
     def _next_block(self, commune: Commune, index: int) -> None:
@@ -138,11 +137,11 @@ class Simulation:
             Call(self.env, start + self.block_minutes, self._block_done, commune)
 
     def _block_done(self, event) -> None:
-        commune = event._value
+        commune = event.payload
         self._next_block(commune, commune.block_index + 1)
 
     def _arrival(self, event) -> None:
-        commune = event._value
+        commune = event.payload
         rows = commune.rows
         row = rows[commune.next_row]
         commune.next_row += 1
@@ -166,7 +165,7 @@ class Simulation:
         return d
 
     def _midnight(self, event) -> None:
-        day = event._value
+        day = event.payload
         if day > 0:
             self.recorder.end_of_day(day - 1)
             if self.on_day is not None:
@@ -221,7 +220,7 @@ class Simulation:
             self.router.back_office_pool(d, stage.pool).request(d, d.back_office_minutes, self._after_back_office)
 
     def _lead_time_over(self, event) -> None:
-        self.after_intake(event._value)
+        self.after_intake(event.payload)
 
     def after_back_office(self, d: Dossier) -> None:
         field = self.fields[d.field]
@@ -241,13 +240,13 @@ class Simulation:
 
     def _comes_back(self, event) -> None:
         """The citizen brings the missing papers: a fresh filing with a fresh deadline clock."""
-        d = event._value
+        d = event.payload
         d.returns += 1
         d.home.arrivals.redraw(d, self.env._now)
         self.arrive(d)
 
     def _from_province(self, event) -> None:
-        self.complete(event._value)
+        self.complete(event.payload)
 
     def sign(self, d: Dossier) -> None:
         pool = self.router.sign_off_pool(d, self.scenario.sign_off.pool)
