@@ -4,13 +4,13 @@ from __future__ import annotations
 import numpy as np
 
 import pytest
+from conftest import HANOI
 
 from sim.engine import arrivals, dossier
 from sim.engine.model import Simulation
 from sim.scenario.region import Region
 from sim.study.api import load_scenario
 
-HANOI = "hanoi/2025-07-first-13-days"
 
 
 def test_rows_come_in_chunks_that_make_up_the_block_in_time_order():

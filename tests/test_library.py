@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from sim.cli import main
 from sim.scenario import loading
@@ -24,7 +25,6 @@ from sim.scenario.region import Region, build_calendar
 from sim.scenario.schema import scenario_dir
 from sim.study.api import load_scenario, run
 
-ROOT = Path(__file__).resolve().parents[1]
 LIBRARY_DIR = scenario_dir()
 REAL_TABLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "communes"
 HANOI_TABLE = REAL_TABLES / "hanoi.csv"

@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import MMC
 
 from sim.cli import main
 from sim.study.experiments import load_experiment
@@ -20,8 +21,6 @@ from sim.study.plots import (
 from sim.study.runstore import backlog_table, communes_table, identity_hash, load_runs
 from sim.study.sweep import run_sweep
 
-ROOT = Path(__file__).resolve().parents[1]
-MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 EXPERIMENT = f"""\
 name: plots
 base: {MMC}
