@@ -50,7 +50,9 @@ def test_a_block_holds_every_declared_column_with_its_dtype():
 
 
 def test_a_returning_dossier_gets_every_redrawn_column_afresh_and_keeps_the_others():
-    scenario = load_scenario(HANOI, ["demand.fields.land.lead_time_working_days={kind: exponential, mean: 2}"])
+    scenario = load_scenario(HANOI, ["demand.fields.land.lead_time_working_days={kind: exponential, mean: 2}",
+                                     "demand.fields.land.wait_on_others_working_days={kind: exponential, mean: 3}",
+                                     "demand.fields.land.appointment=at_appointment"])
     sim = Simulation(Region(scenario), 0)
     commune = sim.communes[3]
     rows = commune.arrivals.block(0, sim.end_time).next_rows()
@@ -58,10 +60,13 @@ def test_a_returning_dossier_gets_every_redrawn_column_afresh_and_keeps_the_othe
     row = next(r for r in rows if r[dossier.NAMES.index("field")] == land)
     d = dossier.Dossier()
     dossier.fill(d, row)
+    assert d.release_at > d.arrival  # held for its appointment
     sentinel = object()
     for name in dossier.REDRAWN:
         setattr(d, name, sentinel)
+    d.release_at = 1.0  # a stale appointment (it is compared: no sentinel)
     commune.arrivals.redraw(d, 3 * 1440.0 + 600)
+    assert d.release_at == sim.statutory.deadline_day_opening(d.deadline) > 3 * 1440.0
     for name in dossier.REDRAWN:
         if name == "delay_days" and not (d.supplement or d.province):
             continue  # a delay is drawn only for a dossier that goes back or up again
@@ -81,7 +86,7 @@ def test_the_dossier_log_follows_its_table():
         info = Info()
 
     d.home = d.commune = Home()
-    d.first_wait, d.returns = 2.5, 1
+    d.first_wait, d.returns, d.done_at = 2.5, 1, -1.0
     row = dossier.log_row(d, 99.0, True)
     assert len(row) == len(dossier.LOG) == len(dossier.LOG_NAMES)
     values = dict(zip(dossier.LOG_NAMES, row))

@@ -286,6 +286,21 @@ class WorkingCalendar:
             self._extend(self._ndays + 1)
         return np.asarray(self._last_close)[np.asarray(self._wdays)[n]]
 
+    def deadline_day_opening(self, deadline: float) -> float:
+        """The first opening of the day a deadline instant falls on (the appointment: a result
+        held for its appointment date is handed back from then). A deadline at midnight
+        closes the day before; a day without opening hours starts at midnight."""
+        day = math.ceil(deadline / DAY) - 1
+        hours = self._hours(day) if not self.always_open else ()
+        return day * DAY + (hours[0][0] if hours else 0.0)
+
+    def deadline_day_opening_many(self, deadlines: np.ndarray) -> np.ndarray:
+        """:meth:`deadline_day_opening` for an array (a block of arrivals)."""
+        days = np.ceil(np.asarray(deadlines, dtype=float) / DAY).astype(np.int64) - 1
+        unique, where = np.unique(days, return_inverse=True)
+        first = np.array([self.deadline_day_opening((d + 1) * DAY) for d in unique.tolist()], dtype=float)
+        return first[where.reshape(-1)] if len(days) else np.zeros(0)
+
     def working_minutes_many(self, t: np.ndarray) -> np.ndarray:
         """:meth:`working_minutes` for an array of instants (the same arithmetic)."""
         t = np.asarray(t, dtype=float)

@@ -52,6 +52,11 @@ class Distribution(BaseModel):
         """Squared coefficient of variation, Var/mean²."""
         raise NotImplementedError
 
+    @property
+    def upper_bound(self) -> float:
+        """The largest value it can draw (infinite unless bounded): a fraction must stay <= 1."""
+        return math.inf
+
 
 PositiveFinite = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
@@ -125,6 +130,10 @@ class Deterministic(Distribution):
     def cv2(self):
         return 0.0
 
+    @property
+    def upper_bound(self):
+        return self.value
+
 
 @register
 class Empirical(Distribution):
@@ -151,6 +160,10 @@ class Empirical(Distribution):
         m = self.mean
         return float(np.var(self.values)) / (m * m)
 
+    @property
+    def upper_bound(self):
+        return max(self.values)
+
 
 @register
 class Uniform(Distribution):
@@ -174,6 +187,41 @@ class Uniform(Distribution):
     @property
     def cv2(self):
         return ((self.high - self.low) ** 2 / 12) / self.mean**2
+
+    @property
+    def upper_bound(self):
+        return self.high
+
+
+@register
+class Beta(_MeanCV):
+    """Values between 0 and 1 with a given mean and coefficient of variation: a share or a
+    fraction (e.g. the part of a deadline spent waiting on other agencies)."""
+
+    kind: Literal["beta"] = "beta"
+
+    @model_validator(mode="after")
+    def _feasible(self):
+        m = self.mean_value
+        if not m < 1:
+            raise ValueError(f"a beta mean must be below 1 (got {m})")
+        largest = math.sqrt((1 - m) / m)
+        if not self.cv < largest:
+            raise ValueError(f"a beta with mean {m:g} needs cv below {largest:.4g} (got {self.cv})")
+        return self
+
+    def _shapes(self) -> tuple[float, float]:
+        m = self.mean_value
+        k = (1 - m) / (m * self.cv**2) - 1  # a + b
+        return m * k, (1 - m) * k
+
+    def sample(self, rng, size):
+        a, b = self._shapes()
+        return rng.beta(a, b, size)
+
+    @property
+    def upper_bound(self):
+        return 1.0
 
 
 def distribution_type():

@@ -48,7 +48,11 @@ WORK = (
     Column("province", "bool", "forwarded to the province after back office (never with supplement)", "redrawn"),
     Column("delay_days", "float64", "working days with the citizen (supplement) or at the province", "redrawn"),
     Column("lead_days", "float64", "working days waiting on others before back-office work", "redrawn"),
+    Column("wait_days", "float64", "working days waiting on other agencies after back-office work", "redrawn"),
+    Column("deadline_days", "int64", "statutory deadline in working days (the field's, or drawn from its mix)"),
     Column("deadline", "float64", "statutory deadline instant, from the (last) filing", "redrawn"),
+    Column("release_at", "float64", "held for the appointment: the instant the result may be handed back "
+           "(opening of the deadline day); -1: handed back on completion", "redrawn"),
     Column("key", "int64", "statistics slot: (commune x channels + channel) x fields + field"),
 )
 
@@ -59,6 +63,7 @@ STATE = (
     "counted",  # arrived after the warm-up: its figures count
     "first_wait",  # working minutes before its first service (-1 until served)
     "returns",  # times returned for supplementation
+    "done_at",  # held for its appointment: when its work was done (-1 until then)
     "minutes", "then", "enqueued_w", "end_w",  # the service it is in (sim.engine.pools)
 )
 
@@ -98,6 +103,9 @@ LOG = (
     LogColumn("deadline_minute", "float64", "d.deadline", "statutory deadline, minutes (from the last filing)"),
     LogColumn("on_time", "bool_", "on_time", "completed by the deadline"),
     LogColumn("supplementation_returns", "int16", "d.returns", "times returned to the citizen for supplementation"),
+    LogColumn("deadline_working_days", "int16", "d.deadline_days", "statutory deadline in working days"),
+    LogColumn("work_done_minute", "float64", "d.done_at if d.done_at >= 0 else finish",
+              "when its work was done: earlier than finish_minute if the result waited for the appointment date"),
 )
 LOG_NAMES = tuple(c.name for c in LOG)
 

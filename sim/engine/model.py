@@ -7,12 +7,21 @@ at every midnight (staff shifts, sign-off batches, the daily backlog reading).
 The life of a dossier reads as the methods below, in order::
 
     arrive -> intake (counter, or review of an online filing)
+           -> lead time?                      waiting on others before the work (no staff)
            -> back office of its field
            -> returned for supplementation?  back to the citizen, comes back later,
               deadline clock restarted, and arrives again
+           -> waits on other agencies?        verification, survey, tax (no staff)
            -> forwarded to the province?      a delay outside the commune, then complete
            -> leader sign-off (continuous, or in batches at set times)
-           -> complete: on time if finished by its statutory deadline
+           -> complete: its result is handed back at once, or, if it is held for its
+              appointment date and finished before it, on that date (in process, not late)
+
+Two waits use no staff: the lead time (``lead_time_working_days``) comes before the
+back-office work (the commune cannot start: information, coordination), the wait on other
+agencies (``wait_on_others_working_days``) after it (the commune's file is with the
+cadastral office or the tax authority) and before sign-off. A dossier returned for
+supplementation does not wait on others: its file is incomplete.
 
 Every step is a plain function call or one scheduled :class:`~sim.engine.scheduling.Call`; there is
 no process per dossier. Routing and staffing policies come from :mod:`sim.scenario.policies`.
@@ -32,7 +41,8 @@ from .scheduling import Call, environment, pending
 
 def _settled_at_intake(field) -> bool:
     return (field.lead_time_working_days is None and field.back_office is None and not field.sign_off
-            and field.supplementation_share == 0 and field.province_share == 0)
+            and field.supplementation_share == 0 and field.province_share == 0
+            and field.wait_on_others_working_days is None)
 
 
 class Commune:
@@ -72,7 +82,10 @@ class Simulation:
         # Bound methods made once: the dossier path hands them to pools as "what next".
         self._after_intake, self._after_back_office = self.after_intake, self.after_back_office
         self.recorder = Recorder(self, dossier_log)
-        self._complete = self.recorder.completed  # what `complete` does, one call shorter
+        # What `complete` does, one call shorter: hand the result back, or, where some field
+        # holds results for the appointment date, first check whether it is due yet.
+        holds = any(f.at_appointment_share > 0 for f in self.fields)
+        self._complete = self._release if holds else self.recorder.completed
         # What follows intake, per field: a field settled at the counter with nothing after
         # it (no lead time, back office, rework, province or sign-off) completes at once.
         self._after_intake_of = [self._complete if _settled_at_intake(f) else self._after_intake for f in self.fields]
@@ -159,7 +172,7 @@ class Simulation:
         fill(d, row)
         d.home = d.commune = commune
         d.counted = d.arrival >= self.warmup_time
-        d.first_wait = -1.0
+        d.first_wait = d.done_at = -1.0
         d.returns = 0
         self.recorder.entered += 1
         return d
@@ -226,6 +239,10 @@ class Simulation:
         field = self.fields[d.field]
         if d.supplement:
             self.return_to_citizen(d)
+        elif d.wait_days > 0:
+            back = self.calendar.add_working_minutes(self.env._now, d.wait_days * self.day_minutes)
+            d.wait_days = 0.0
+            Call(self.env, back, self._others_done, d)
         elif d.province:
             back = self.calendar.add_working_minutes(self.env._now, d.delay_days * self.day_minutes)
             Call(self.env, back, self._from_province, d)
@@ -233,6 +250,9 @@ class Simulation:
             self.sign(d)
         else:
             self._complete(d)
+
+    def _others_done(self, event) -> None:
+        self.after_back_office(event.payload)
 
     def return_to_citizen(self, d: Dossier) -> None:
         back = self.calendar.add_working_minutes(self.env._now, d.delay_days * self.day_minutes)
@@ -262,4 +282,15 @@ class Simulation:
                 pool.request(d, d.sign_off_minutes, self._complete)
 
     def complete(self, d: Dossier) -> None:
-        self.recorder.completed(d)
+        self._complete(d)
+
+    def _release(self, d: Dossier) -> None:
+        """Work done: hand the result back now, or hold it until its appointment instant."""
+        if d.release_at > self.env._now:
+            d.done_at = self.env._now
+            Call(self.env, d.release_at, self._released, d)
+        else:
+            self.recorder.completed(d)
+
+    def _released(self, event) -> None:
+        self.recorder.completed(event.payload)

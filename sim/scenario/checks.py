@@ -2,7 +2,8 @@
 
 For every pool of every commune, the expected utilisation on an ordinary working day is
 the expected staff-minutes of work sent to it (dossiers × mean minutes, rework included)
-divided by the staff-minutes present. At 1 or more the queue can only grow: that is a
+divided by the staff-minutes present; where demand changes by date, on the busiest day of
+the horizon for that pool. At 1 or more the queue can only grow: that is a
 warning recorded in the manifest, or an error with ``--strict``. (Surges inside the day
 can overload a pool whose daily utilisation is below 1; this check does not see them.)
 """
@@ -23,7 +24,8 @@ def utilisation_warnings(scenario, base_dir: Path | None = None, limit: int = 10
     commune_fields = None if districts is None else set(plan.field_names) - set(districts.fields)
     warnings = []
     for pool, counts in staff.items():
-        load = expected_minutes(plan, pool, central=_central_channels(scenario), fields=commune_fields)
+        load = _busiest(plan, lambda shares: expected_minutes(plan, pool, central=_central_channels(scenario),
+                                                              fields=commune_fields, channel_shares=shares))
         over = [(load[i] / (counts[i] * day) if counts[i] else float("inf"), i) for i in range(len(counts)) if load[i] > 0]
         over = sorted((u, i) for u, i in over if u >= 1)
         for u, i in over[-limit:][::-1]:
@@ -35,11 +37,18 @@ def utilisation_warnings(scenario, base_dir: Path | None = None, limit: int = 10
         warnings += _district_warnings(region, districts, day)
     central = scenario.routing.central_pool
     if scenario.routing.policy == "central_pool" and central is not None:
-        load = sum(expected_minutes(plan, None, central=_central_channels(scenario), only_central=True))
+        load = max(sum(expected_minutes(plan, None, central=_central_channels(scenario), only_central=True,
+                                        channel_shares=shares)) for shares in plan.demand_states())
         u = load / (central.staff * day)
         if u >= 1:
             warnings.append(f"central pool {central.name!r}: expected utilisation {u:.2f} (staff {central.staff})")
     return warnings
+
+
+def _busiest(plan, load_on) -> list[float]:
+    """Per commune, the largest load over the distinct demand days of the horizon."""
+    loads = [load_on(shares) for shares in plan.demand_states()]
+    return [max(values) for values in zip(*loads)]
 
 
 def _central_channels(scenario) -> set[str]:

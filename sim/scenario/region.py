@@ -13,10 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..engine import shards
-from ..engine.arrivals import DemandPlan
 from ..engine.calendar import WorkingCalendar
+from ..engine.demand import DemandError, DemandPlan
 from ..engine.routing import Router
-from .communes import build_communes, demand_weights
+from .communes import build_communes, demand_weights, resolve_table
+from .observed import located, read_observed
 from .policies import ROUTERS, allocate_staff, district_centres
 
 
@@ -33,15 +34,25 @@ def build_calendar(scenario, statutory: bool = False) -> WorkingCalendar:
 class Region:
     """The built region of a scenario; picklable, so worker processes receive it whole."""
 
-    def __init__(self, scenario, base_dir: Path | None = None):
+    def __init__(self, scenario, base_dir: Path | None = None, positions_of=None):
+        """``positions_of(key_path)``: where a scenario key was set, to locate problems of
+        the demand by date (default: unlocated)."""
         self.scenario = scenario
         self.calendar = build_calendar(scenario)
         self.statutory = build_calendar(scenario, statutory=True)
         self.communes = build_communes(scenario.communes, base_dir)
         self.router_class = ROUTERS[scenario.routing.policy]
         self.shards = shards.layout(len(self.communes), self.independent_communes)
-        self.plan = DemandPlan(scenario, self.calendar, demand_weights(self.communes), self.statutory,
-                               len(self.shards))
+        observed = None
+        if scenario.demand.observed is not None:
+            where = positions_of("demand.observed") if positions_of else None
+            observed = read_observed(resolve_table(scenario.demand.observed, base_dir), scenario,
+                                     [c.name for c in self.communes], where)
+        try:
+            self.plan = DemandPlan(scenario, self.calendar, demand_weights(self.communes), self.statutory,
+                                   len(self.shards), observed)
+        except DemandError as error:
+            raise located(error, observed, positions_of or (lambda key: None)) from None
         self.staff = allocate_staff(scenario, self.communes, self.plan)
         districts = scenario.routing.districts
         self.districts = (district_centres(districts, list(self.plan.base))

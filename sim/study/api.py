@@ -43,7 +43,42 @@ def load_scenario(name: str | Path | None = None, overrides: Sequence[str] = ())
     if found:
         raise loading.ScenarioError([loading.Problem(loading.position_of(p.path, positions, str(path)), p.path,
                                                      p.message, p.got) for p in found])
-    return _resolve_table(scenario, path, positions)
+    scenario = _resolve_table(scenario, path, positions)
+    return _check_demand_by_date(_resolve_observed(scenario, path), path, positions)
+
+
+def _resolve_observed(scenario: Scenario, path: Path) -> Scenario:
+    """Make an observed counts path absolute (relative to the scenario file)."""
+    observed = scenario.demand.observed
+    if observed is None:
+        return scenario
+    absolute = str(resolve_table(observed, path.parent).resolve())
+    return scenario.model_copy(update={"demand": scenario.demand.model_copy(update={"observed": absolute})})
+
+
+def _check_demand_by_date(scenario: Scenario, path: Path, positions) -> Scenario:
+    """Demand that depends on the calendar (a total, observed counts) is checked by building
+    it: every problem located in the scenario or in the counts file."""
+    demand = scenario.demand
+    if demand.total is None and demand.observed is None:
+        return scenario
+    from ..scenario.region import Region
+
+    def where(key: str):
+        return loading.position_of(key, positions, str(path))
+
+    region = Region(scenario, positions_of=where)
+    observed = region.plan.observed
+    if observed is not None and demand.dossiers_per_working_day is None and demand.total is None:
+        covered, days = observed.covered, scenario.horizon.days
+        if covered.start > 0 or covered.stop < days:
+            start = scenario.horizon.start_date
+            dates = [start + dt.timedelta(days=d) for d in (covered.start, covered.stop - 1)]
+            raise loading.ScenarioError([loading.Problem(where("demand.observed"), "demand.observed",
+                f"covers {dates[0]} to {dates[1]} but the horizon runs from {start} to "
+                f"{start + dt.timedelta(days=days - 1)}: give dossiers_per_working_day or total for the other days",
+                demand.observed)])
+    return scenario
 
 
 def _resolve_table(scenario: Scenario, path: Path, positions) -> Scenario:

@@ -82,6 +82,17 @@ FIGURES: dict[str, Figure] = {f.name: f for f in [
        "thời gian giải quyết mà 90% hồ sơ không vượt quá", *_WDAYS, "lower", "{:.2f}"),
     _f("on_time_share", "on-time share (resolved by the deadline)", "tỷ lệ giải quyết đúng hạn (trước và đúng hạn)",
        *_SHARE, "higher", "{:.3f}"),
+    # early / on time / late, as Vietnamese reports count them (README: "Appointment dates")
+    _f("early_share", "early share (result handed back before the deadline day)",
+       "tỷ lệ giải quyết trước hạn", *_SHARE, None, "{:.3f}"),
+    _f("on_due_date_share", "share handed back on the deadline day (the appointment date)",
+       "tỷ lệ giải quyết đúng hạn (trả kết quả đúng ngày hẹn)", *_SHARE, None, "{:.3f}"),
+    _f("late_share", "late share (result handed back after the deadline)", "tỷ lệ giải quyết quá hạn",
+       *_SHARE, "lower", "{:.3f}"),
+    _f("dossiers_in_process_within_deadline", "dossiers in process and still within the deadline",
+       "hồ sơ đang giải quyết còn trong hạn", *_DOSSIERS, None, "{:,.0f}"),
+    _f("dossiers_held_for_appointment", "dossiers in process whose work is done, waiting for the appointment date",
+       "hồ sơ đã xử lý xong, chờ trả kết quả theo ngày hẹn", *_DOSSIERS, None, "{:,.0f}"),
     # pools
     _f("utilisation", "utilisation (share of staff time busy)", "tỷ lệ thời gian bận của công chức", *_SHARE,
        None, "{:.3f}"),

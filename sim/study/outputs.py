@@ -63,6 +63,7 @@ def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: 
         "wall_seconds": round(runs.wall_seconds, 3),
         "versions": versions(),
         "warnings": runs.warnings,
+        "demand": runs.demand,  # the daily volume (derived from demand.total: the arithmetic) and dossiers expected
         "resolved_scenario": resolved,
     }
 

@@ -68,6 +68,7 @@ class RunSet:
     interrupted: bool = False
     wall_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    demand: dict | None = None  # how the daily volume was set and the dossiers expected (DemandPlan.arithmetic)
 
     @property
     def summary(self) -> dict:
@@ -100,7 +101,7 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
     except KeyboardInterrupt:
         interrupted = True
     results = [done[r] for r in sorted(done)]
-    return RunSet(scenario, results, interrupted, time.perf_counter() - started)
+    return RunSet(scenario, results, interrupted, time.perf_counter() - started, demand=region.plan.arithmetic())
 
 
 def _run_in_workers(region: Region, jobs: int, done: dict, progress) -> None:
