@@ -150,22 +150,30 @@ class FractionOfDeadline(Model):
 
 
 def _wait_kind(value) -> str:
-    """Which form a wait takes: {fraction_of_deadline: ...} or a plain distribution."""
-    if isinstance(value, FractionOfDeadline) or (isinstance(value, dict) and "fraction_of_deadline" in value):
-        return "fraction"
-    return "distribution"
+    """Which form a wait takes: a distribution (it has a ``kind``) or {fraction_of_deadline: ...}
+    (anything else, so that a misspelt key is reported against that form)."""
+    if isinstance(value, dict) and "kind" in value or not isinstance(value, (dict, FractionOfDeadline)):
+        return "[distribution]"
+    return "[fraction]"
 
 
-Wait = Annotated[Union[Annotated[Dist, Tag("distribution")], Annotated[FractionOfDeadline, Tag("fraction")]],
+def _one_or_mix(value) -> str:
+    return "[mix]" if isinstance(value, (list, AtAppointmentShare, dict)) else "[one]"
+
+
+Wait = Annotated[Union[Annotated[Dist, Tag("[distribution]")], Annotated[FractionOfDeadline, Tag("[fraction]")]],
                  Discriminator(_wait_kind)]
-Appointment = Union[Literal["on_completion", "at_appointment"], AtAppointmentShare]
+Appointment = Annotated[Union[Annotated[Literal["on_completion", "at_appointment"], Tag("[one]")],
+                              Annotated[AtAppointmentShare, Tag("[mix]")]], Discriminator(_one_or_mix)]
+Deadline = Annotated[Union[Annotated[int, Field(ge=0, le=365), Tag("[one]")],
+                           Annotated[list[DeadlineShare], Field(min_length=1), Tag("[mix]")]], Discriminator(_one_or_mix)]
 
 
 class ProcedureField(Model):
     """A group of procedures (civil status, certification, land...) sharing deadline and handling."""
 
     share: Share = Field(description="Share of dossiers in this field.")
-    deadline_working_days: Union[Annotated[int, Field(ge=0, le=365)], Annotated[list[DeadlineShare], Field(min_length=1)]] = Field(
+    deadline_working_days: Deadline = Field(
         description="Statutory deadline in working days (0 = by the close of the day of receipt), or a mix drawn per dossier: a list of {share, days}.")
     appointment: Appointment = Field("on_completion", description=(
         "When a finished dossier's result is handed back: on_completion, at_appointment (held until the appointment "
