@@ -88,6 +88,21 @@ def test_step_periods_change_volume_then_mix_from_their_dates(tmp_path):
         assert within_poisson(observed, per_day * len(days)), (channel, days, observed)
 
 
+def test_channels_a_period_leaves_out_share_the_rest_as_they_did_before(tmp_path):
+    data = small(channels={"in_person": {"share": 0.6, "intake": None}, "online": {"share": 0.1, "intake": None},
+                           "postal": {"share": 0.3, "intake": None}},
+                 periods=[{"from": date(5), "channel_shares": {"online": 0.5}},
+                          {"from": date(9), "channel_shares": {"postal": 0.2, "online": 0.2}}])
+    scenario = load_scenario(write(tmp_path, data))
+    shares = Region(scenario).plan.shares_by_day
+    assert shares[4].tolist() == pytest.approx([0.6, 0.1, 0.3])
+    assert shares[5].tolist() == pytest.approx([0.5 * 0.6 / 0.9, 0.5, 0.5 * 0.3 / 0.9])  # 0.5 left, 2:1 as before
+    assert shares[9].tolist() == pytest.approx([0.6, 0.2, 0.2])  # the one left out takes the rest
+    # a calibration can move one share alone
+    moved = Region(load_scenario(write(tmp_path, data, "b.yaml"), ["demand.periods.0.channel_shares.online=0.7"])).plan
+    assert moved.shares_by_day[5].tolist() == pytest.approx([0.2, 0.7, 0.1])
+
+
 def test_linear_periods_ramp_each_value_between_the_periods_that_set_it(tmp_path):
     data = small(periods=[{"from": date(10), "dossiers_per_working_day": 1000},
                           {"from": date(15), "channel_shares": {"in_person": 0.8, "online": 0.2}},
@@ -278,10 +293,16 @@ SCHEMA_ERRORS = {
     "order": ({"periods": [{"from": "2025-07-20", "dossiers_per_working_day": 5},
                            {"from": "2025-07-10", "dossiers_per_working_day": 6}]},
               "demand.periods.1.from", "periods must be in date order"),
-    "missing channel": ({"periods": [{"from": "2025-07-20", "channel_shares": {"in_person": 1.0}}]},
-                        "demand.periods.0.channel_shares", "missing ['online']"),
+    "unknown channel": ({"periods": [{"from": "2025-07-20", "channel_shares": {"postal": 0.1}}]},
+                        "demand.periods.0.channel_shares", "unknown channel(s) ['postal']"),
     "shares": ({"periods": [{"from": "2025-07-20", "channel_shares": {"in_person": 0.5, "online": 0.6}}]},
-               "demand.periods.0", "shares must sum to 1"),
+               "demand.periods.0", "sum to 1.1, more than 1"),
+    "shares short": ({"periods": [{"from": "2025-07-20", "channel_shares": {"in_person": 0.5, "online": 0.4}}]},
+                     "demand.periods.0.channel_shares", "sum to 0.9, not 1"),
+    "rest for nobody": ({"channels": {"in_person": {"share": 1.0, "intake": None},
+                                      "online": {"share": 0.0, "intake": None}},
+                         "periods": [{"from": "2025-07-20", "channel_shares": {"in_person": 0.7}}]},
+                        "demand.periods.0.channel_shares", "had no share before"),
     "empty period": ({"periods": [{"from": "2025-07-20"}]}, "demand.periods.0", "sets dossiers_per_working_day"),
     "interpolate": ({"interpolate": "cubic"}, "demand.interpolate", "'step' or 'linear'"),
     "mode": ({"observed_mode": "exact"}, "demand.observed_mode", "'poisson' or 'replay'"),
@@ -326,3 +347,13 @@ def test_the_daily_multipliers_of_a_single_rate_are_exactly_one(tmp_path):
     restated = small(periods=[{"from": date(3), "dossiers_per_working_day": 1000, "channel_shares": {"in_person": 0.8, "online": 0.2}}])
     multiplier = Region(load_scenario(write(tmp_path, restated, "r.yaml"))).plan.multiplier
     assert np.all(multiplier == 1.0)
+
+
+def test_the_calibration_cache_knows_an_edited_counts_file(tmp_path):
+    from sim.calibration.evaluations import scenario_key
+
+    data = observed_scenario(tmp_path, [f"{date(0)},5"])
+    path = write(tmp_path, data)
+    before = scenario_key(load_scenario(path))
+    (tmp_path / "counts.csv").write_text(f"date,dossiers\n{date(0)},6\n", encoding="utf-8")
+    assert scenario_key(load_scenario(path)) != before

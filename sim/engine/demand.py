@@ -142,7 +142,8 @@ class DemandPlan:
             span = max(span, (demand.total.to - self.start_date).days + 1)
         days = np.arange(span, dtype=float)
         volume_days, volumes = _knots(demand.periods, self.start_date, "dossiers_per_working_day")
-        share_days, share_values = _knots(demand.periods, self.start_date, "channel_shares")
+        share_days, _ = _knots(demand.periods, self.start_date, "channel_shares")
+        share_values = [shares for shares in demand.period_shares()[0] if shares is not None]  # channels left out filled in
         linear = demand.interpolate == "linear"
         self.shares_by_day = _series(days, shares, share_days,
                                      np.array([[s[c] for c in self.channel_names] for s in share_values]).reshape(-1, len(shares)), linear)

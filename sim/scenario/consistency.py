@@ -25,7 +25,7 @@ def problems(scenario) -> list[Issue]:
 
 
 def _demand_by_date(scenario):
-    """One daily volume (or a total, or observed counts), periods in date order naming every channel."""
+    """One daily volume (or a total, or observed counts), periods in date order, channel shares that add up."""
     demand = scenario.demand
     if demand.dossiers_per_working_day is not None and demand.total is not None:
         yield Issue("demand.total", "give dossiers_per_working_day or total, not both", demand.total.dossiers)
@@ -35,11 +35,8 @@ def _demand_by_date(scenario):
         if i and period.from_ <= demand.periods[i - 1].from_:
             yield Issue(f"demand.periods.{i}.from", f"periods must be in date order: {period.from_} is not after "
                         f"{demand.periods[i - 1].from_}", period.from_.isoformat())
-        shares = period.channel_shares
-        if shares is not None and set(shares) != set(demand.channels):
-            missing, unknown = sorted(set(demand.channels) - set(shares)), sorted(set(shares) - set(demand.channels))
-            yield Issue(f"demand.periods.{i}.channel_shares", "name every channel of demand.channels"
-                        + (f"; missing {missing}" if missing else "") + (f"; unknown {unknown}" if unknown else ""), shares)
+    for i, message in demand.period_shares()[1]:
+        yield Issue(f"demand.periods.{i}.channel_shares", message, demand.periods[i].channel_shares)
     total = demand.total
     if total is not None:
         if total.from_ < scenario.horizon.start_date:

@@ -214,14 +214,16 @@ class DemandPeriod(Model):
 
     from_: dt.date = Field(alias="from", description="First day of the period.")
     dossiers_per_working_day: Optional[Positive] = Field(None, description="Dossiers on an ordinary working day from this date, all communes together.")
-    channel_shares: Optional[dict[str, Share]] = Field(None, description="Share of each channel from this date (every channel of demand.channels, summing to 1).")
+    channel_shares: Optional[dict[str, Share]] = Field(None, description=(
+        "Share of channels from this date. Channels left out share what remains (1 - the shares given) in the "
+        "proportion they had before; name every channel to set them all."))
 
     @model_validator(mode="after")
     def _something(self):
         if self.dossiers_per_working_day is None and self.channel_shares is None:
             raise ValueError("a period sets dossiers_per_working_day, channel_shares or both")
-        if self.channel_shares is not None:
-            _check_shares(self.channel_shares, "period channel")
+        if self.channel_shares is not None and sum(self.channel_shares.values()) > 1 + SHARE_TOLERANCE:
+            raise ValueError(f"the channel shares of a period sum to {sum(self.channel_shares.values()):.6g}, more than 1")
         return self
 
 
@@ -259,7 +261,36 @@ class Demand(Model):
 
     def channel_used(self, channel: str) -> bool:
         """The channel receives dossiers at some date: its share, or a period's, is above 0."""
-        return self.channels[channel].share > 0 or any((p.channel_shares or {}).get(channel, 0) > 0 for p in self.periods)
+        return self.channels[channel].share > 0 or any(s.get(channel, 0) > 0 for s in self.period_shares()[0] if s)
+
+    def period_shares(self) -> tuple[list[dict[str, float] | None], list[tuple[int, str]]]:
+        """Every channel's share in each period that sets shares (None for the others), the
+        channels left out sharing the remainder in the proportion they had before; and the
+        problems found, as (period index, message)."""
+        before = {name: c.share for name, c in self.channels.items()}
+        out, problems = [], []
+        for i, period in enumerate(self.periods):
+            given = period.channel_shares
+            if given is None:
+                out.append(None)
+                continue
+            unknown = sorted(set(given) - set(self.channels))
+            if unknown:
+                problems.append((i, f"unknown channel(s) {unknown}; channels: {sorted(self.channels)}"))
+                out.append(None)
+                continue
+            rest = 1.0 - sum(given.values())
+            others = [c for c in self.channels if c not in given]
+            weight = sum(before[c] for c in others)
+            if others and weight <= 0 and rest > SHARE_TOLERANCE:
+                problems.append((i, f"{rest:.6g} is left for {others}, which had no share before: give their shares"))
+            elif not others and abs(rest) > SHARE_TOLERANCE:
+                problems.append((i, f"the channel shares sum to {1 - rest:.6g}, not 1"))
+            shares = {c: given[c] if c in given else (rest * before[c] / weight if weight > 0 else 0.0)
+                      for c in self.channels}
+            out.append(shares)
+            before = shares
+        return out, problems
 
     def field_mix(self, channel: str) -> dict[str, float]:
         mix = self.channels[channel].fields
