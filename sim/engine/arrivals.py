@@ -64,16 +64,20 @@ class CommuneArrivals:
         """The arrivals of block ``index`` (before ``until``), sorted by time."""
         plan = self.plan
         times, channels = [], []
+        replay = plan.observed is not None and plan.observed.replay
         for k in range(len(plan.channels)):
             rate, starts, lengths, before, cum = plan.block_intensity(k, index, self.commune)
-            if rate <= 0 or not len(cum):
-                continue
             rng = self.arrival_rngs[k]
-            n = rng.poisson(rate * cum[-1])
-            u = rng.random(n) * cum[-1]
-            piece = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
-            t = starts[piece] + (u - before[piece]) / (cum[piece] - before[piece]) * lengths[piece]
-            if plan.observed is not None and plan.observed.replay:
+            if rate > 0 and len(cum):
+                n = rng.poisson(rate * cum[-1])
+                u = rng.random(n) * cum[-1]
+                piece = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
+                t = starts[piece] + (u - before[piece]) / (cum[piece] - before[piece]) * lengths[piece]
+            elif not replay:
+                continue
+            else:
+                t = np.zeros(0)
+            if replay:  # the observed days' exact counts (their Poisson intensity is 0)
                 t = np.concatenate((t, self._replayed(k, index, rng)))
             times.append(t)
             channels.append(np.full(len(t), k, dtype=np.int64))
