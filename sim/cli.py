@@ -27,6 +27,11 @@ KEY_FIGURES = [
     ("p90_time_in_system_days", "p90 time in system (calendar days)", "{:.2f}"),
     ("mean_time_in_system_working_days", "mean time in system (working days)", "{:.2f}"),
     ("on_time_share", "on-time share (completed by the deadline)", "{:.3f}"),
+    ("early_share", "  early (before the deadline day)", "{:.3f}"),
+    ("on_due_date_share", "  on the deadline day", "{:.3f}"),
+    ("late_share", "  late (after the deadline)", "{:.3f}"),
+    ("dossiers_overdue_in_process", "in process and already overdue", "{:,.0f}"),
+    ("dossiers_held_for_appointment", "in process, held for the appointment date", "{:,.0f}"),
 ]
 
 
