@@ -154,22 +154,21 @@ class CommuneArrivals:
     def _deadline_days(self, fields: np.ndarray) -> np.ndarray:
         """The statutory deadline of each dossier: its field's, or one drawn from its mix."""
         days = self.plan.deadline_days[fields]
-        for f, field in enumerate(self.plan.fields):
-            mix = field.deadline_mix
+        for f, cum, choices in self.plan.deadline_mixes:
             mask = fields == f
-            if len(mix) > 1 and mask.any():
-                cum = np.cumsum([share for share, _ in mix])
-                pick = np.minimum(np.searchsorted(cum, self.deadline_rng.random(int(mask.sum())), side="right"), len(mix) - 1)
-                days[mask] = np.array([d for _, d in mix], dtype=np.int64)[pick]
+            if mask.any():
+                pick = np.minimum(np.searchsorted(cum, self.deadline_rng.random(int(mask.sum())), side="right"), len(cum) - 1)
+                days[mask] = choices[pick]
         return days
 
     def _waits(self, fields: np.ndarray, deadline_days: np.ndarray) -> np.ndarray:
         """Working days each dossier waits on other agencies after back-office work."""
         wait = np.zeros(len(fields))
-        for f, field in enumerate(self.plan.fields):
+        for f in self.plan.waiting_fields:
             mask = fields == f
-            if field.wait_on_others_working_days is not None and mask.any():
-                wait[mask] = self._wait_of(field, int(mask.sum()), deadline_days[mask], lambda dist, n: dist.sample(self.wait_rng, n))
+            if mask.any():
+                wait[mask] = self._wait_of(self.plan.fields[f], int(mask.sum()), deadline_days[mask],
+                                           lambda dist, n: dist.sample(self.wait_rng, n))
         return wait
 
     @staticmethod
@@ -182,10 +181,9 @@ class CommuneArrivals:
         """When a finished dossier may be handed back: its appointment instant (the opening of
         its deadline day) if it is held for the appointment, else -1 (on completion)."""
         release = np.full(len(fields), -1.0)
-        for f, field in enumerate(self.plan.fields):
-            share = field.at_appointment_share
+        for f, share in self.plan.held_shares:
             mask = fields == f
-            if share > 0 and mask.any():
+            if mask.any():
                 held = mask.copy()
                 if share < 1:
                     held[mask] = self.appointment_rng.random(int(mask.sum())) < share

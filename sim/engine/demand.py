@@ -115,6 +115,13 @@ class DemandPlan:
         self.supplement_p = np.array([f.supplementation_share for f in self.fields])
         self.province_p = np.array([f.province_share for f in self.fields])
         self.deadline_days = np.array([f.deadline_mix[0][1] for f in self.fields], dtype=np.int64)  # single deadlines
+        # The fields that use a feature, so that a block draws nothing for the others
+        self.deadline_mixes = [(f, np.cumsum([share for share, _ in field.deadline_mix]),
+                                np.array([days for _, days in field.deadline_mix], dtype=np.int64))
+                               for f, field in enumerate(self.fields) if len(field.deadline_mix) > 1]
+        self.waiting_fields = [f for f, field in enumerate(self.fields) if field.wait_on_others_working_days is not None]
+        self.held_shares = [(f, field.at_appointment_share) for f, field in enumerate(self.fields)
+                            if field.at_appointment_share > 0]
         self.cutoff = np.array([parse_hhmm(f.receipt_cutoff) if f.receipt_cutoff else np.inf for f in self.fields])
         self.statutory = statutory or calendar
         self.observed = observed

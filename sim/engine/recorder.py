@@ -36,6 +36,7 @@ DAY = 1440.0
 BATCH = 1 << 15  # observations buffered before they are folded into the histograms
 GROUPINGS = ("region", "commune", "channel", "field")
 RESOLUTION = {"region": 64, "commune": 16, "channel": 32, "field": 32}  # sub-buckets per octave
+ON_TIME_SLACK = 1e-6  # minutes: a result handed back at the deadline instant, give or take float noise, is on time
 
 
 class Grouping:
@@ -128,28 +129,28 @@ class Recorder:
             self.area += now - (d.arrival if d.arrival > warm else warm)
         if not d.counted:
             return
-        on_time = now <= d.deadline + 1e-6
-        self._done.append((d.key, d.arrival, now, on_time, d.deadline))  # working days, early: in the batch, at _flush
+        self._done.append((d.key, d.arrival, now, d.deadline))  # on time, early, working days: at _flush
         if len(self._done) >= BATCH:
             self._flush()
         if self.log is not None:
-            self.log.append(log_row(d, now, on_time))
+            self.log.append(log_row(d, now, now <= d.deadline + ON_TIME_SLACK))
 
     def _flush(self) -> None:
         arrivals = np.concatenate(self._arrivals) if self._arrivals else np.zeros(0, dtype=np.int64)
         waits = np.array(self.first_waits, dtype=float).reshape(-1, 2)
-        done = np.array(self._done, dtype=float).reshape(-1, 5)
+        done = np.array(self._done, dtype=float).reshape(-1, 4)
         self._arrivals, self._done = [], []
         self.first_waits.clear()  # the pools hold this list: empty it, do not replace it
         working_days = self.statutory.working_days_between_many(done[:, 1], done[:, 2])
-        early = done[:, 2] < self.statutory.deadline_day_opening_many(done[:, 4])  # before the deadline day
+        on_time = done[:, 2] <= done[:, 3] + ON_TIME_SLACK
+        early = done[:, 2] < self.statutory.deadline_day_opening_many(done[:, 3])  # before the deadline day
         for name, grouping in self.groupings.items():
             grouping.arrived += np.bincount(self._group(name, arrivals), minlength=len(grouping.arrived))
             grouping.waits.add(self._group(name, waits[:, 0].astype(np.int64)), waits[:, 1])
             groups = self._group(name, done[:, 0].astype(np.int64))
             grouping.days.add(groups, (done[:, 2] - done[:, 1]) / DAY)
             grouping.working_days.add(groups, working_days)
-            grouping.on_time += np.bincount(groups, done[:, 3], minlength=len(grouping.on_time)).astype(np.int64)
+            grouping.on_time += np.bincount(groups, on_time, minlength=len(grouping.on_time)).astype(np.int64)
             grouping.early += np.bincount(groups, early, minlength=len(grouping.early)).astype(np.int64)
 
     def _group(self, name: str, keys: np.ndarray) -> np.ndarray:
