@@ -49,9 +49,11 @@ class CommuneArrivals:
         self.province_rng = streams.stream(*key, streams.PROVINCE)
         self.delay_rng = streams.stream(*key, streams.DELAYS)
         self.lead_rng = streams.stream(*key, streams.LEAD_TIME)
-        self.deadline_rng = streams.stream(*key, streams.DEADLINE_MIX)
-        self.wait_rng = streams.stream(*key, streams.WAIT_ON_OTHERS)
-        self.appointment_rng = streams.stream(*key, streams.APPOINTMENT)
+        # Streams of features a scenario may not use: made only when used (a generator costs
+        # ~15 microseconds, and there are three per commune per replication)
+        self.deadline_rng = streams.stream(*key, streams.DEADLINE_MIX) if plan.deadline_mixes else None
+        self.wait_rng = streams.stream(*key, streams.WAIT_ON_OTHERS) if plan.waiting_fields else None
+        self.appointment_rng = streams.stream(*key, streams.APPOINTMENT) if plan.held_shares else None
         self.replication = replication
         self.rework_rng = streams.stream(*key, streams.REWORK)  # everything drawn again after supplementation
         self._buffers: dict = {}
