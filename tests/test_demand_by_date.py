@@ -337,7 +337,7 @@ def test_observed_counts_alone_must_cover_the_horizon(tmp_path):
                                             r"from 2025-07-07 to 2025-08-05"):
         load_scenario(write(tmp_path, data))
     plan = Region(load_scenario(write(tmp_path, data, "short.yaml"), ["horizon.days=4"])).plan
-    assert plan.arithmetic()["source"] == "observed" and plan.arithmetic()["expected_dossiers"] == pytest.approx(10)
+    assert plan.arithmetic()["source"] == "demand.observed" and plan.arithmetic()["expected_dossiers"] == pytest.approx(10)
 
 
 def test_the_daily_multipliers_of_a_single_rate_are_exactly_one(tmp_path):

@@ -127,7 +127,7 @@ def test_bad_value_is_reported_at_its_place_in_the_experiment_file(tmp_path):
 def test_sweep_writes_tidy_table_manifest_and_plots(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["sweep", str(write(tmp_path, TINY)), "--out", str(out), "--executor", "inprocess"]) == 0
-    assert "counter=4" in capsys.readouterr().out
+    assert "counter staff per commune 4" in capsys.readouterr().out
     table = pd.read_parquet(out / "results.parquet")
     assert list(table.columns) == ["variant", "staff.per_commune.counter", "replication", "figure", "value"]
     assert table.equals(pd.read_csv(out / "results.csv"))

@@ -94,12 +94,20 @@ class DemandPlan:
     """Region-wide demand: what every commune's arrival generator shares."""
 
     def __init__(self, scenario, calendar: WorkingCalendar, weights: np.ndarray,
-                 statutory: WorkingCalendar | None = None, shards: int = 1, observed: ObservedCounts | None = None):
+                 statutory: WorkingCalendar | None = None, shards: int = 1,
+                 dossiers_per_working_day: float | None = None, observed: ObservedCounts | None = None,
+                 volume_scale: float = 1.0):
         """``scenario``: a validated scenario (:mod:`sim.scenario.schema`); ``shards``: how
         many simulations the region is split into (:mod:`sim.engine.shards`), which sets
-        how many days a block of arrivals holds; ``observed``: daily counts to follow."""
+        how many days a block of arrivals holds; ``dossiers_per_working_day``: the region's
+        volume when the scenario gives it per capita (default: the scenario's own figure);
+        ``observed``: daily counts to follow; ``volume_scale``: the region's share of the
+        population a scenario's absolute volumes refer to (periods, a total: a communes.only
+        subset keeps each unit's demand)."""
         demand = scenario.demand
         self.demand, self.seed = demand, scenario.seed
+        self.given_volume = demand.dossiers_per_working_day if dossiers_per_working_day is None else dossiers_per_working_day
+        self.volume_scale = volume_scale
         self.calendar = calendar
         self.start_date = scenario.horizon.start_date
         self.horizon_days = scenario.horizon.days
@@ -139,7 +147,7 @@ class DemandPlan:
         shares = np.array([c.share for c in self.channels])
         self.ref = shares.copy()  # the share the base intensity is drawn with
         if not self.dated:
-            self.base_volume = demand.dossiers_per_working_day
+            self.base_volume = self.given_volume
             self.base = self.base_volume * self.weights
             self.multiplier = self.commune_multiplier = None  # every multiplier is 1
             self.total_arithmetic = None
@@ -157,10 +165,12 @@ class DemandPlan:
         for k in np.flatnonzero(self.ref <= 0):  # a channel with no base share: a period gives it one
             self.ref[k] = self.shares_by_day[:, k].max() or 1.0
 
-        def volume_with(base_volume: float) -> np.ndarray:
-            return _series(days, np.array([base_volume]), volume_days, np.array(volumes, dtype=float).reshape(-1, 1), linear)[:, 0]
+        volumes = np.array(volumes, dtype=float).reshape(-1, 1) * self.volume_scale
 
-        base_volume = demand.dossiers_per_working_day
+        def volume_with(base_volume: float) -> np.ndarray:
+            return _series(days, np.array([base_volume]), volume_days, volumes, linear)[:, 0]
+
+        base_volume = self.given_volume
         observed_days = set(self.observed.covered) if self.observed is not None else set()
         self.total_arithmetic = None
         if demand.total is not None:
@@ -193,19 +203,21 @@ class DemandPlan:
         if per_unit <= 0:
             raise DemandError([(None, None, "demand.total", f"no day from {total.from_} to {total.to} takes arrivals "
                                 "at the base volume: nothing to derive it from", total.dossiers)])
-        base_volume = (total.dossiers - fixed - observed) / per_unit
+        base_volume = (total.dossiers * self.volume_scale - fixed - observed) / per_unit
         if base_volume <= 0:
             raise DemandError([(None, None, "demand.total", f"is no more than the {fixed + observed:,.0f} dossiers that "
                                 f"periods and observed counts already bring from {total.from_} to {total.to}",
                                 total.dossiers)])
         self.total_arithmetic = {
-            "dossiers": total.dossiers, "from": total.from_.isoformat(), "to": total.to.isoformat(),
+            "dossiers": total.dossiers, "share_of_the_population_simulated": self.volume_scale,
+            "from": total.from_.isoformat(), "to": total.to.isoformat(),
             "calendar_days": len(window), "working_days": sum(self.statutory.is_working_day(d) for d in window),
             "observed_days": len(window) - len(rate_days), "dossiers_from_observed_days": observed,
             "dossiers_fixed_by_periods": fixed,
             "ordinary_working_day_equivalents": per_unit,
             "dossiers_per_working_day": base_volume,
-            "formula": "dossiers_per_working_day = (dossiers - dossiers_from_observed_days - dossiers_fixed_by_periods)"
+            "formula": "dossiers_per_working_day = (dossiers x share_of_the_population_simulated - dossiers_from_observed_days"
+                       " - dossiers_fixed_by_periods)"
                        " / ordinary_working_day_equivalents, where the equivalents add up, over the days of the span,"
                        " each channel's share x its day factor (0 when it takes no arrivals that day) x the period's"
                        " volume relative to the base",
@@ -272,7 +284,7 @@ class DemandPlan:
     def busiest_day_volume(self) -> float:
         """The largest expected region volume of an ordinary working day (sets the block length)."""
         if not self.dated:
-            return self.demand.dossiers_per_working_day
+            return self.given_volume
         horizon = slice(0, self.horizon_days)
         volume = float(np.max(np.sum(self.multiplier[horizon] * self.ref, axis=1))) * self.base_volume
         if self.observed is not None:
@@ -414,11 +426,20 @@ class DemandPlan:
         return dealt
 
     # ------------------------------------------------------------- the manifest
+    def _source(self) -> str:
+        """Which scenario key set the daily volume."""
+        if self.demand.total is not None:
+            return "demand.total"
+        if getattr(self.demand, "dossiers_per_1000_inhabitants_per_working_day", None) is not None:
+            return "demand.dossiers_per_1000_inhabitants_per_working_day"
+        if self.demand.dossiers_per_working_day is not None:
+            return "demand.dossiers_per_working_day"
+        return "demand.observed"
+
     def arithmetic(self) -> dict:
         """How the daily volume was set, and the dossiers expected over the horizon by channel."""
         out: dict = {"dossiers_per_working_day": self.base_volume,
-                     "source": "total" if self.demand.total else "observed" if self.demand.dossiers_per_working_day is None
-                     and self.observed is not None else "dossiers_per_working_day",
+                     "source": self._source(),
                      "periods": len(self.demand.periods), "interpolate": self.demand.interpolate}
         if self.total_arithmetic:
             out["total"] = self.total_arithmetic

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 
 from ..engine.stats import mean_and_half_width
 from ..scenario.schema import Scenario
+from .analysis import verdict
+from .catalogue import KEY_FIGURES, figure as catalogue_figure, resolution
 from .runner import RunSet, run_replications
-
-FIGURES = ["dossiers_arrived", "dossiers_completed", "dossiers_in_process", "mean_wait_minutes",
-           "p90_wait_minutes", "mean_time_in_system_days", "mean_time_in_system_working_days",
-           "on_time_share"]
 
 
 @dataclass
@@ -24,19 +22,26 @@ class Comparison:
     labels: list[str]
     runs: list[RunSet]
 
+    @property
+    def names(self) -> list[str]:
+        """The scenarios' own names (``name:``), in order."""
+        return [runs.scenario.name for runs in self.runs]
+
     def rows(self) -> list[dict]:
-        """One row per figure and scenario: mean, half-width, paired difference to the first."""
+        """One row per figure and scenario: mean, half-width, paired difference to the first and
+        whether it is better, worse or not clearly different (the catalogue's ``better``)."""
         rows = []
         base = self.runs[0].results
-        for figure in FIGURES + self._pool_figures():
+        for figure in list(KEY_FIGURES) + self._pool_figures():
             base_values = [_figure(r, figure) for r in base]
             for label, runs in zip(self.labels, self.runs):
                 values = [_figure(r, figure) for r in runs.results]
                 mean, hw = mean_and_half_width(values)
                 diffs = [v - b for v, b in zip(values, base_values) if v is not None and b is not None]
                 d_mean, d_hw = mean_and_half_width(diffs)
-                rows.append({"figure": figure, "scenario": label, "mean": mean, "ci95_half_width": hw,
-                             "difference_to_first": d_mean, "difference_ci95_half_width": d_hw})
+                rows.append({"figure": figure, "scenario": label, "scenario_name": runs.scenario.name, "mean": mean,
+                             "ci95_half_width": hw, "difference_to_first": d_mean, "difference_ci95_half_width": d_hw,
+                             "verdict": verdict(catalogue_figure(figure).better, d_mean, d_hw, resolution(figure))})
         return rows
 
     def _pool_figures(self) -> list[str]:
