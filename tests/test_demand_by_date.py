@@ -287,9 +287,9 @@ def test_missing_counts_file(tmp_path):
 
 SCHEMA_ERRORS = {
     "both": ({"total": {"dossiers": 100, "from": "2025-07-07", "to": "2025-07-10"}},
-             "demand.total", "give dossiers_per_working_day or total, not both"),
-    "neither": ({"dossiers_per_working_day": None}, "demand.dossiers_per_working_day",
-                "give dossiers_per_working_day, total or observed"),
+             "demand", "give demand.dossiers_per_working_day or demand.total, not both"),
+    "neither": ({"dossiers_per_working_day": None}, "demand",
+                "demand.total (over dates) or demand.observed (daily counts)"),
     "order": ({"periods": [{"from": "2025-07-20", "dossiers_per_working_day": 5},
                            {"from": "2025-07-10", "dossiers_per_working_day": 6}]},
               "demand.periods.1.from", "periods must be in date order"),
