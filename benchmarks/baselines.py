@@ -8,6 +8,11 @@ reference implementations simulate it:
 * :func:`simpy_resource`: idiomatic SimPy, the textbook pattern: one arrival process per
   station, a process per customer, ``simpy.Resource`` request / timeout / release.
   Draws come from one ``random.Random(seed)`` with ``expovariate``, as idiomatic code does.
+* :func:`simpy_free_count`: SimPy without ``Resource``, the design commune-sim's pools are
+  built on, written plainly: a free-server count and a deque per station, one arrival
+  process per station, and one ``env.timeout`` per service end with a callback (no process
+  per customer). No calendar, no statistics beyond the checks: a near limit for any engine
+  that keeps SimPy's event loop.
 * :func:`ciw_network`: the same network in Ciw (a queueing-network library), if installed.
 
 Both count customers (arrivals before the horizon) and stage visits (services started
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import simpy
@@ -90,6 +96,48 @@ def simpy_resource(net: Network, seed: int) -> dict:
             "mean_wait_minutes": counts["wait"] / max(counts["served"], 1)}
 
 
+def simpy_free_count(net: Network, seed: int) -> dict:
+    """SimPy without ``Resource``: a free count and a deque per station, a timeout per service end."""
+    started, cpu = time.perf_counter(), time.process_time()
+    env = simpy.Environment()
+    rng = random.Random(seed)
+    counts = {"customers": 0, "served": 0, "wait": 0.0}
+    service_rate = 1.0 / net.mean_service
+
+    class Station:
+        def __init__(self):
+            self.free = net.servers
+            self.queue = deque()  # arrival times of the waiting customers
+
+    def start(station, arrived):
+        counts["served"] += 1
+        counts["wait"] += env.now - arrived
+        env.timeout(rng.expovariate(service_rate)).callbacks.append(lambda event: finish(station))
+
+    def finish(station):
+        if station.queue:
+            start(station, station.queue.popleft())
+        else:
+            station.free += 1
+
+    def source(station):
+        while True:
+            yield env.timeout(rng.expovariate(net.arrival_rate))
+            counts["customers"] += 1
+            if station.free > 0:
+                station.free -= 1
+                start(station, env.now)
+            else:
+                station.queue.append(env.now)
+
+    for _ in range(net.stations):
+        env.process(source(Station()))
+    env.run(until=net.horizon)
+    wall = time.perf_counter() - started
+    return {"wall_s": wall, "cpu_s": time.process_time() - cpu, "customers": counts["customers"], "stage_visits": counts["served"],
+            "mean_wait_minutes": counts["wait"] / max(counts["served"], 1)}
+
+
 def ciw_network(net: Network, seed: int) -> dict:
     """The same network in Ciw: ``stations`` nodes, no routing between them."""
     import ciw
@@ -115,5 +163,6 @@ def ciw_network(net: Network, seed: int) -> dict:
 
 if __name__ == "__main__":  # a quick look: python benchmarks/baselines.py
     demo = Network(stations=126, servers=4, arrival_rate=50000 / 1440 / 126, mean_service=10.886, horizon=5760)
-    out = simpy_resource(demo, seed=1)
-    print(out, f"{out['customers'] / out['wall_s']:,.0f} customers/s")
+    for model in (simpy_resource, simpy_free_count):
+        out = model(demo, seed=1)
+        print(model.__name__, out, f"{out['customers'] / out['wall_s']:,.0f} customers/s")

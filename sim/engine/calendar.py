@@ -131,6 +131,10 @@ class WorkingCalendar:
         self._last_close: list[float] = []  # per day: absolute time of its last close (-1: closed)
         self._ndays = 0
         self._covered = 0.0                # = _ndays * DAY: queries below it need no extension
+        # The last span and interval looked up (working_minutes, instant): the next query is
+        # most often in the same one. Empty until the first look-up.
+        self._span_start = self._span_next = self._span_end = self._span_cum = 0.0
+        self._interval_low = self._interval_high = self._interval_cum = self._interval_start = self._interval_end = 0.0
         if not self.always_open:
             self._extend(_INITIAL_DAYS)
 
@@ -208,6 +212,9 @@ class WorkingCalendar:
 
     def working_minutes(self, t: float) -> float:
         """W(t): working minutes elapsed in [0, t] (0 for t < 0)."""
+        if self._span_start <= t < self._span_next:  # the span looked up last: most queries are "now"
+            end = self._span_end
+            return self._span_cum + ((t if t < end else end) - self._span_start)
         if t <= 0:
             return 0.0
         if self.always_open:
@@ -217,20 +224,33 @@ class WorkingCalendar:
         i = bisect_right(self._starts, t) - 1
         if i < 0:
             return 0.0
+        # Remember the span from this opening to the next: W there is cum + (min(t, end) - start)
+        starts = self._starts
+        self._span_start, self._span_end, self._span_cum = starts[i], self._ends[i], self._cum[i]
+        self._span_next = starts[i + 1] if i + 1 < len(starts) else self._ends[i]
         end = self._ends[i]  # a conditional, not min(): this runs for every service
         return self._cum[i] + ((t if t < end else end) - self._starts[i])
 
     def instant(self, w: float) -> float:
         """Earliest ``t`` with ``W(t) == w`` (closing-edge convention)."""
+        x = w - EPS
+        if self._interval_low < x <= self._interval_high:  # the open interval found last
+            t, end = self._interval_start + (w - self._interval_cum), self._interval_end
+            return t if t < end else end
         if not 0 <= w < math.inf:
             raise ValueError(f"working time must be finite and >= 0, got {w!r}")
         if w == 0:
             return 0.0
         if self.always_open:
             return float(w)
-        while self._cum_end[-1] < w - EPS:
+        while self._cum_end[-1] < x:
             self._extend(self._ndays + 1)
-        j = bisect_left(self._cum_end, w - EPS)
+        j = bisect_left(self._cum_end, x)
+        # Remember the interval: bisect_left gives j exactly when cum_end[j-1] < w - EPS <= cum_end[j]
+        # (for the first interval, w - EPS > -EPS: w == 0 keeps its own answer above)
+        self._interval_low = self._cum_end[j - 1] if j > 0 else -EPS
+        self._interval_high, self._interval_cum = self._cum_end[j], self._cum[j]
+        self._interval_start, self._interval_end = self._starts[j], self._ends[j]
         t, end = self._starts[j] + (w - self._cum[j]), self._ends[j]
         return t if t < end else end
 

@@ -46,10 +46,16 @@ def _settled_at_intake(field) -> bool:
 
 
 class Commune:
+    """A commune in the simulation: its pools and its arrivals (the block being handed out)."""
+
+    __slots__ = ("index", "info", "pools", "arrivals", "intake", "block", "block_index", "rows", "next_row")
+
     def __init__(self, sim: "Simulation", index: int, info, staff: dict[str, int]):
         self.index, self.info = index, info
         self.pools = {name: Pool(sim.env, sim.calendar, name, index, n) for name, n in staff.items()}
         self.arrivals = CommuneArrivals(sim.plan, sim.scenario, index, sim.replication)
+        # The pool that takes in each channel's dossiers here (None: the channel has no intake)
+        self.intake = [ch.intake and self.pools[ch.intake.pool] for ch in sim.plan.channels]
 
 
 class Simulation:
@@ -78,7 +84,17 @@ class Simulation:
         self.channels = self.plan.channels
         self.n_channels, self.n_fields = len(self.channels), len(self.fields)
         self.intake_pool = [ch.intake.pool if ch.intake else None for ch in self.channels]
-        self.router_moves_intake = type(self.router).intake_commune is not Router.intake_commune
+        router = type(self.router)
+        self.router_moves_intake = router.intake_commune is not Router.intake_commune
+        # Where a home router is asked, the home commune's pool is taken straight away
+        self.home_back_office = router.back_office_pool is Router.back_office_pool
+        self.home_sign_off = router.sign_off_pool is Router.sign_off_pool
+        # Per field, read once: its back-office pool (None: no back office) and whether it is signed
+        self.back_office_of = [f.back_office.pool if f.back_office is not None else None for f in self.fields]
+        self.signed = [bool(f.sign_off) for f in self.fields]
+        sign_off = scenario.sign_off
+        self.sign_off_pool = sign_off.pool if sign_off is not None else None
+        self.sign_off_batched = bool(sign_off is not None and sign_off.batch_times)
         # Bound methods made once: the dossier path hands them to pools as "what next".
         self._after_intake, self._after_back_office = self.after_intake, self.after_back_office
         self.recorder = Recorder(self, dossier_log)
@@ -154,18 +170,27 @@ class Simulation:
         self._next_block(commune, commune.block_index + 1)
 
     def _arrival(self, event) -> None:
+        """A commune's next dossier arrives: its next arrival is scheduled, the dossier is
+        made from its block row and goes to intake (:meth:`arrive`, inlined for the home
+        commune: this runs for every dossier)."""
         commune = event.payload
-        rows = commune.rows
-        row = rows[commune.next_row]
-        commune.next_row += 1
-        if commune.next_row == len(rows):
+        rows, i = commune.rows, commune.next_row
+        row = rows[i]
+        i += 1
+        if i == len(rows):
             rows = commune.rows = commune.block.next_rows()
-            commune.next_row = 0
+            i = 0
+        commune.next_row = i
         if rows:
-            event.again(rows[commune.next_row][0], self._arrival, commune)
+            event.rearm(rows[i][0], commune)
         else:
             Call(self.env, (commune.block_index + 1) * self.block_minutes, self._block_done, commune)
-        self.arrive(self._new_dossier(commune, row))
+        d = self._new_dossier(commune, row)
+        pool = commune.intake[d.channel]
+        if pool is None or self.router_moves_intake:
+            self.arrive(d)
+        else:
+            pool.request(d, d.intake_minutes, self._after_intake_of[d.field])
 
     def _new_dossier(self, commune: Commune, row: tuple) -> Dossier:
         d = Dossier()
@@ -226,17 +251,18 @@ class Simulation:
             d.lead_days = 0.0
             Call(self.env, back, self._lead_time_over, d)
             return
-        stage = self.fields[d.field].back_office
-        if stage is None:
+        pool = self.back_office_of[d.field]
+        if pool is None:
             self.after_back_office(d)
+        elif self.home_back_office:
+            d.home.pools[pool].request(d, d.back_office_minutes, self._after_back_office)
         else:
-            self.router.back_office_pool(d, stage.pool).request(d, d.back_office_minutes, self._after_back_office)
+            self.router.back_office_pool(d, pool).request(d, d.back_office_minutes, self._after_back_office)
 
     def _lead_time_over(self, event) -> None:
         self.after_intake(event.payload)
 
     def after_back_office(self, d: Dossier) -> None:
-        field = self.fields[d.field]
         if d.supplement:
             self.return_to_citizen(d)
         elif d.wait_days > 0:
@@ -246,7 +272,7 @@ class Simulation:
         elif d.province:
             back = self.calendar.add_working_minutes(self.env._now, d.delay_days * self.day_minutes)
             Call(self.env, back, self._from_province, d)
-        elif field.sign_off:
+        elif self.signed[d.field]:
             self.sign(d)
         else:
             self._complete(d)
@@ -269,8 +295,9 @@ class Simulation:
         self.complete(event.payload)
 
     def sign(self, d: Dossier) -> None:
-        pool = self.router.sign_off_pool(d, self.scenario.sign_off.pool)
-        if self.scenario.sign_off.batch_times:
+        name = self.sign_off_pool
+        pool = d.home.pools[name] if self.home_sign_off else self.router.sign_off_pool(d, name)
+        if self.sign_off_batched:
             pool.tray.append(d)  # taken at the next batch time
         else:
             pool.request(d, d.sign_off_minutes, self._complete)

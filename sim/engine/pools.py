@@ -4,10 +4,16 @@ A pool is the whole of a queueing station. It does not use ``simpy.Resource``: a
 staff count and a deque do the same job for FCFS with far less work per dossier. When a
 staff member takes a dossier, the end of the service is computed once from the working
 calendar (a service unfinished at closing resumes at the next opening, so the end is
-``instant(W(now) + minutes)``) and scheduled as a single event, :class:`Call`.
+``instant(W(now) + minutes)``) and scheduled as a single event, :class:`Call`. A staff
+member who finishes keeps that event for the next service (:meth:`Call.rearm`), so a
+service costs one heap entry and no new objects.
 
 A pool also keeps its own statistics in working time: time integrals of busy staff and
 of staff present (utilisation = busy / present), and the wait of every dossier it serves.
+
+On a 24/7 calendar working time *is* calendar time (``W(t) = t``, ``instant(w) = w``): a
+pool there converts with ``float`` instead of asking the calendar, the same values for
+less work (``tests/test_pools.py`` checks both ways give identical figures).
 """
 from __future__ import annotations
 
@@ -24,13 +30,18 @@ class Pool:
 
     __slots__ = ("env", "calendar", "name", "commune", "staff", "base_staff", "free", "busy", "queue",
                  "spare_events", "tray", "first_waits", "recording", "arrivals", "wait_total", "waited",
-                 "service_minutes_total", "service_minutes_sq", "max_busy", "_last_w", "busy_area", "staff_area")
+                 "service_minutes_total", "service_minutes_sq", "max_busy", "_last_w", "busy_area", "staff_area",
+                 "_working_minutes", "_instant")
 
     def __init__(self, env: Environment, calendar: WorkingCalendar, name: str, commune: int, staff: int):
         self.env, self.calendar, self.name, self.commune = env, calendar, name, commune
+        if calendar.always_open:  # what the calendar would answer (times are >= 0), without asking it
+            self._working_minutes = self._instant = float
+        else:
+            self._working_minutes, self._instant = calendar.working_minutes, calendar.instant  # bound once
         self.staff = self.base_staff = staff
         self.free = staff
-        self.first_waits: list = []  # (key, wait) of first services; the recorder's buffer, shared
+        self.first_waits: list = []  # key, wait, key, wait... of first services: the recorder's buffer, shared
         self.busy = 0
         self.queue: deque = deque()
         self.spare_events: list[Call] = []  # service-end events of idle staff, ready for reuse
@@ -48,39 +59,53 @@ class Pool:
 
     def request(self, dossier, minutes: float, then) -> None:
         """Serve ``dossier`` for ``minutes`` working minutes, then call ``then(dossier)``."""
-        dossier.minutes = minutes
         dossier.then = then
-        w_now = self.calendar.working_minutes(self.env._now)
-        dossier.enqueued_w = w_now
-        if self.free > 0:
-            self.free -= 1
-            self._one_more_busy(w_now)
-            self._start(dossier, w_now)
-        else:
+        w_now = self._working_minutes(self.env._now)
+        if self.free <= 0:
+            dossier.minutes, dossier.enqueued_w = minutes, w_now
             self.queue.append(dossier)
-
-    def _one_more_busy(self, w_now: float) -> None:
-        span = w_now - self._last_w  # _integrate, inlined: the hot path
+            return
+        # Served at once (no wait): one more busy (_one_more_busy, inlined: the hot path), then
+        # what _start does for a queued dossier, less the wait
+        self.free -= 1
+        span = w_now - self._last_w
         if span > 0:
             self.busy_area += self.busy * span
             self.staff_area += self.staff * span
             self._last_w = w_now
-        self.busy += 1
-        if self.busy > self.max_busy:
-            self.max_busy = self.busy
+        busy = self.busy = self.busy + 1
+        if busy > self.max_busy:
+            self.max_busy = busy
+        if self.recording:
+            self.arrivals += 1
+            self.service_minutes_total += minutes
+            self.service_minutes_sq += minutes * minutes
+        if dossier.first_wait < 0:  # its very first service: it waited 0 working minutes
+            dossier.first_wait = 0.0
+            if dossier.counted:
+                first_waits = self.first_waits
+                first_waits.append(dossier.key)
+                first_waits.append(0.0)
+        end_w = dossier.end_w = w_now + minutes
+        if self.spare_events:
+            self.spare_events.pop().rearm(self._instant(end_w), dossier)
+        else:
+            Call(self.env, self._instant(end_w), self._finish, dossier)
 
     def set_staff(self, staff: int) -> None:
         """A shift change: new staff take queued dossiers; leavers finish what they hold."""
-        w_now = self.calendar.working_minutes(self.env._now)
+        w_now = self._working_minutes(self.env._now)
         self._integrate(w_now)
         self.free += staff - self.staff
         self.staff = staff
         while self.free > 0 and self.queue:
             self.free -= 1
             self._one_more_busy(w_now)
-            self._start(self.queue.popleft(), w_now)
+            self._start(self.queue.popleft(), w_now, self.spare_events.pop() if self.spare_events else None)
 
-    def _start(self, dossier, w_now: float, event: Call | None = None) -> None:
+    def _start(self, dossier, w_now: float, event: Call | None) -> None:
+        """Start serving ``dossier``, taken from the queue, at working minute ``w_now``;
+        ``event``: the staff member's service-end event to re-use (None: a new one)."""
         minutes = dossier.minutes
         wait = w_now - dossier.enqueued_w
         if self.recording:
@@ -93,14 +118,14 @@ class Pool:
         if dossier.first_wait < 0:  # the dossier's very first service: the wait citizens see
             dossier.first_wait = wait
             if dossier.counted:
-                self.first_waits.append((dossier.key, wait))
+                first_waits = self.first_waits  # the recorder's buffer: key, wait, key, wait...
+                first_waits.append(dossier.key)
+                first_waits.append(wait)
         end_w = dossier.end_w = w_now + minutes
-        if event is None and self.spare_events:
-            event = self.spare_events.pop()
         if event is None:
-            Call(self.env, self.calendar.instant(end_w), self._finish, dossier)
+            Call(self.env, self._instant(end_w), self._finish, dossier)
         else:
-            event.again(self.calendar.instant(end_w), self._finish, dossier)
+            event.rearm(self._instant(end_w), dossier)
 
     def _finish(self, event) -> None:
         dossier = event.payload
@@ -108,7 +133,11 @@ class Pool:
         if self.queue and self.free >= 0:
             self._start(self.queue.popleft(), w_now, event)  # the same staff member goes on: busy unchanged
         else:
-            self._integrate(w_now)
+            span = w_now - self._last_w  # _integrate, inlined: the hot path
+            if span > 0:
+                self.busy_area += self.busy * span
+                self.staff_area += self.staff * span
+                self._last_w = w_now
             self.busy -= 1
             self.free += 1
             event.payload = None  # let the finished dossier go

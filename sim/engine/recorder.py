@@ -30,7 +30,7 @@ import numpy as np
 
 from .analytic import predict_pool
 from .dossier import log_row
-from .stats import GroupHistograms
+from .stats import Batch, GroupHistograms
 
 DAY = 1440.0
 BATCH = 1 << 15  # observations buffered before they are folded into the histograms
@@ -109,16 +109,17 @@ class Recorder:
         self.area = 0.0  # dossier-minutes in the system after the warm-up (Little's L x time)
         self.backlog_by_day: list[int] = []
         self.log = [] if dossier_log else None
-        # Hot-path buffers: plain list appends, folded into the histograms in batches.
+        # Hot-path buffers: plain list appends (flat: no tuple per dossier), folded into the
+        # histograms in batches of BATCH dossiers.
         self._arrivals: list[np.ndarray] = []  # keys of counted arrivals, a block at a time
-        self.first_waits: list[tuple] = []  # (key, wait), appended by the pools
-        self._done: list[tuple] = []
+        self.first_waits: list = []  # key, wait, key, wait, ... appended by the pools
+        self._done: list = []  # key, arrival, finish, deadline, key, ... of completed dossiers
 
     def arrivals_ahead(self, block, warmup_time: float) -> None:
         """Count a block's arrivals when it is drawn (each arrives before the run ends):
         cheaper than counting dossier by dossier."""
         self._arrivals.append(block.keys[block.times >= warmup_time])
-        if len(self.first_waits) >= BATCH:
+        if len(self.first_waits) >= 2 * BATCH:
             self._flush()
 
     def completed(self, d) -> None:
@@ -129,26 +130,35 @@ class Recorder:
             self.area += now - (d.arrival if d.arrival > warm else warm)
         if not d.counted:
             return
-        self._done.append((d.key, d.arrival, now, d.deadline))  # on time, early, working days: at _flush
-        if len(self._done) >= BATCH:
+        done = self._done  # on time, early, working days: at _flush
+        done.append(d.key)
+        done.append(d.arrival)
+        done.append(now)
+        done.append(d.deadline)
+        if len(done) >= 4 * BATCH:
             self._flush()
         if self.log is not None:
             self.log.append(log_row(d, now, now <= d.deadline + ON_TIME_SLACK))
 
     def _flush(self) -> None:
         arrivals = np.concatenate(self._arrivals) if self._arrivals else np.zeros(0, dtype=np.int64)
-        waits = np.array(self.first_waits, dtype=float).reshape(-1, 2)
-        done = np.array(self._done, dtype=float).reshape(-1, 4)
+        waits = np.fromiter(self.first_waits, float, len(self.first_waits)).reshape(-1, 2)
+        done = np.fromiter(self._done, float, len(self._done)).reshape(-1, 4)
         self._arrivals, self._done = [], []
         self.first_waits.clear()  # the pools hold this list: empty it, do not replace it
-        working_days = self.statutory.working_days_between_many(done[:, 1], done[:, 2])
-        on_time = done[:, 2] <= done[:, 3] + ON_TIME_SLACK
-        early = done[:, 2] < self.statutory.deadline_day_opening_many(done[:, 3])  # before the deadline day
+        keys, arrival, finish, deadline = done[:, 0].astype(np.int64), done[:, 1], done[:, 2], done[:, 3]
+        wait_keys = waits[:, 0].astype(np.int64)
+        # Each batch of values is taken apart once for the four groupings' histograms
+        waited = Batch(waits[:, 1])
+        days = Batch((finish - arrival) / DAY)
+        working_days = Batch(self.statutory.working_days_between_many(arrival, finish))
+        on_time = finish <= deadline + ON_TIME_SLACK
+        early = finish < self.statutory.deadline_day_opening_many(deadline)  # before the deadline day
         for name, grouping in self.groupings.items():
             grouping.arrived += np.bincount(self._group(name, arrivals), minlength=len(grouping.arrived))
-            grouping.waits.add(self._group(name, waits[:, 0].astype(np.int64)), waits[:, 1])
-            groups = self._group(name, done[:, 0].astype(np.int64))
-            grouping.days.add(groups, (done[:, 2] - done[:, 1]) / DAY)
+            grouping.waits.add(self._group(name, wait_keys), waited)
+            groups = self._group(name, keys)
+            grouping.days.add(groups, days)
             grouping.working_days.add(groups, working_days)
             grouping.on_time += np.bincount(groups, on_time, minlength=len(grouping.on_time)).astype(np.int64)
             grouping.early += np.bincount(groups, early, minlength=len(grouping.early)).astype(np.int64)

@@ -36,23 +36,37 @@ class Call:
     """``fn(event)`` at absolute time ``at``; what it is about is ``event.payload``.
 
     An instant already past is clamped to now. It carries exactly what
-    ``Environment.step`` reads of an event (``callbacks``, and ``_ok``, always true).
+    ``Environment.step`` reads of an event (``callbacks``, and ``_ok``, always true). Its
+    one-item callback list is made once and handed back to SimPy at every re-arming
+    (``step`` takes the list, sets ``callbacks`` to None and calls the list's items; a
+    callback that re-arms its own event puts the same one-item list back, which the loop
+    in ``step`` has already passed).
     """
 
-    __slots__ = ("env", "callbacks", "payload")
+    __slots__ = ("env", "callbacks", "payload", "_call")
     _ok = True  # read by Environment.step after the callbacks: the event succeeded
 
     def __init__(self, env: simpy.Environment, at: float, fn, payload=None):
         self.env = env
-        self.callbacks = [fn]
+        self.callbacks = self._call = [fn]
         self.payload = payload
         now = env._now
         heappush(env._queue, (at if at > now else now, NORMAL, next(env._eid), self))
 
     def again(self, at: float, fn, payload) -> None:
-        """Re-arm this event from inside its own callback (SimPy is done with it): a
-        feeder or a staff member going on to the next dossier reuses its event."""
-        self.callbacks = [fn]
+        """Re-arm this event from inside its own callback, or once SimPy is done with it:
+        a feeder or a staff member going on to the next dossier reuses its event."""
+        call = self._call
+        call[0] = fn
+        self.callbacks = call
+        self.payload = payload
+        env = self.env
+        now = env._now
+        heappush(env._queue, (at if at > now else now, NORMAL, next(env._eid), self))
+
+    def rearm(self, at: float, payload) -> None:
+        """:meth:`again` with the same ``fn`` (a staff member's next service end)."""
+        self.callbacks = self._call
         self.payload = payload
         env = self.env
         now = env._now

@@ -38,21 +38,25 @@ class GroupHistograms:
         self.total_sq = np.zeros(groups)
         self.maximum = np.zeros(groups)
 
-    def add(self, group: np.ndarray, values: np.ndarray) -> None:
+    def add(self, group: np.ndarray, values) -> None:
+        """Add ``values`` (an array, or a :class:`Batch` several sets of histograms share),
+        each to its group."""
+        batch = values if isinstance(values, Batch) else Batch(values)
         group = np.asarray(group, dtype=np.int64)
-        values = np.asarray(values, dtype=float)
+        values = batch.values
         if not len(values):
             return
         g = self.groups
         self.n += np.bincount(group, minlength=g)
         self.total += np.bincount(group, values, minlength=g)
-        self.total_sq += np.bincount(group, values * values, minlength=g)
-        np.maximum.at(self.maximum, group, values)
-        zero = values <= ZERO
-        self.zeros += np.bincount(group[zero], minlength=g)
-        mantissa, exponent = np.frexp(values[~zero])
-        bucket = (exponent - _E_MIN) * self.sub + ((mantissa - 0.5) * 2 * self.sub).astype(np.int64)
-        flat = group[~zero] * self.bins + np.clip(bucket, 0, self.bins - 1)
+        self.total_sq += np.bincount(group, batch.squares, minlength=g)
+        if g == 1:  # the maximum of one group: no scatter (the same value, max is exact)
+            np.maximum(self.maximum, values.max(), out=self.maximum)
+        else:
+            np.maximum.at(self.maximum, group, values)
+        self.zeros += np.bincount(group[batch.zero], minlength=g)
+        bucket = batch.octave * self.sub + (batch.fraction * self.sub).astype(np.int64)
+        flat = group[batch.nonzero] * self.bins + np.clip(bucket, 0, self.bins - 1)
         self.counts += np.bincount(flat, minlength=g * self.bins).reshape(g, self.bins)
 
     def add_histograms(self, other: "GroupHistograms") -> None:
@@ -106,6 +110,23 @@ class GroupHistograms:
     def _lower(self, i: np.ndarray) -> np.ndarray:
         e, k = np.divmod(i, self.sub)
         return np.ldexp(0.5 + k / (2 * self.sub), e + _E_MIN)
+
+
+class Batch:
+    """A batch of observations taken apart once (squares, zeros, octave and place in the
+    octave of the others), for every set of histograms that adds the same values by its
+    own groups (the region, communes, channels, fields)."""
+
+    __slots__ = ("values", "squares", "zero", "nonzero", "octave", "fraction")
+
+    def __init__(self, values: np.ndarray):
+        self.values = values = np.asarray(values, dtype=float)
+        self.squares = values * values
+        self.zero = values <= ZERO
+        self.nonzero = ~self.zero
+        mantissa, exponent = np.frexp(values[self.nonzero])
+        self.octave = exponent - _E_MIN  # the bucket is octave x sub + fraction x sub
+        self.fraction = (mantissa - 0.5) * 2
 
 
 def t_quantile_975(dof: int) -> float:
