@@ -117,20 +117,24 @@ class CommuneArrivals:
         for k, cum in enumerate(plan.field_cum):
             mask = ch == k
             fields[mask] = np.minimum(np.searchsorted(cum, u[mask], side="right"), len(cum) - 1)
+        # How many of each channel x field and of each field: the draws below are made for the
+        # groups that have dossiers, in this order (one mask per group drawn, no more)
+        n_fields = len(plan.fields)
+        pair = ch * n_fields + fields
+        per_pair = np.bincount(pair, minlength=len(plan.channels) * n_fields).tolist()
+        per_field = np.bincount(fields, minlength=n_fields).tolist()
         intake = np.zeros(n)
         for k, channel in enumerate(plan.channels):
             if channel.intake is None:
                 continue
             for f, field in enumerate(plan.fields):
-                mask = (ch == k) & (fields == f)
-                if mask.any():
+                if per_pair[k * n_fields + f]:
                     dist = field.intake_service_minutes or channel.intake.service_minutes
-                    intake[mask] = dist.sample(self.intake_rng, int(mask.sum()))
+                    intake[pair == k * n_fields + f] = dist.sample(self.intake_rng, per_pair[k * n_fields + f])
         back_office = np.zeros(n)
         for f, field in enumerate(plan.fields):
-            mask = fields == f
-            if field.back_office is not None and mask.any():
-                back_office[mask] = field.back_office.service_minutes.sample(self.back_office_rng, int(mask.sum()))
+            if field.back_office is not None and per_field[f]:
+                back_office[fields == f] = field.back_office.service_minutes.sample(self.back_office_rng, per_field[f])
         sign_off = self.sign_off_dist.sample(self.sign_off_rng, n) if self.sign_off_dist else np.zeros(n)
         supplement = self.supplement_rng.random(n) < plan.supplement_p[fields]
         province = ~supplement & (self.province_rng.random(n) < plan.province_p[fields])
@@ -140,12 +144,11 @@ class CommuneArrivals:
                 delay[flag] = dist.sample(self.delay_rng, int(flag.sum()))
         lead = np.zeros(n)
         for f, field in enumerate(plan.fields):
-            mask = fields == f
-            if field.lead_time_working_days is not None and mask.any():
-                lead[mask] = field.lead_time_working_days.sample(self.lead_rng, int(mask.sum()))
+            if field.lead_time_working_days is not None and per_field[f]:
+                lead[fields == f] = field.lead_time_working_days.sample(self.lead_rng, per_field[f])
         deadline_days = self._deadline_days(fields)
         deadline = plan.statutory.add_working_days_many(t, deadline_days + plan.after_cutoff(t, fields))
-        key = (self.commune * len(plan.channels) + ch) * len(plan.fields) + fields
+        key = self.commune * len(plan.channels) * n_fields + pair  # = (commune x channels + channel) x fields + field
         return Block.of(arrival=t, channel=ch, field=fields, intake_minutes=intake, back_office_minutes=back_office,
                         sign_off_minutes=sign_off, supplement=supplement, province=province, delay_days=delay,
                         lead_days=lead, wait_days=self._waits(fields, deadline_days), deadline_days=deadline_days,
@@ -198,8 +201,7 @@ class CommuneArrivals:
         marked ``redrawn``), from the commune's rework stream, one value at a time."""
         plan = self.plan
         field, channel = plan.fields[d.field], plan.channels[d.channel]
-        late = plan.after_cutoff(np.array([now]), np.array([d.field]))[0]
-        d.deadline = plan.statutory.add_working_days(now, d.deadline_days + int(late))
+        d.deadline = plan.statutory.add_working_days(now, d.deadline_days + plan.is_after_cutoff(now, d.field))
         d.intake_minutes = self.draw(field.intake_service_minutes or channel.intake.service_minutes) if channel.intake else 0.0
         d.back_office_minutes = self.draw(field.back_office.service_minutes) if field.back_office else 0.0
         d.sign_off_minutes = self.draw(self.sign_off_dist) if self.sign_off_dist else 0.0

@@ -130,6 +130,7 @@ class WorkingCalendar:
         self._wdays: list[int] = []        # indices of working days
         self._last_close: list[float] = []  # per day: absolute time of its last close (-1: closed)
         self._ndays = 0
+        self._arrays: dict = {}  # numpy copies of the lists, for the vectorised queries
         self._covered = 0.0                # = _ndays * DAY: queries below it need no extension
         # The last span and interval looked up (working_minutes, instant): the next query is
         # most often in the same one. Empty until the first look-up.
@@ -177,6 +178,14 @@ class WorkingCalendar:
                 self._cum_end.append(total)
         self._ndays = ndays
         self._covered = ndays * DAY
+
+    def _array(self, name: str) -> np.ndarray:
+        """One of the flat lists as a numpy array, made once per extension of the lists."""
+        key = (name, self._ndays)
+        if key not in self._arrays:
+            self._arrays = {k: v for k, v in self._arrays.items() if k[1] == self._ndays}
+            self._arrays[key] = np.asarray(getattr(self, name))
+        return self._arrays[key]
 
     def _day_of(self, t: float) -> int:
         try:
@@ -304,11 +313,22 @@ class WorkingCalendar:
             return np.where(d >= 1, t + d * DAY, (day + 1) * DAY)
         if int(day.max()) + 1 >= self._ndays:
             self._extend(int(day.max()) + 2)
-        day += t >= np.asarray(self._last_close)[day]
-        n = np.searchsorted(np.asarray(self._wdays), day, side="left") + d
+        day += t >= self._array('_last_close')[day]
+        n = np.searchsorted(self._array('_wdays'), day, side="left") + d
         while int(n.max()) >= len(self._wdays):
             self._extend(self._ndays + 1)
-        return np.asarray(self._last_close)[np.asarray(self._wdays)[n]]
+        return self._array('_last_close')[self._array('_wdays')[n]]
+
+    def last_close_many(self, days: np.ndarray) -> np.ndarray:
+        """The last closing instant of each day number, as :meth:`day_intervals` gives it
+        (``-inf`` for a day without opening hours), for an array of days."""
+        days = np.asarray(days, dtype=np.int64)
+        if self.always_open:
+            return np.where(days >= 0, days * DAY + DAY, -np.inf)
+        if len(days) and int(days.max()) >= self._ndays:
+            self._extend(int(days.max()) + 1)
+        close = self._array('_last_close')[np.maximum(days, 0)]
+        return np.where((days >= 0) & (close >= 0), close, -np.inf)
 
     def deadline_day_opening(self, deadline: float) -> float:
         """The first opening of the day a deadline instant falls on (the appointment: a result
@@ -341,10 +361,10 @@ class WorkingCalendar:
             if not np.isfinite(t).all():
                 raise ValueError("instants must be finite")
             self._extend(self._day_of(float(t.max())) + 1)
-        starts = np.asarray(self._starts)
+        starts = self._array('_starts')
         i = np.searchsorted(starts, t, side="right") - 1
         j = np.maximum(i, 0)
-        w = np.asarray(self._cum)[j] + (np.minimum(t, np.asarray(self._ends)[j]) - starts[j])
+        w = self._array('_cum')[j] + (np.minimum(t, self._array('_ends')[j]) - starts[j])
         return np.where((t <= 0) | (i < 0), 0.0, w)
 
     def working_days_between_many(self, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:

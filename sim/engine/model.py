@@ -103,8 +103,11 @@ class Simulation:
         holds = any(f.at_appointment_share > 0 for f in self.fields)
         self._complete = self._release if holds else self.recorder.completed
         # What follows intake, per field: a field settled at the counter with nothing after
-        # it (no lead time, back office, rework, province or sign-off) completes at once.
-        self._after_intake_of = [self._complete if _settled_at_intake(f) else self._after_intake for f in self.fields]
+        # it (no lead time, back office, rework, province or sign-off) completes at once; one
+        # with neither lead time nor back office goes on to what follows the back office.
+        self._after_intake_of = [self._complete if _settled_at_intake(f)
+                                 else self._after_back_office if f.lead_time_working_days is None and f.back_office is None
+                                 else self._after_intake for f in self.fields]
         for pool in self.all_pools():
             pool.first_waits = self.recorder.first_waits
             pool.recording = self.warmup_time == 0
@@ -185,22 +188,18 @@ class Simulation:
             event.rearm(rows[i][0], commune)
         else:
             Call(self.env, (commune.block_index + 1) * self.block_minutes, self._block_done, commune)
-        d = self._new_dossier(commune, row)
-        pool = commune.intake[d.channel]
-        if pool is None or self.router_moves_intake:
-            self.arrive(d)
-        else:
-            pool.request(d, d.intake_minutes, self._after_intake_of[d.field])
-
-    def _new_dossier(self, commune: Commune, row: tuple) -> Dossier:
-        d = Dossier()
+        d = Dossier()  # a new dossier: its work from the row, its state
         fill(d, row)
         d.home = d.commune = commune
         d.counted = d.arrival >= self.warmup_time
         d.first_wait = d.done_at = -1.0
         d.returns = 0
         self.recorder.entered += 1
-        return d
+        pool = commune.intake[d.channel]
+        if pool is None or self.router_moves_intake:
+            self.arrive(d)
+        else:
+            pool.request(d, d.intake_minutes, self._after_intake_of[d.field])
 
     def _midnight(self, event) -> None:
         day = event.payload
