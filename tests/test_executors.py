@@ -1,10 +1,10 @@
-"""Executors: one concurrent.futures interface, and the same tables whatever the backend."""
+"""Executors: one concurrent.futures interface, and the same tables whatever the workers."""
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from sim.study.executors import InProcessExecutor, open_backend
+from sim.study.executors import InProcessExecutor, Task, open_workers
 from sim.study.experiments import load_experiment
 from sim.study.sweep import run_sweep
 
@@ -41,19 +41,19 @@ def test_in_process_executor_returns_finished_futures():
 
 
 def test_local_with_one_job_runs_in_process_and_processes_with_more():
-    with open_backend("local", 1) as backend:
-        assert backend.kind == "inprocess" and backend.capacity == 1
-    with open_backend("local", 2) as backend:
-        assert backend.kind == "local" and backend.capacity == 4
-        assert [f.result() for f in [backend.executor.submit(_square, i) for i in range(4)]] == [0, 1, 4, 9]
+    with open_workers("local", 1) as workers:
+        assert workers.kind == "inprocess" and workers.capacity == 1
+    with open_workers("local", 2) as workers:
+        assert workers.kind == "local" and workers.capacity == 4
+        assert [f.result() for f in [workers.executor.submit(_square, i) for i in range(4)]] == [0, 1, 4, 9]
 
 
 def test_bad_backend_choices():
     with pytest.raises(ValueError):
-        with open_backend("cloud"):
+        with open_workers("cloud"):
             pass
     with pytest.raises(ValueError):
-        with open_backend("local", 2, scheduler="tcp://127.0.0.1:8786"):
+        with open_workers("local", 2, scheduler="tcp://127.0.0.1:8786"):
             pass
 
 
