@@ -52,10 +52,9 @@ def _parser() -> argparse.ArgumentParser:
                            description="Run the experiment file's variants x replications with common random numbers; "
                                        "write results (Parquet and CSV), a manifest and the plots.")
     sweep.add_argument("experiment", type=Path, metavar="EXPERIMENT.yaml")
-    sweep.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="worker processes (local executor)")
-    sweep.add_argument("--executor", choices=["inprocess", "local", "dask"], default="local",
-                       help="where runs execute: this process, local processes (--jobs), or Dask distributed")
-    sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster)")
+    sweep.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                       help="worker processes (local processes, or a Dask LocalCluster)")
+    _add_executor(sweep)
     sweep.add_argument("--out", type=Path, help="output folder (default: results/<experiment>)")
     sweep.add_argument("--resume", action="store_true", help="run only the runs missing from --out")
     sweep.add_argument("--quiet", action="store_true", help="no progress")
@@ -69,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--targets", type=Path, default=Path("calibration/targets.yaml"), help="targets file")
     calibrate.add_argument("--replications", type=_positive_int, metavar="N", help="replications per evaluation")
     calibrate.add_argument("--jobs", type=_positive_int, default=1, metavar="J", help="worker processes")
+    _add_executor(calibrate)
     calibrate.add_argument("--out", type=Path, help="output folder (default: results/calibrate-<scenario>)")
     calibrate.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
     calibrate.add_argument("--quiet", action="store_true", help="no progress")
@@ -96,9 +96,17 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_non_negative_int, metavar="S", help="root random seed (default: the scenario's)")
     p.add_argument("--jobs", type=_positive_int, default=1, metavar="J",
                    help="worker processes, for replications and shards of large regions (results do not depend on it)")
+    _add_executor(p)
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override a scenario field by its dotted path; VALUE is parsed as YAML (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress and no table; only the output folder path")
+
+
+def _add_executor(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--executor", choices=["inprocess", "local", "dask"], default="local",
+                   help="where the work runs: this process, local processes (--jobs), or Dask distributed; "
+                        "results do not depend on it")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster of --jobs)")
 
 
 FORCE_LARGE_HELP = "run even beyond the size limits (communes, expected dossiers, runs): see README, Before a run"
@@ -174,10 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.command_line = ["commune-sim", *argv]
     from .scenario.loading import ScenarioError
+    from .study.executors import Unreachable, options_problem
     from .study.interrupts import handle_signals
 
     with handle_signals():  # SIGTERM is Ctrl-C; a second one never tears what is being written
         try:
+            if hasattr(args, "executor") and options_problem(args.executor, args.scheduler):
+                raise UsageError(options_problem(args.executor, args.scheduler))  # exit 2, nothing written
             return COMMANDS[args.command](args)
         except ScenarioError as exc:
             print(str(exc), file=sys.stderr)
@@ -185,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
         except UsageError as exc:
             print(f"commune-sim: error: {exc}", file=sys.stderr)
             return 2
+        except Unreachable as exc:
+            print(f"commune-sim: {exc}; nothing was run", file=sys.stderr)
+            return 1
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 1

@@ -38,7 +38,7 @@ def calibrate_command(args) -> int:
     from ..calibration.calibrate import CACHE_FILE, prepare, run_calibration
     from ..calibration.report import write_outputs
     from ..study.api import find_scenario
-    from ..study.executors import open_workers
+    from ..study.executors import Unreachable, open_workers
     from ..study.files import folder_problem
     from ..study.interrupts import shielded
 
@@ -58,9 +58,12 @@ def calibrate_command(args) -> int:
     wall = time.perf_counter()
     resume = f"continue with --resume --out {out}"
     try:  # no more worker processes than replications run at once
-        with open_workers("local", args.jobs, tasks=max(section.replications, section.final_replications)) as workers:
+        with open_workers(args.executor, args.jobs, args.scheduler,
+                          tasks=max(section.replications, section.final_replications)) as workers:
             fitter.evaluator.workers = workers
             numbers = run_calibration(fitter, section, mapping, log)
+    except Unreachable:
+        raise  # one line from the command line: nothing ran
     except (KeyboardInterrupt, BrokenExecutor, OSError) as exc:
         kept = f"{len(fitter.evaluator.cache.records)} replication runs kept in {out / CACHE_FILE}"
         if isinstance(exc, KeyboardInterrupt):

@@ -13,6 +13,7 @@ from .common import check_out_dir, overrides, print_periods, report_warnings
 
 
 def run_command(args) -> int:
+    """Check the scenario and --out (exit 2), run, print the table, write the folder (also when stopped early)."""
     from ..study.analysis import targets_for
     from ..study.api import Results, prepare_scenario
     from ..study.interrupts import received, shielded
@@ -30,7 +31,8 @@ def run_command(args) -> int:
     started = dt.datetime.now().astimezone()
     bar = ProgressBar(scenario.name[:40])
     try:
-        runs = run_replications(scenario, jobs=args.jobs, progress=None if args.quiet else bar, region=prepared.region)
+        runs = run_replications(scenario, jobs=args.jobs, progress=None if args.quiet else bar, region=prepared.region,
+                                executor=args.executor, scheduler=args.scheduler)
     finally:
         bar.close()
     runs.warnings.extend(warnings)
@@ -60,6 +62,7 @@ def run_command(args) -> int:
 
 
 def compare_command(args) -> int:
+    """Run every scenario under common random numbers and print the paired differences to the first."""
     from ..scenario.loading import ScenarioError
     from ..study.api import prepare_scenario
     from ..study.compare import compare
@@ -87,7 +90,8 @@ def compare_command(args) -> int:
     started = dt.datetime.now().astimezone()
     bar = ProgressBar("compare")
     try:
-        result = compare(loaded, jobs=args.jobs, progress=None if args.quiet else bar)
+        result = compare(loaded, jobs=args.jobs, progress=None if args.quiet else bar, executor=args.executor,
+                         scheduler=args.scheduler)
     finally:
         bar.close()
     if not result.runs or result.labels[0] != args.scenarios[0]:

@@ -15,15 +15,12 @@ def sweep_command(args) -> int:
     from ..scenario.checks import describe_across
     from ..scenario.loading import Position, Problem, ScenarioError
     from ..study import sweep
-    from ..study.executors import options_problem
     from ..study.experiments import load_experiment
     from ..study.files import folder_problem
     from ..study.progress import ProgressBar
+    from ..study.executors import Unreachable
     from ..study.sweep_folder import prepare_out
 
-    problem = options_problem(args.executor, args.scheduler)
-    if problem:
-        raise UsageError(problem)
     force_large, strict = getattr(args, "force_large", False), getattr(args, "strict", False)
     experiment = load_experiment(args.experiment, force_large=force_large)
     lines = describe_across({f"{v.id} ({v.label})": v.overloads for v in experiment.variants if v.overloads})
@@ -39,9 +36,10 @@ def sweep_command(args) -> int:
     try:
         result = sweep.run_sweep(experiment, out, args.executor, args.jobs, args.scheduler,
                            progress=None if args.quiet else bar, command_line=getattr(args, "command_line", None))
-    except OSError as exc:  # before any run: the scheduler cannot be reached, the folder cannot be made
-        what = f"cannot reach the Dask scheduler at {args.scheduler}" if args.scheduler else f"cannot write to {out}"
-        print(f"commune-sim: {what}: {exc.strerror or exc}; nothing was run", file=sys.stderr)
+    except Unreachable:
+        raise  # one line from the command line
+    except OSError as exc:  # before any run: the folder cannot be made
+        print(f"commune-sim: cannot write to {out}: {exc.strerror or exc}; nothing was run", file=sys.stderr)
         return 1
     finally:
         bar.close()

@@ -58,14 +58,16 @@ def _figure(result: dict, figure: str):
     return result["region"].get(figure)
 
 
-def compare(scenarios: list[tuple[str, Scenario]], jobs: int = 1, progress=None) -> Comparison:
+def compare(scenarios: list[tuple[str, Scenario]], jobs: int = 1, progress=None, executor: str = "local",
+            scheduler: str | None = None) -> Comparison:
     """Run every scenario with the first one's seed and replications, one after the other on
     the same workers (no more processes than the largest scenario has tasks)."""
     seed, replications = scenarios[0][1].seed, scenarios[0][1].replications
     regions = [Region(scenario.model_copy(update={"seed": seed, "replications": replications}))
                for _, scenario in scenarios]
     runs = []
-    with open_workers("local", jobs, tasks=replications * max(len(region.shards) for region in regions)) as workers:
+    tasks = replications * max(len(region.shards) for region in regions)
+    with open_workers(executor, jobs, scheduler, tasks=tasks) as workers:
         for k, ((label, _), region) in enumerate(zip(scenarios, regions)):
             step = None if progress is None else (
                 lambda f, note, k=k, label=label: progress((k + f) / len(scenarios), f"{label[:20]} {note}"))

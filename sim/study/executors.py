@@ -45,6 +45,10 @@ from typing import Any, Callable, Hashable, Iterable, Iterator, NamedTuple
 KINDS = ("inprocess", "local", "dask")
 
 
+class Unreachable(OSError):
+    """The Dask scheduler cannot be reached: nothing has run."""
+
+
 class Task(NamedTuple):
     """One piece of work: ``fn(*args)``, known to the caller by ``key``. In worker processes
     ``fn`` must be a module-level function and ``args`` picklable."""
@@ -253,7 +257,10 @@ def _dask(jobs: int, scheduler: str | None) -> Workers:
         raise ValueError(f"--executor dask needs dask[distributed] installed ({exc})") from None
     cluster = None
     if scheduler:
-        client = Client(scheduler, timeout="30s")
+        try:
+            client = Client(scheduler, timeout="30s")
+        except OSError as exc:  # a timeout too
+            raise Unreachable(f"cannot reach the Dask scheduler at {scheduler}: {exc.strerror or exc}") from None
         description = f"Dask cluster at {scheduler}"
     else:
         cluster = LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True,

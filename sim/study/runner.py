@@ -80,12 +80,12 @@ class RunSet:
 
 def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int = 1,
                      progress: Callable[[float, str], None] | None = None, region: Region | None = None,
-                     workers: Workers | None = None) -> RunSet:
+                     workers: Workers | None = None, executor: str = "local", scheduler: str | None = None) -> RunSet:
     """Run ``scenario.replications`` replications; Ctrl-C (or SIGTERM, or a worker process that
     dies) keeps the ones already finished.
 
     Every (replication, shard) is a task for the workers (:mod:`sim.study.executors`; without
-    ``workers``, ``jobs`` local processes, never more than tasks), so even one replication of a
+    ``workers``, those ``executor``, ``jobs`` and ``scheduler`` name, never more processes than tasks), so even one replication of a
     large region uses them (:mod:`sim.engine.shards`); a replication is done when its shards
     are, added in shard order. Given ``workers`` (a caller running several scenarios on the same
     ones) are stopped here when the run stops early. ``progress(fraction, note)`` is told how far the run is (per
@@ -97,7 +97,7 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
     interrupted, error = False, None
     try:
         if workers is None:
-            with open_workers("local", jobs, tasks=scenario.replications * len(region.shards)) as own:
+            with open_workers(executor, jobs, scheduler, tasks=scenario.replications * len(region.shards)) as own:
                 _run_tasks(region, own, done, progress)
         else:
             try:
