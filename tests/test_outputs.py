@@ -6,13 +6,14 @@ through module-scoped fixtures.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import MMC, run_cli
+from conftest import read_json as strict_json
 
 import sim.study.outputs
 from sim.cli import main
@@ -21,8 +22,6 @@ from sim.study.files import scenario_hash
 from sim.study.outputs import DOSSIER_LOG_COLUMNS
 from sim.study.runner import run_replication
 
-ROOT = Path(__file__).resolve().parents[1]
-MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 MMC_FAST = ["--set", "horizon.days=5", "--set", "horizon.warmup_days=1"]
 HANOI_FAST = ["--replications", "1", "--set", "horizon.days=3"]
 KEY_FIGURES = ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "mean_wait_minutes",
@@ -31,17 +30,6 @@ HALF_WIDTH = "_ci95_half_width"
 COMMUNE_COLUMNS = {"commune", "type", "population", "dossiers_arrived", "dossiers_completed", "dossiers_in_process",
                    "mean_wait_minutes", "mean_wait_minutes_ci95_half_width", "p90_wait_minutes",
                    "on_time_share", "staff_counter", "utilisation_counter"}
-
-
-def run_cli(*args) -> int:
-    return main([str(a) for a in args])
-
-
-def strict_json(path: Path) -> dict:
-    """Parse as strict JSON: NaN, Infinity and -Infinity are not JSON."""
-    def refuse(name):
-        raise ValueError(f"{path.name} holds {name}, which is not valid JSON")
-    return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
 
 
 def _walk_keys(value, path=()):

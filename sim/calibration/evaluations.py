@@ -34,7 +34,15 @@ def engine_hash() -> str:
 
 
 def scenario_key(scenario, engine: str = "") -> str:
+    """The resolved scenario, the engine and the contents of the files it names (a commune
+    table, observed counts): an edited file is a new scenario, though its path is the same."""
     text = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+    for named in (scenario.communes.table, scenario.demand.observed):
+        if named is not None:
+            try:
+                text += hashlib.sha256(Path(named).read_bytes()).hexdigest()
+            except OSError:
+                text += "unreadable:" + named
     return hashlib.sha256((engine + text).encode("utf-8")).hexdigest()
 
 

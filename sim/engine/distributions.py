@@ -58,6 +58,11 @@ class Distribution(BaseModel):
         The scenario checks use it to refuse durations the calendar cannot hold."""
         return None
 
+    @property
+    def upper_bound(self) -> float:
+        """The largest value it can draw (infinite unless bounded): a fraction must stay <= 1."""
+        return math.inf
+
 
 def _normal_upper(p: float) -> float:
     """The standard normal quantile of 1 - p."""
@@ -162,6 +167,10 @@ class Deterministic(Distribution):
     def upper_quantile(self, p):
         return self.value
 
+    @property
+    def upper_bound(self):
+        return self.value
+
 
 @register
 class Empirical(Distribution):
@@ -191,6 +200,10 @@ class Empirical(Distribution):
     def upper_quantile(self, p):
         return max(self.values)
 
+    @property
+    def upper_bound(self):
+        return max(self.values)
+
 
 @register
 class Uniform(Distribution):
@@ -217,6 +230,44 @@ class Uniform(Distribution):
 
     def upper_quantile(self, p):
         return self.high
+
+    @property
+    def upper_bound(self):
+        return self.high
+
+
+@register
+class Beta(_MeanCV):
+    """Values between 0 and 1 with a given mean and coefficient of variation: a share or a
+    fraction (e.g. the part of a deadline spent waiting on other agencies)."""
+
+    kind: Literal["beta"] = "beta"
+
+    @model_validator(mode="after")
+    def _feasible(self):
+        m = self.mean_value
+        if not m < 1:
+            raise ValueError(f"a beta mean must be below 1 (got {m})")
+        largest = math.sqrt((1 - m) / m)
+        if not self.cv < largest:
+            raise ValueError(f"a beta with mean {m:g} needs cv below {largest:.4g} (got {self.cv})")
+        return self
+
+    def _shapes(self) -> tuple[float, float]:
+        m = self.mean_value
+        k = (1 - m) / (m * self.cv**2) - 1  # a + b
+        return m * k, (1 - m) * k
+
+    def sample(self, rng, size):
+        a, b = self._shapes()
+        return rng.beta(a, b, size)
+
+    def upper_quantile(self, p):
+        return 1.0
+
+    @property
+    def upper_bound(self):
+        return 1.0
 
 
 def distribution_type():

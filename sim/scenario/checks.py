@@ -10,7 +10,7 @@ takes a pool below zero staff; a pool larger than the engine allows.
 **Warnings** (stderr and the manifest; errors with ``--strict``): for every pool of every
 commune, the expected utilisation on an ordinary working day is the expected staff-minutes
 of work sent to it (dossiers × mean minutes, rework included) divided by the staff-minutes
-present. At 1 or more the queue can only grow. One line per pool: how many communes, and the
+present; where demand changes by date, on the busiest day of the horizon for that pool. At 1 or more the queue can only grow. One line per pool: how many communes, and the
 worst of them. (Surges inside the day can overload a pool whose daily utilisation is below 1;
 this check does not see them.)
 """
@@ -57,7 +57,8 @@ def overloads(region: Region) -> list[Overload]:
     central = _central_channels(scenario)
     found = []
     for pool, counts in region.staff.items():
-        load = expected_minutes(plan, pool, central=central, fields=fields)
+        load = _busiest(plan, lambda shares: expected_minutes(plan, pool, central=central, fields=fields,
+                                                              channel_shares=shares))
         over = [(load[i] / (counts[i] * day), i) for i in range(len(counts)) if load[i] > 0 and counts[i] > 0]
         over = [(u, i) for u, i in over if u >= 1]
         if over:
@@ -65,7 +66,8 @@ def overloads(region: Region) -> list[Overload]:
             found.append(Overload(pool, "communes", len(over), len(counts), region.communes[i].name, u, counts[i]))
     if districts is not None:
         for pool in districts.staff:
-            load = expected_minutes(plan, pool, fields=set(districts.fields))
+            load = _busiest(plan, lambda shares: expected_minutes(plan, pool, fields=set(districts.fields),
+                                                                  channel_shares=shares))
             over = []
             for centre in region.districts:
                 minutes, staff = sum(load[i] for i in centre.members), centre.staff[pool]
@@ -77,7 +79,8 @@ def overloads(region: Region) -> list[Overload]:
                                       centre.staff[pool]))
     if region.central_pools:  # one for the region, or one per group of communes
         name = scenario.routing.central_pool.name
-        load = expected_minutes(plan, None, central=central, only_central=True)
+        load = _busiest(plan, lambda shares: expected_minutes(plan, None, central=central, only_central=True,
+                                                              channel_shares=shares))
         over = []
         for group in region.central_pools:
             staff = group.staff["central"]
@@ -113,6 +116,12 @@ def describe_across(found: dict[str, list[Overload]]) -> list[str]:
                      f"{len(found)} variants ({what}the worst, variant {label}, {where}, at {worst.utilisation:.2f}): "
                      "their queues can only grow")
     return lines
+
+
+def _busiest(plan, load_on) -> list[float]:
+    """Per commune, the largest load over the distinct demand days of the horizon."""
+    loads = [load_on(shares) for shares in plan.demand_states()]
+    return [max(values) for values in zip(*loads)]
 
 
 def _central_channels(scenario) -> set[str]:

@@ -213,6 +213,18 @@ def expected_dossiers(scenario, per_working_day: float | None = None) -> float:
     return total * (demand.dossiers_per_working_day if per_working_day is None else per_working_day)
 
 
+def _volume_key(demand, per_day) -> tuple[str, float | None]:
+    """The scenario key that sets the region's volume, and its value."""
+    if demand.dossiers_per_working_day is not None:
+        return "demand.dossiers_per_working_day", demand.dossiers_per_working_day
+    if demand.dossiers_per_1000_inhabitants_per_working_day is not None:
+        return ("demand.dossiers_per_1000_inhabitants_per_working_day",
+                demand.dossiers_per_1000_inhabitants_per_working_day)
+    if demand.total is not None:
+        return "demand.total.dossiers", demand.total.dossiers
+    return "demand.observed", per_day
+
+
 def size_problems(scenario, communes: int, force_large: bool = False, holds_dossier_log: bool = True,
                   per_working_day: float | None = None) -> list[Issue]:
     """Runs larger than the stated limits: refused unless ``force_large``; beyond the hard
@@ -224,8 +236,11 @@ def size_problems(scenario, communes: int, force_large: bool = False, holds_doss
         issues.append(Issue(where, f"{communes:,} communes; the largest number the engine allows is "
                                    f"{HARD_MAX_COMMUNES:,}", communes))
     per_day = scenario.demand.dossiers_per_working_day if per_working_day is None else per_working_day
-    volume = "demand.dossiers_per_working_day" if scenario.demand.dossiers_per_working_day is not None else \
-        "demand.dossiers_per_1000_inhabitants_per_working_day"
+    volume, given = _volume_key(scenario.demand, per_day)
+    if per_day is None:  # only a total or observed counts: checked again once the demand plan is built
+        return issues if force_large or not MAX_COMMUNES < communes <= HARD_MAX_COMMUNES else issues + [
+            Issue(where, f"{communes:,} communes; the largest number allowed is {MAX_COMMUNES:,} "
+                         f"(the whole country has 3,321; {FORCE})", communes)]
     if per_day > MAX_DOSSIERS_PER_WORKING_DAY:
         issues.append(Issue(volume, f"{per_day:,.0f} dossiers on an ordinary working day in the region; the largest "
                                     f"number allowed is {MAX_DOSSIERS_PER_WORKING_DAY:,.0f}", per_day))
@@ -236,12 +251,11 @@ def size_problems(scenario, communes: int, force_large: bool = False, holds_doss
                                    f"(the whole country has 3,321; {FORCE})", communes))
     per_replication = expected_dossiers(scenario, per_day)
     if not per_replication <= MAX_DOSSIERS_PER_REPLICATION:
-        given = getattr(scenario.demand, volume.split(".")[1])
         largest = given * MAX_DOSSIERS_PER_REPLICATION / per_replication
         shown = f"{largest:,.0f}" if largest >= 100 else f"{largest:.3g}"
         issues.append(Issue(volume, f"about {per_replication:,.0f} dossiers expected in one replication of "
                                     f"{scenario.horizon.days:,} days; the largest number allowed is "
-                                    f"{MAX_DOSSIERS_PER_REPLICATION:,} (with this horizon, {volume.split('.')[1]} up to "
+                                    f"{MAX_DOSSIERS_PER_REPLICATION:,} (with this horizon, {volume.split('.', 1)[1]} up to "
                                     f"{shown}; {FORCE})", given))
     elif per_replication * scenario.replications > MAX_DOSSIERS:
         largest = max(int(MAX_DOSSIERS // per_replication), 1)

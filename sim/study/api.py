@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..scenario import checks, loading
-from ..scenario.communes import CommuneError, select_communes
+from ..scenario.communes import CommuneError, resolve_table, select_communes
 from ..scenario.consistency import problems
 from ..scenario.geography import GeographyError
 from ..scenario.limits import HARD_MAX_COMMUNES, MAX_COMMUNES, size_problems
@@ -72,20 +72,55 @@ def prepare_scenario(name: str | Path | None = None, overrides: Sequence[str] = 
                                       override_dir=override_dir)
     _looks_like_a_scenario(data, positions, path)
     scenario = loading.validate(Scenario, data, positions, str(path), context={"defer_consistency": True})
+    def where(key: str):
+        return loading.position_of(key, positions, str(path))
 
     def refuse(issues) -> None:
         if issues:
-            raise loading.ScenarioError([loading.Problem(loading.position_of(p.path, positions, str(path)), p.path,
-                                                         p.message, p.got) for p in issues])
+            raise loading.ScenarioError([loading.Problem(where(p.path), p.path, p.message, p.got) for p in issues])
 
     refuse(problems(scenario))
     scenario, selection = _select(scenario, path, positions, force_large)
+    scenario = _resolve_observed(scenario, path)
     n = len(selection.communes)
     refuse(problems(scenario, n) + size_problems(scenario, n, force_large, holds_dossier_log,
                                                  _daily_volume(scenario, selection)))
-    region = Region(scenario, selection=selection)
+    region = Region(scenario, selection=selection, positions_of=where)
+    if _dated(scenario):  # the volume by date is known once the demand plan is built
+        refuse(size_problems(scenario, n, force_large, holds_dossier_log, region.plan.busiest_day_volume()))
+    _check_observed_coverage(scenario, region, where)
     refuse(checks.problems(region))
     return Prepared(scenario, path, region, checks.overloads(region))
+
+
+def _dated(scenario: Scenario) -> bool:
+    demand = scenario.demand
+    return bool(demand.periods or demand.total is not None or demand.observed is not None)
+
+
+def _resolve_observed(scenario: Scenario, path: Path) -> Scenario:
+    """Make an observed counts path absolute (the loader anchored it to the file that declared it)."""
+    observed = scenario.demand.observed
+    if observed is None:
+        return scenario
+    absolute = str(resolve_table(observed, path.parent).resolve())
+    return scenario.model_copy(update={"demand": scenario.demand.model_copy(update={"observed": absolute})})
+
+
+def _check_observed_coverage(scenario: Scenario, region: Region, where) -> None:
+    """Observed counts without a rate for the other days must cover the whole horizon."""
+    demand, observed = scenario.demand, region.plan.observed
+    rate = (demand.dossiers_per_working_day, demand.dossiers_per_1000_inhabitants_per_working_day, demand.total)
+    if observed is None or any(r is not None for r in rate):
+        return
+    covered, days = observed.covered, scenario.horizon.days
+    if covered.start > 0 or covered.stop < days:
+        start = scenario.horizon.start_date
+        dates = [start + dt.timedelta(days=d) for d in (covered.start, covered.stop - 1)]
+        raise loading.ScenarioError([loading.Problem(where("demand.observed"), "demand.observed",
+            f"covers {dates[0]} to {dates[1]} but the horizon runs from {start} to "
+            f"{start + dt.timedelta(days=days - 1)}: give dossiers_per_working_day or total for the other days",
+            demand.observed)])
 
 
 def load_scenario(name: str | Path | None = None, overrides: Sequence[str] = (), force_large: bool = False) -> Scenario:
@@ -104,13 +139,17 @@ def _looks_like_a_scenario(data: dict, positions, path: Path) -> None:
                                                      "(name, horizon, demand, communes, staff, ...)")])
 
 
-def _daily_volume(scenario: Scenario, selection) -> float:
-    """The region's dossiers on an ordinary working day, as :class:`Region` will compute it."""
+def _daily_volume(scenario: Scenario, selection) -> float | None:
+    """The region's dossiers on an ordinary working day, as :class:`Region` will compute it
+    (the largest a dated period gives); None when only a total or observed counts say it."""
     demand = scenario.demand
+    volumes = [p.dossiers_per_working_day for p in demand.periods if p.dossiers_per_working_day is not None]
     if demand.dossiers_per_working_day is not None:
-        return demand.dossiers_per_working_day * selection.share_of_source
-    population = sum(c.population for c in selection.communes)
-    return demand.dossiers_per_1000_inhabitants_per_working_day * population / 1000
+        return max([demand.dossiers_per_working_day, *volumes]) * selection.share_of_source
+    if demand.dossiers_per_1000_inhabitants_per_working_day is not None:
+        population = sum(c.population for c in selection.communes)
+        return demand.dossiers_per_1000_inhabitants_per_working_day * population / 1000
+    return max(volumes) * selection.share_of_source if volumes else None
 
 
 def _select(scenario: Scenario, path: Path, positions, force_large: bool):

@@ -67,9 +67,11 @@ class Figure:
 FIGURES: dict[str, Figure] = {row[0]: Figure(*row) for row in FIGURE_ROWS}
 #: The figures of the key-figure tables (``run``, ``compare``, reports), in reading order.
 KEY_FIGURES = ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "dossiers_overdue_in_process",
+               "dossiers_held_for_appointment",
                "mean_wait_minutes", "p50_wait_minutes", "p90_wait_minutes", "p95_wait_minutes",
                "probability_of_waiting", "mean_time_in_system_days", "p90_time_in_system_days",
-               "mean_time_in_system_working_days", "p90_time_in_system_working_days", "on_time_share")
+               "mean_time_in_system_working_days", "p90_time_in_system_working_days", "on_time_share",
+               "early_share", "on_due_date_share", "late_share")
 #: The figures of one-line-per-variant tables (``sweep``, experiment reports).
 SUMMARY_FIGURES = ("mean_wait_minutes", "p90_wait_minutes", "on_time_share", "communes_above_wait_target",
                    "communes_below_on_time_target")

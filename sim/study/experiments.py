@@ -343,7 +343,9 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True, force_lar
             continue
         variants.append(Variant(f"v{index:0{width}d}", label, params, source or spec.base, overrides,
                                 prepared.scenario, prepared.overloads))
-        dossiers += expected_dossiers(prepared.scenario, prepared.region.dossiers_per_working_day)
+        region = prepared.region
+        dossiers += expected_dossiers(prepared.scenario, region.dossiers_per_working_day
+                                      or region.plan.busiest_day_volume())
     if not problems:
         dossiers *= n_runs / max(n_variants, 1)
         problems = [Problem(at((key,)), key, message, replications)

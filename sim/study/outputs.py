@@ -23,14 +23,13 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from ..engine.dossier import LOG, LOG_NAMES
 from ..scenario.header import scenario_headers
 from ..scenario.region import period
 from .files import atomic_folder, scenario_hash, write_json
 from .runner import RunSet, commune_rows
 
-DOSSIER_LOG_COLUMNS = ("home_commune", "intake_commune", "channel", "field", "arrival_minute",
-                       "first_wait_working_minutes", "finish_minute", "deadline_minute", "on_time",
-                       "supplementation_returns")
+DOSSIER_LOG_COLUMNS = LOG_NAMES  # declared once, with their types and meanings, in sim.engine.dossier
 
 
 def versions() -> dict:
@@ -76,6 +75,7 @@ def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: 
         "wall_seconds": round(runs.wall_seconds, 3),
         "versions": versions(),
         "warnings": runs.warnings,
+        "demand": runs.demand,  # the daily volume (derived from demand.total: the arithmetic) and dossiers expected
         "targets": {"wait_minutes": targets.wait_minutes, "on_time_share": targets.on_time_share} if targets else None,
         "scenario_headers": scenario_headers(source),
         "resolved_scenario": resolved,
@@ -128,8 +128,7 @@ def _write_dossier_log(path: Path, results: list[dict]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = (pa.int32(), pa.int32(), pa.int16(), pa.int16(), pa.float64(), pa.float64(), pa.float64(),
-             pa.float64(), pa.bool_(), pa.int16())
+    types = [getattr(pa, column.parquet_type)() for column in LOG]
     schema = pa.schema([*zip(DOSSIER_LOG_COLUMNS, types), ("replication", pa.int32())])
     with pq.ParquetWriter(path, schema) as writer:
         for r in results:  # one row group per replication: memory holds one at a time

@@ -72,6 +72,7 @@ class RunSet:
     wall_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # why the run stopped early (Ctrl-C, a worker process that died)
+    demand: dict | None = None  # how the daily volume was set and the dossiers expected (DemandPlan.arithmetic)
 
     @property
     def summary(self) -> dict:
@@ -112,7 +113,7 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
         interrupted, error = True, "a worker process died (killed, or out of memory?)"
     results = [done[r] for r in sorted(done)]
     return RunSet(scenario, results, interrupted, time.perf_counter() - started, warnings=list(region.notes),
-                  error=error)
+                  error=error, demand=region.plan.arithmetic())
 
 
 def _run_tasks(region: Region, workers: Workers, done: dict, progress) -> None:
