@@ -87,7 +87,8 @@ class InProcessExecutor(Executor):
 
 @dataclass
 class Workers:
-    """An executor, how many tasks to keep in flight, and what it is (for the manifest)."""
+    """What a command runs its tasks on: an executor, how many tasks to keep in flight, and what
+    it is (for the manifest). Made by :func:`open_workers`."""
 
     executor: Executor
     capacity: int  # tasks kept in flight: twice the workers, so results come back while the rest run
