@@ -26,7 +26,7 @@ from pathlib import Path
 from ..engine.dossier import LOG, LOG_NAMES
 from ..scenario.header import scenario_headers
 from ..scenario.region import period
-from .files import atomic_folder, scenario_hash, write_json
+from .files import atomic_folder, scenario_hash, write_csv, write_json
 from .runner import RunSet, commune_rows
 
 DOSSIER_LOG_COLUMNS = LOG_NAMES  # declared once, with their types and meanings, in sim.engine.dossier
@@ -91,11 +91,9 @@ def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | N
         drawn = None
         write_json(tmp / "summary.json", runs.summary)
         if runs.results:
-            import pandas as pd
-
             rows = commune_rows(runs.results)
-            pd.DataFrame(rows).to_csv(tmp / "communes.csv", index=False)
-            pd.DataFrame(replication_rows(runs.results)).to_csv(tmp / "communes_replications.csv", index=False)
+            write_csv(tmp / "communes.csv", rows)
+            write_csv(tmp / "communes_replications.csv", replication_rows(runs.results))
             if runs.scenario.outputs.dossier_log:
                 _write_dossier_log(tmp / "dossiers.parquet", runs.results)
             drawn = _run_maps(rows, tmp, runs)
