@@ -80,8 +80,10 @@ def commune_path(code: str, province_code: str):
 
 def geography_missing(codes, lang: str = catalogue.DEFAULT_LANGUAGE) -> str | None:
     """Why these communes cannot be mapped (in ``lang``), or None when every one is a known unit."""
+    if not codes or not all(isinstance(c, str) for c in codes):  # synthetic communes: no unit table read
+        return catalogue.text("map_no_geography", lang)
     known = _unit_table()
-    if not codes or any(not isinstance(c, str) or c not in known for c in codes):
+    if any(c not in known for c in codes):
         return catalogue.text("map_no_geography", lang)
     return None
 
