@@ -32,11 +32,14 @@ import gc
 
 from .arrivals import DAY, CommuneArrivals
 from .calendar import parse_hhmm
-from .dossier import Dossier, fill
+from .direct import DirectPool, direct_path_applies, in_process
+from .dossier import NAMES, Dossier, fill
 from .pools import Pool
 from .recorder import Recorder, Tally, figures
 from .routing import Router
 from .scheduling import Call, environment, pending
+
+CHANNEL = NAMES.index("channel")
 
 
 def _settled_at_intake(field) -> bool:
@@ -52,13 +55,16 @@ class Commune:
 
     def __init__(self, sim: "Simulation", index: int, info, staff: dict[str, int]):
         self.index, self.info = index, info
-        self.pools = {name: Pool(sim.env, sim.calendar, name, index, n) for name, n in staff.items()}
+        kind = DirectPool if sim.direct else Pool
+        self.pools = {name: kind(sim.env, sim.calendar, name, index, n) for name, n in staff.items()}
         self.arrivals = CommuneArrivals(sim.plan, sim.scenario, index, sim.replication)
         # The pool that takes in each channel's dossiers here (None: the channel has no intake)
         self.intake = [ch.intake and self.pools[ch.intake.pool] for ch in sim.plan.channels]
 
 
 class Simulation:
+    direct_path = True  # False: every scenario on the general path (tests compare the two)
+
     def __init__(self, region, replication: int = 0, dossier_log: bool = False, on_day=None,
                  shard: range | None = None):
         """``region``: the built scenario (:class:`sim.scenario.region.Region`: calendars,
@@ -77,6 +83,11 @@ class Simulation:
         self.infos = infos = region.communes
         self.plan = region.plan
         self.block_minutes = self.plan.block_days * DAY
+        # One-stage dossiers on a 24/7 calendar are served as their block rows (sim/engine/direct.py)
+        self.direct = self.direct_path and direct_path_applies(
+            scenario, self.plan, self.calendar, region.router_class.intake_commune is not Router.intake_commune,
+            dossier_log)
+        self._on_arrival = self._arrival_direct if self.direct else self._arrival
         self.communes = [Commune(self, i, infos[i], region.commune_staff(i))
                          for i in (shard if shard is not None else range(len(infos)))]
         self.router = region.router_class(scenario, self)
@@ -111,6 +122,8 @@ class Simulation:
         for pool in self.all_pools():
             pool.first_waits = self.recorder.first_waits
             pool.recording = self.warmup_time == 0
+            if self.direct:
+                pool.warmup_time, pool.completed = self.warmup_time, self.recorder.completed_row
 
     def all_pools(self):
         seen = set()
@@ -153,6 +166,10 @@ class Simulation:
         pending event (in service, with the citizen, at the province, waiting on others)."""
         found = [d for pool in self.all_pools() for d in (*pool.queue, *pool.tray)]
         found += [p for p in pending(self.env) if type(p) is Dossier]
+        if self.direct:  # queued (row, minute) pairs and rows in service
+            rows = [entry[0] for entry in found] + [p for p in pending(self.env) if type(p) is tuple]
+            return in_process(rows, {c.index: c for c in self.communes}, self.n_channels * self.n_fields,
+                              self.warmup_time)
         return found
 
     def _next_block(self, commune: Commune, index: int) -> None:
@@ -164,7 +181,7 @@ class Simulation:
         self.recorder.arrivals_ahead(commune.block, self.warmup_time)  # every row arrives before the end
         commune.rows, commune.next_row = commune.block.next_rows(), 0
         if commune.rows:
-            Call(self.env, commune.rows[0][0], self._arrival, commune)
+            Call(self.env, commune.rows[0][0], self._on_arrival, commune)
         else:
             Call(self.env, start + self.block_minutes, self._block_done, commune)
 
@@ -200,6 +217,23 @@ class Simulation:
             self.arrive(d)
         else:
             pool.request(d, d.intake_minutes, self._after_intake_of[d.field])
+
+    def _arrival_direct(self, event) -> None:
+        """:meth:`_arrival` on the direct path: the row goes to its intake pool as it is."""
+        commune = event.payload
+        rows, i = commune.rows, commune.next_row
+        row = rows[i]
+        i += 1
+        if i == len(rows):
+            rows = commune.rows = commune.block.next_rows()
+            i = 0
+        commune.next_row = i
+        if rows:
+            event.rearm(rows[i][0], commune)
+        else:
+            Call(self.env, (commune.block_index + 1) * self.block_minutes, self._block_done, commune)
+        self.recorder.entered += 1
+        commune.intake[row[CHANNEL]].take(row)
 
     def _midnight(self, event) -> None:
         day = event.payload

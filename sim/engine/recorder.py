@@ -29,13 +29,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analytic import predict_pool
-from .dossier import log_row
+from .dossier import KEY, NAMES, log_row
 from .stats import Batch, GroupHistograms
 
 DAY = 1440.0
 BATCH = 1 << 15  # observations buffered before they are folded into the histograms
 GROUPINGS = ("region", "commune", "channel", "field")
 RESOLUTION = {"region": 64, "commune": 16, "channel": 32, "field": 32}  # sub-buckets per octave
+DEADLINE = NAMES.index("deadline")  # a block row's deadline (rows served directly: sim.engine.direct)
 ON_TIME_SLACK = 1e-6  # minutes: a result handed back at the deadline instant, give or take float noise, is on time
 
 
@@ -139,6 +140,24 @@ class Recorder:
             self._flush()
         if self.log is not None:
             self.log.append(log_row(d, now, now <= d.deadline + ON_TIME_SLACK))
+
+    def completed_row(self, row: tuple) -> None:
+        """:meth:`completed` for a dossier served as its block row (:mod:`sim.engine.direct`)."""
+        now = self.env._now
+        self.left += 1
+        warm = self.warmup_time
+        arrival = row[0]
+        if now > warm:
+            self.area += now - (arrival if arrival > warm else warm)
+        if arrival < warm:  # not counted
+            return
+        done = self._done
+        done.append(row[KEY])
+        done.append(arrival)
+        done.append(now)
+        done.append(row[DEADLINE])
+        if len(done) >= 4 * BATCH:
+            self._flush()
 
     def _flush(self) -> None:
         arrivals = np.concatenate(self._arrivals) if self._arrivals else np.zeros(0, dtype=np.int64)

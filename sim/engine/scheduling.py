@@ -76,3 +76,6 @@ class Call:
 def pending(env: simpy.Environment) -> list:
     """The payloads of the Calls still waiting in the queue (unordered)."""
     return [event.payload for *_, event in env._queue if type(event) is Call]
+
+
+__all__ = ["NORMAL", "Call", "environment", "heappush", "pending"]  # NORMAL, heappush: for inlined re-arming

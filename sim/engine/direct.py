@@ -1,0 +1,134 @@
+"""The direct path: one-stage dossiers on a 24/7 calendar, served as their block rows.
+
+Where every dossier is settled at the counter (no lead time, back office, rework, province,
+waits on others or sign-off), the calendar is 24/7, no result is held for an appointment,
+no dossier log is kept, staff do not change shifts and the home commune takes every filing,
+a dossier's whole life is: arrive, wait for a free staff member, be served, complete. It
+then needs none of a :class:`~sim.engine.dossier.Dossier`'s state: its block row (a tuple
+in WORK order) is all that the pool queues and the service-end event carries, and working
+minutes are calendar minutes. :class:`DirectPool` serves rows with the same arithmetic, in
+the same order, as :class:`~sim.engine.pools.Pool` serves dossiers, so the figures are
+identical (``tests/test_direct.py`` runs scenarios both ways); it only skips making and
+filling an object per dossier. Dossiers still in process at the end are made into
+:class:`Dossier` objects then, for the recorder.
+
+Which scenarios take this path is decided once (:func:`direct_path_applies`); every other
+scenario runs the general path, unchanged.
+"""
+from __future__ import annotations
+
+from .dossier import NAMES, Dossier, fill
+from .pools import Pool
+from .scheduling import Call, NORMAL, heappush
+
+ARRIVAL, CHANNEL, INTAKE = NAMES.index("arrival"), NAMES.index("channel"), NAMES.index("intake_minutes")
+KEY, DEADLINE = NAMES.index("key"), NAMES.index("deadline")
+
+
+def direct_path_applies(scenario, plan, calendar, router_moves_intake: bool, dossier_log: bool) -> bool:
+    """True where every dossier's life is arrive, queue, one service, complete (see above)."""
+    settled = all(f.lead_time_working_days is None and f.back_office is None and not f.sign_off
+                  and f.supplementation_share == 0 and f.province_share == 0
+                  and f.wait_on_others_working_days is None and f.at_appointment_share == 0 for f in plan.fields)
+    return (settled and calendar.always_open and not dossier_log and not router_moves_intake
+            and all(ch.intake is not None for ch in plan.channels) and not any(scenario.staff.schedule.values()))
+
+
+class DirectPool(Pool):
+    """A :class:`Pool` serving block rows: ``take(row)`` at the row's arrival, and on
+    completion ``recorder.completed_row(row)``. Queued entries are ``(row, minute queued)``."""
+
+    __slots__ = ("warmup_time", "completed", "_heap", "_eid")
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        # What Call.rearm does, inlined below (sim/engine/scheduling.py: the SimPy internals used).
+        # A service end is never before now (minutes >= 0), so rearm's clamp to now is not needed.
+        self._heap, self._eid = self.env._queue, self.env._eid
+
+    def take(self, row: tuple) -> None:
+        """:meth:`Pool.request` of the row's intake, working minutes = calendar minutes."""
+        now = self.env._now
+        if self.free <= 0:
+            self.queue.append((row, now))
+            return
+        self.free -= 1
+        span = now - self._last_w
+        if span > 0:
+            self.busy_area += self.busy * span
+            self.staff_area += self.staff * span
+            self._last_w = now
+        busy = self.busy = self.busy + 1
+        if busy > self.max_busy:
+            self.max_busy = busy
+        minutes = row[INTAKE]
+        if self.recording:
+            self.arrivals += 1
+            self.service_minutes_total += minutes
+            self.service_minutes_sq += minutes * minutes
+        if row[ARRIVAL] >= self.warmup_time:
+            first_waits = self.first_waits
+            first_waits.append(row[KEY])
+            first_waits.append(0.0)
+        if self.spare_events:
+            event = self.spare_events.pop()
+            event.callbacks = event._call
+            event.payload = row
+            heappush(self._heap, (now + minutes, NORMAL, next(self._eid), event))
+        else:
+            Call(self.env, now + minutes, self._finish, row)
+
+    def _start(self, queued: tuple, w_now: float, event: Call | None) -> None:
+        row, enqueued = queued
+        minutes = row[INTAKE]
+        wait = w_now - enqueued
+        if self.recording:
+            self.arrivals += 1
+            if wait > 1e-9:
+                self.wait_total += wait
+                self.waited += 1
+            self.service_minutes_total += minutes
+            self.service_minutes_sq += minutes * minutes
+        if row[ARRIVAL] >= self.warmup_time:
+            first_waits = self.first_waits
+            first_waits.append(row[KEY])
+            first_waits.append(wait)
+        if event is None:
+            Call(self.env, w_now + minutes, self._finish, row)
+        else:
+            event.callbacks = event._call
+            event.payload = row
+            heappush(self._heap, (w_now + minutes, NORMAL, next(self._eid), event))
+
+    def _finish(self, event) -> None:
+        row = event.payload
+        w_now = self.env._now  # the service end: its working minute on a 24/7 calendar
+        if self.queue and self.free >= 0:
+            self._start(self.queue.popleft(), w_now, event)
+        else:
+            span = w_now - self._last_w
+            if span > 0:
+                self.busy_area += self.busy * span
+                self.staff_area += self.staff * span
+                self._last_w = w_now
+            self.busy -= 1
+            self.free += 1
+            event.payload = None
+            self.spare_events.append(event)
+        self.completed(row)
+
+
+def in_process(entries: list[tuple], communes: dict, per_commune: int, warmup_time: float) -> list[Dossier]:
+    """Rows still in the system at the end as Dossier objects (what the recorder reads of
+    them: arrival, key, deadline, home); ``communes`` by index, ``per_commune`` keys per
+    commune (channels x fields)."""
+    found = []
+    for row in entries:
+        d = Dossier()
+        fill(d, row)
+        d.home = d.commune = communes[row[KEY] // per_commune]
+        d.counted = row[ARRIVAL] >= warmup_time
+        d.first_wait = d.done_at = -1.0  # the log is off here, and nothing else reads the wait
+        d.returns = 0
+        found.append(d)
+    return found
