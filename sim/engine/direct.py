@@ -4,9 +4,9 @@ Where every dossier is settled at the counter (no lead time, back office, rework
 waits on others or sign-off), the calendar is 24/7, no result is held for an appointment,
 no dossier log is kept, staff do not change shifts and the home commune takes every filing,
 a dossier's whole life is: arrive, wait for a free staff member, be served, complete. It
-then needs none of a :class:`~sim.engine.dossier.Dossier`'s state: its block row (a tuple
-in WORK order) is all that the pool queues and the service-end event carries, and working
-minutes are calendar minutes. :class:`DirectPool` serves rows with the same arithmetic, in
+then needs none of a :class:`~sim.engine.dossier.Dossier`'s state: a short row of its block
+(:data:`ROW`: arrival, channel, intake minutes, key, deadline) is all that the pool queues
+and the service-end event carries, and working minutes are calendar minutes. :class:`DirectPool` serves rows with the same arithmetic, in
 the same order, as :class:`~sim.engine.pools.Pool` serves dossiers, so the figures are
 identical (``tests/test_direct.py`` runs scenarios both ways); it only skips making and
 filling an object per dossier. Dossiers still in process at the end are made into
@@ -17,12 +17,14 @@ scenario runs the general path, unchanged.
 """
 from __future__ import annotations
 
-from .dossier import NAMES, Dossier, fill
+from .dossier import NAMES, Dossier
 from .pools import Pool
 from .scheduling import Call, NORMAL, heappush
 
-ARRIVAL, CHANNEL, INTAKE = NAMES.index("arrival"), NAMES.index("channel"), NAMES.index("intake_minutes")
-KEY, DEADLINE = NAMES.index("key"), NAMES.index("deadline")
+#: What a row carries on the direct path (block columns, by name), and where
+ROW = ("arrival", "channel", "intake_minutes", "key", "deadline")
+ARRIVAL, CHANNEL, INTAKE, KEY, DEADLINE = range(len(ROW))
+ROW_COLUMNS = tuple(NAMES.index(name) for name in ROW)  # their places among the block's columns
 
 
 def direct_path_applies(scenario, plan, calendar, router_moves_intake: bool, dossier_log: bool) -> bool:
@@ -125,7 +127,8 @@ def in_process(entries: list[tuple], communes: dict, per_commune: int, warmup_ti
     found = []
     for row in entries:
         d = Dossier()
-        fill(d, row)
+        for name, value in zip(ROW, row):  # the rest of its work is not read once it is in process
+            setattr(d, name, value)
         d.home = d.commune = communes[row[KEY] // per_commune]
         d.counted = row[ARRIVAL] >= warmup_time
         d.first_wait = d.done_at = -1.0  # the log is off here, and nothing else reads the wait

@@ -32,14 +32,12 @@ import gc
 
 from .arrivals import DAY, CommuneArrivals
 from .calendar import parse_hhmm
-from .direct import DirectPool, direct_path_applies, in_process
-from .dossier import NAMES, Dossier, fill
+from .direct import CHANNEL, ROW_COLUMNS, DirectPool, direct_path_applies, in_process
+from .dossier import Dossier, fill
 from .pools import Pool
 from .recorder import Recorder, Tally, figures
 from .routing import Router
 from .scheduling import Call, environment, pending
-
-CHANNEL = NAMES.index("channel")
 
 
 def _settled_at_intake(field) -> bool:
@@ -178,6 +176,8 @@ class Simulation:
         if start >= self.end_time:
             return
         commune.block_index, commune.block = index, commune.arrivals.block(index, self.end_time)
+        if self.direct:  # rows of the columns the direct path reads
+            commune.block.row_columns = tuple(commune.block.columns[c] for c in ROW_COLUMNS)
         self.recorder.arrivals_ahead(commune.block, self.warmup_time)  # every row arrives before the end
         commune.rows, commune.next_row = commune.block.next_rows(), 0
         if commune.rows:

@@ -29,14 +29,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analytic import predict_pool
-from .dossier import KEY, NAMES, log_row
+from .direct import DEADLINE, KEY
+from .dossier import log_row
 from .stats import Batch, GroupHistograms
 
 DAY = 1440.0
 BATCH = 1 << 15  # observations buffered before they are folded into the histograms
 GROUPINGS = ("region", "commune", "channel", "field")
 RESOLUTION = {"region": 64, "commune": 16, "channel": 32, "field": 32}  # sub-buckets per octave
-DEADLINE = NAMES.index("deadline")  # a block row's deadline (rows served directly: sim.engine.direct)
 ON_TIME_SLACK = 1e-6  # minutes: a result handed back at the deadline instant, give or take float noise, is on time
 
 
@@ -146,7 +146,7 @@ class Recorder:
         now = self.env._now
         self.left += 1
         warm = self.warmup_time
-        arrival = row[0]
+        arrival = row[0]  # the direct path's ROW
         if now > warm:
             self.area += now - (arrival if arrival > warm else warm)
         if arrival < warm:  # not counted
