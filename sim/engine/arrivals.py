@@ -233,11 +233,12 @@ class Block:
     :mod:`sim.engine.dossier`, handed out as tuples ``CHUNK`` rows at a time (a tuple of
     Python values reads fast; a column row does not)."""
 
-    __slots__ = ("columns", "n", "_next", "row_columns")
+    __slots__ = ("columns", "n", "_next", "row_columns", "chunk")
 
     def __init__(self, columns: tuple[np.ndarray, ...]):
         self.columns, self.n, self._next = columns, len(columns[0]), 0
         self.row_columns = columns  # what a row holds: every column (the direct path takes fewer)
+        self.chunk = CHUNK
 
     @classmethod
     def of(cls, **drawn: np.ndarray) -> "Block":
@@ -256,8 +257,8 @@ class Block:
         return self.columns[KEY]
 
     def next_rows(self) -> list[tuple]:
-        """The next ``CHUNK`` rows as tuples (``row_columns``: in WORK order unless set);
+        """The next ``chunk`` rows as tuples (``row_columns``: in WORK order unless set);
         [] once the block is used up."""
-        i, j = self._next, min(self._next + CHUNK, self.n)
+        i, j = self._next, min(self._next + self.chunk, self.n)
         self._next = j
         return list(zip(*(c[i:j].tolist() for c in self.row_columns)))

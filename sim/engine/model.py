@@ -37,7 +37,7 @@ from .dossier import Dossier, fill
 from .pools import Pool
 from .recorder import Recorder, Tally, figures
 from .routing import Router
-from .scheduling import Call, environment, pending
+from .scheduling import NORMAL, Call, environment, heappush, pending
 
 
 def _settled_at_intake(field) -> bool:
@@ -86,6 +86,7 @@ class Simulation:
             scenario, self.plan, self.calendar, region.router_class.intake_commune is not Router.intake_commune,
             dossier_log)
         self._on_arrival = self._arrival_direct if self.direct else self._arrival
+        self._heap, self._eid = self.env._queue, self.env._eid  # for Call.rearm inlined (sim/engine/scheduling.py)
         self.communes = [Commune(self, i, infos[i], region.commune_staff(i))
                          for i in (shard if shard is not None else range(len(infos)))]
         self.router = region.router_class(scenario, self)
@@ -178,6 +179,7 @@ class Simulation:
         commune.block_index, commune.block = index, commune.arrivals.block(index, self.end_time)
         if self.direct:  # rows of the columns the direct path reads
             commune.block.row_columns = tuple(commune.block.columns[c] for c in ROW_COLUMNS)
+            commune.block.chunk = 4 * commune.block.chunk  # short rows: more of them at a time, same memory
         self.recorder.arrivals_ahead(commune.block, self.warmup_time)  # every row arrives before the end
         commune.rows, commune.next_row = commune.block.next_rows(), 0
         if commune.rows:
@@ -228,8 +230,10 @@ class Simulation:
             rows = commune.rows = commune.block.next_rows()
             i = 0
         commune.next_row = i
-        if rows:
-            event.rearm(rows[i][0], commune)
+        if rows:  # event.rearm(rows[i][0], commune), inlined
+            at, now = rows[i][0], self.env._now
+            event.callbacks = event._call
+            heappush(self._heap, (at if at > now else now, NORMAL, next(self._eid), event))
         else:
             Call(self.env, (commune.block_index + 1) * self.block_minutes, self._block_done, commune)
         self.recorder.entered += 1
