@@ -58,8 +58,7 @@ def test_a_returning_dossier_gets_every_redrawn_column_afresh_and_keeps_the_othe
     rows = commune.arrivals.block(0, sim.end_time).next_rows()
     land = sim.plan.field_names.index("land")
     row = next(r for r in rows if r[dossier.NAMES.index("field")] == land)
-    d = dossier.Dossier()
-    dossier.fill(d, row)
+    d = dossier.new_dossier(row, commune, 0.0)
     assert d.release_at > d.arrival  # held for its appointment
     sentinel = object()
     for name in dossier.REDRAWN:
@@ -76,16 +75,13 @@ def test_a_returning_dossier_gets_every_redrawn_column_afresh_and_keeps_the_othe
 
 
 def test_the_dossier_log_follows_its_table():
-    d = dossier.Dossier()
-    dossier.fill(d, tuple(range(len(dossier.NAMES))))
-
     class Info:
         index = 4
 
     class Home:
         info = Info()
 
-    d.home = d.commune = Home()
+    d = dossier.new_dossier(tuple(range(len(dossier.NAMES))), Home(), 0.0)
     d.first_wait, d.returns, d.done_at = 2.5, 1, -1.0
     row = dossier.log_row(d, 99.0, True)
     assert len(row) == len(dossier.LOG) == len(dossier.LOG_NAMES)

@@ -40,13 +40,9 @@ class DirectPool(Pool):
     """A :class:`Pool` serving block rows: ``take(row)`` at the row's arrival, and on
     completion ``recorder.completed_row(row)``. Queued entries are ``(row, minute queued)``."""
 
-    __slots__ = ("warmup_time", "completed", "_heap", "_eid")
-
-    def __init__(self, *args):
-        super().__init__(*args)
-        # What Call.rearm does, inlined below (sim/engine/scheduling.py: the SimPy internals used).
-        # A service end is never before now (minutes >= 0), so rearm's clamp to now is not needed.
-        self._heap, self._eid = self.env._queue, self.env._eid
+    # Call.rearm is inlined below as in Pool; a service end is never before now (minutes >= 0
+    # and working minutes are calendar minutes), so rearm's clamp to now is not needed.
+    __slots__ = ("warmup_time", "completed")
 
     def take(self, row: tuple) -> None:
         """:meth:`Pool.request` of the row's intake, working minutes = calendar minutes."""

@@ -15,7 +15,7 @@ draw its column in :meth:`CommuneArrivals._dossier_work
 ``CommuneArrivals.redraw``), and a :class:`LogColumn` if the log should keep it. Tests
 (``tests/test_arrivals.py``) fail when a declared column is not drawn or not redrawn.
 
-Rows are plain tuples and the dossier is filled by one generated assignment (the way
+Rows are plain tuples and a new dossier is filled by one generated function (the way
 :mod:`dataclasses` writes ``__init__``): this runs once per dossier, so it must cost no
 more than writing the attributes out by hand.
 """
@@ -110,14 +110,23 @@ LOG = (
 LOG_NAMES = tuple(c.name for c in LOG)
 
 
-def _compile(source: str, name: str):
-    namespace: dict = {}
+def _compile(source: str, name: str, **names):
+    namespace: dict = dict(names)
     exec(source, namespace)  # noqa: S102 - generated from the tables above, not from input
     return namespace[name]
 
 
-#: ``fill(d, row)``: set the WORK attributes of ``d`` from a block row (one tuple assignment).
-fill = _compile(f"def fill(d, row):\n    ({', '.join('d.' + n for n in NAMES)},) = row\n", "fill")
+#: ``new_dossier(row, commune, warmup_time)``: a Dossier filed at ``commune`` with the WORK
+#: attributes of a block row (one tuple assignment) and its starting state.
+new_dossier = _compile(f"""def new_dossier(row, commune, warmup_time):
+    d = Dossier()
+    ({', '.join('d.' + n for n in NAMES)},) = row
+    d.home = d.commune = commune
+    d.counted = d.arrival >= warmup_time  # arrived after the warm-up: its figures count
+    d.first_wait = d.done_at = -1.0
+    d.returns = 0
+    return d
+""", "new_dossier", Dossier=Dossier)
 
 #: ``log_row(d, finish, on_time)``: the LOG tuple of a dossier.
 log_row = _compile(f"def log_row(d, finish, on_time):\n    return ({', '.join(c.value for c in LOG)},)\n", "log_row")

@@ -33,7 +33,7 @@ import gc
 from .arrivals import DAY, CommuneArrivals
 from .calendar import parse_hhmm
 from .direct import CHANNEL, ROW_COLUMNS, DirectPool, direct_path_applies, in_process
-from .dossier import Dossier, fill
+from .dossier import Dossier, new_dossier
 from .pools import Pool
 from .recorder import Recorder, Tally, figures
 from .routing import Router
@@ -203,16 +203,13 @@ class Simulation:
             rows = commune.rows = commune.block.next_rows()
             i = 0
         commune.next_row = i
-        if rows:
-            event.rearm(rows[i][0], commune)
+        if rows:  # event.rearm(rows[i][0], commune), inlined
+            at, now = rows[i][0], self.env._now
+            event.callbacks = event._call
+            heappush(self._heap, (at if at > now else now, NORMAL, next(self._eid), event))
         else:
             Call(self.env, (commune.block_index + 1) * self.block_minutes, self._block_done, commune)
-        d = Dossier()  # a new dossier: its work from the row, its state
-        fill(d, row)
-        d.home = d.commune = commune
-        d.counted = d.arrival >= self.warmup_time
-        d.first_wait = d.done_at = -1.0
-        d.returns = 0
+        d = new_dossier(row, commune, self.warmup_time)
         self.recorder.entered += 1
         pool = commune.intake[d.channel]
         if pool is None or self.router_moves_intake:

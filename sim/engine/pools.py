@@ -22,7 +22,7 @@ from collections import deque
 from simpy.core import Environment
 
 from .calendar import WorkingCalendar
-from .scheduling import Call
+from .scheduling import NORMAL, Call, heappush
 
 
 class Pool:
@@ -31,10 +31,11 @@ class Pool:
     __slots__ = ("env", "calendar", "name", "commune", "staff", "base_staff", "free", "busy", "queue",
                  "spare_events", "tray", "first_waits", "recording", "arrivals", "wait_total", "waited",
                  "service_minutes_total", "service_minutes_sq", "max_busy", "_last_w", "busy_area", "staff_area",
-                 "_working_minutes", "_instant")
+                 "_working_minutes", "_instant", "_heap", "_eid")
 
     def __init__(self, env: Environment, calendar: WorkingCalendar, name: str, commune: int, staff: int):
         self.env, self.calendar, self.name, self.commune = env, calendar, name, commune
+        self._heap, self._eid = env._queue, env._eid  # Call.rearm inlined below (sim/engine/scheduling.py)
         if calendar.always_open:  # what the calendar would answer (times are >= 0), without asking it
             self._working_minutes = self._instant = float
         else:
@@ -87,8 +88,12 @@ class Pool:
                 first_waits.append(dossier.key)
                 first_waits.append(0.0)
         end_w = dossier.end_w = w_now + minutes
-        if self.spare_events:
-            self.spare_events.pop().rearm(self._instant(end_w), dossier)
+        if self.spare_events:  # a staff member's service-end event, re-armed (Call.rearm, inlined)
+            event = self.spare_events.pop()
+            event.callbacks = event._call
+            event.payload = dossier
+            at, now = self._instant(end_w), self.env._now
+            heappush(self._heap, (at if at > now else now, NORMAL, next(self._eid), event))
         else:
             Call(self.env, self._instant(end_w), self._finish, dossier)
 
@@ -124,8 +129,11 @@ class Pool:
         end_w = dossier.end_w = w_now + minutes
         if event is None:
             Call(self.env, self._instant(end_w), self._finish, dossier)
-        else:
-            event.rearm(self._instant(end_w), dossier)
+        else:  # event.rearm(...), inlined
+            event.callbacks = event._call
+            event.payload = dossier
+            at, now = self._instant(end_w), self.env._now
+            heappush(self._heap, (at if at > now else now, NORMAL, next(self._eid), event))
 
     def _finish(self, event) -> None:
         dossier = event.payload
