@@ -19,6 +19,12 @@ and ``tests/test_scheduling.py`` checks each of them, failing with a message tha
   recorder) reads the attribute directly, one property call fewer per step of a dossier.
 
 ``simpy`` is pinned in ``pyproject.toml`` to the range this was tested with.
+
+The hot path re-arms events without calling :meth:`Call.rearm` (a service end in
+:mod:`sim.engine.pools` and :mod:`sim.engine.direct`, the next arrival in
+:mod:`sim.engine.model`): the same three statements written out, with ``NORMAL`` and
+``heappush`` taken from here, about a tenth of the direct path's time. They use only the
+internals listed above; whoever changes :meth:`Call.rearm` changes them too.
 """
 from __future__ import annotations
 
