@@ -158,6 +158,7 @@ PARAMETER_ROWS = [
      "{:,.0f}"),
     ("horizon.days", "simulated days", "số ngày mô phỏng", "calendar days", "ngày", "{:g}"),
     ("scenario", "scenario", "kịch bản", "", "", "{}"),
+    ("communes.province", "province", "tỉnh, thành phố", "", "", "{}"),
     # calibration assumptions (calibration/targets.yaml)
     ("lead_time_working_days", "waiting on other agencies before back-office work",
      "thời gian chờ cơ quan khác trước khi xử lý", "working days", "ngày làm việc", "{:.3g}"),
@@ -432,6 +433,15 @@ TEXT = {
                            "hoặc bảng xã, phường có cột code)"),
     "map_other_communes": _t("no map: the scenarios do not have the same communes",
                              "không vẽ bản đồ: các kịch bản không có cùng các xã, phường"),
+    # maps of an experiment over many provinces (sim/study/experiment_maps.py)
+    "map_above_title": _t("Communes whose {figure} exceeds {threshold}",
+                          "Các xã, phường có {figure} trên {threshold}"),
+    "map_above": _t("coloured: {n} of {total} communes (grey: the rest)", "tô màu: {n}/{total} xã, phường (xám: còn lại)"),
+    "provinces_above_title": _t("The {k} provinces with the most communes whose {figure} exceeds {threshold}",
+                                "{k} tỉnh, thành phố có nhiều xã, phường có {figure} trên {threshold} nhất"),
+    "axis_communes_above": _t("communes above {threshold} (label: of the province's communes)",
+                              "số xã, phường trên {threshold} (nhãn: trên tổng số xã, phường của tỉnh, thành phố)"),
+    "provinces_none_above": _t("no commune above {threshold}", "không có xã, phường nào trên {threshold}"),
 }
 
 #: What the model does not represent: shown in every report, in both languages.

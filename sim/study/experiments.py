@@ -52,7 +52,7 @@ SCENARIO_PARAMETER = "scenario"
 # Which figures a replication's results hold, by section: named once, in the catalogue.
 REGION_FIGURES = names_in("region")
 POOL_FIGURES = names_in("pool")
-PLOT_KINDS = ("staffing_curve", "wait_ecdf", "backlog", "commune_load", "figures", "by_field")
+PLOT_KINDS = ("staffing_curve", "wait_ecdf", "backlog", "commune_load", "figures", "by_field", "map", "provinces")
 
 
 class _Model(BaseModel):
@@ -120,13 +120,16 @@ class Warmup(_Model):
 
 
 class Plot(_Model):
-    kind: Literal[PLOT_KINDS] = Field(description="staffing_curve, wait_ecdf, backlog, commune_load, figures or by_field.")
+    kind: Literal[PLOT_KINDS] = Field(description="staffing_curve, wait_ecdf, backlog, commune_load, figures, by_field, "
+                                                  "map or provinces (variants over different communes: a national view).")
     file: Optional[str] = Field(None, pattern=r"^[\w.-]+\.png$", description="File name in the output folder (default <kind>.png).")
     title: Optional[str] = None
     x: Optional[str] = Field(None, description="The parameter on the x axis (staffing_curve, figures).")
     figures: list[str] = Field(default=[], description="figures / by_field: figures to draw.")
-    figure: str = Field("utilisation_counter", description="commune_load: the per-commune column (e.g. utilisation_counter, p90_wait_minutes).")
-    worst: int = Field(10, ge=1, le=50, description="commune_load: how many of the worst communes to name.")
+    figure: str = Field("utilisation_counter", description="commune_load, map, provinces: the per-commune column (e.g. "
+                                                           "utilisation_counter, p90_wait_minutes; utilisation_busiest: the busiest pool's).")
+    worst: int = Field(10, ge=1, le=50, description="commune_load: how many of the worst communes to name; provinces: how many provinces to show.")
+    threshold: Optional[Number] = Field(None, description="map, provinces: colour (map) or count (provinces) the communes whose figure exceeds it.")
     target_wait_minutes: Optional[Annotated[float, Field(gt=0)]] = Field(None, description="staffing_curve: a reference line.")
     pool: str = Field("counter", description="staffing_curve: the pool whose utilisation is drawn.")
 
@@ -136,6 +139,8 @@ class Plot(_Model):
             raise ValueError("a staffing_curve needs x (the staff parameter)")
         if self.kind in ("figures", "by_field") and not self.figures:
             raise ValueError(f"a {self.kind} plot needs figures")
+        if self.kind in ("map", "provinces") and self.threshold is None:
+            raise ValueError(f"a {self.kind} plot needs a threshold")
         return self
 
 
@@ -154,6 +159,20 @@ class ExperimentFile(_Model):
     target_half_width: Optional[TargetHalfWidth] = None
     warmup: Warmup = Warmup()
     plots: list[Plot] = []
+    language: Literal["vi", "en"] = Field("en", description="The language the file's own texts (name, level labels, plot titles) are written in.")
+    words: dict[Literal["vi", "en"], dict[str, str]] = Field(
+        default={}, description="The file's own texts in the other report languages: language -> {text as written: translation}; "
+                                "covers the name, parameter names, level labels (strings) and plot titles.")
+
+    def words_in(self, lang: str) -> dict[str, str]:
+        """The translations of this file's own texts into ``lang`` (none for its own language)."""
+        return {} if lang == self.language else dict(self.words.get(lang, {}))
+
+    def say(self, text: str | None, lang: str) -> str | None:
+        """One of this file's own texts in ``lang``: as written, translated, or None when there is no translation."""
+        if text is None or lang == self.language:
+            return text
+        return self.words.get(lang, {}).get(text)
 
     @model_validator(mode="after")
     def _levels(self):
@@ -161,6 +180,12 @@ class ExperimentFile(_Model):
             if isinstance(spec, list) and not spec:
                 raise ValueError(f"parameter {name!r} has no levels")
         return self
+
+    @model_validator(mode="after")
+    def _words(self):
+        if self.language in self.words:
+            raise ValueError(f"words.{self.language}: the file is written in {self.language}; words are its texts in the other language")
+        return self  # a translation of a text the file no longer has (inherited through extends:) is unused, not wrong
 
 
 @dataclass
