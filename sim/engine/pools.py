@@ -108,6 +108,13 @@ class Pool:
             self._one_more_busy(w_now)
             self._start(self.queue.popleft(), w_now, self.spare_events.pop() if self.spare_events else None)
 
+    def _one_more_busy(self, w_now: float) -> None:
+        """A staff member takes a dossier (a shift change; request does the same inline)."""
+        self._integrate(w_now)
+        self.busy += 1
+        if self.busy > self.max_busy:
+            self.max_busy = self.busy
+
     def _start(self, dossier, w_now: float, event: Call | None) -> None:
         """Start serving ``dossier``, taken from the queue, at working minute ``w_now``;
         ``event``: the staff member's service-end event to re-use (None: a new one)."""
