@@ -124,7 +124,7 @@ def test_the_calibrated_library_scenario_reproduces_every_target_within_toleranc
     """Two replications of the library scenario as committed (fitted values in it)."""
     section = FILE.scenarios[key]
     scenario = load_scenario(key)
-    expressions = {t.id: Expression(t.simulated) for t in section.simulated_targets()}
+    expressions = section.expressions(scenario.horizon.start_date)
     paths = sorted({p for e in expressions.values() for p in e.paths})
     runs = [extract(run_replication(scenario, r), paths) for r in range(2)]
     misses = []

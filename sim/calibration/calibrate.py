@@ -39,15 +39,8 @@ import numpy as np
 from ..engine.stats import t_quantile_975
 from ..scenario import loading
 from .evaluations import Cache, Evaluator
-from .targets import (
-    Expression,
-    Mapping,
-    ScenarioTargets,
-    load_targets,
-    missing_paths,
-    round_sig,
-    section_for,
-)
+from .expressions import Expression, missing_paths
+from .targets import Mapping, ScenarioTargets, date_problems, load_targets, round_sig, section_for
 
 CACHE_FILE = "evaluations.jsonl"  # in the output folder (sim.calibration.evaluations.Cache)
 DIFF_STEP = 0.02  # relative finite-difference step: large enough to see past the integer counts
@@ -68,11 +61,12 @@ STOP_COST = 1e-4
 class Fitter:
     """The objective over a section's fitted targets, and least-squares fits of it."""
 
-    def __init__(self, section: ScenarioTargets, mapping: Mapping, evaluator: Evaluator, log=None):
+    def __init__(self, section: ScenarioTargets, mapping: Mapping, evaluator: Evaluator, start_date, log=None):
+        """``start_date``: the scenario's first day (dated checkpoints are read by their day)."""
         self.section, self.mapping, self.evaluator = section, mapping, evaluator
         self.names = list(section.parameters)
         self.targets = section.fitted_targets()
-        self.expressions = {t.id: Expression(t.simulated) for t in section.simulated_targets()}
+        self.expressions = section.expressions(start_date)
         self.log = log or (lambda message: None)
         self.evaluations = 0
         self.stopping = False
@@ -91,8 +85,7 @@ class Fitter:
     def residuals(self, values: dict[str, list[float]]) -> np.ndarray:
         out = []
         for t in self.targets:
-            sim = float(np.mean(values[t.id]))
-            r = math.sqrt(t.objective_weight) * (sim - t.value) / abs(t.value)
+            r = math.sqrt(t.objective_weight) * t.error(float(np.mean(values[t.id])))  # 0 inside a range
             out.append(r if math.isfinite(r) else 1e3)
         return np.array(out)
 
@@ -192,14 +185,16 @@ def check_paths(fitter: Fitter, key_figures: dict[str, str], section_key: str, p
     probe = fitter.evaluator.scenario(["horizon.days=1", "horizon.warmup_days=0"])
     result = run_replication(probe, 0)
     problems = []
-    named = [(f"targets.{i}.simulated", t.simulated) for i, t in enumerate(fitter.section.targets) if t.simulated]
-    named += [(f"key_figures.{k}", v) for k, v in key_figures.items()]
-    for where, text in named:
-        missing = missing_paths(result, Expression(text).paths)
+    named = [(f"targets.{i}.simulated", fitter.expressions[t.id]) for i, t in enumerate(fitter.section.targets)
+             if t.simulated]
+    named += [(f"key_figures.{k}", Expression(v)) for k, v in key_figures.items()]
+    for where, expression in named:
+        missing = missing_paths(result, expression.paths)
         if missing:
             key = f"scenarios.{section_key}.{where}"
+            shown = [next((p for p, d in expression.rename.items() if d == m), m) for m in missing]
             problems.append(loading.Problem(loading.position_of(key, positions, str(targets_path)), key,
-                                            f"no such result figure: {', '.join(missing)}", text))
+                                            f"no such result figure: {', '.join(shown)}", expression.text))
     if problems:
         raise loading.ScenarioError(problems)
 
@@ -215,13 +210,16 @@ def prepare(scenario_arg: str, targets_path: Path, out: Path, jobs: int = 1, log
     key, section = section_for(targets, positions, targets_path, scenario_path)
     if replications is not None:
         section = section.model_copy(update={"replications": replications})
+    problems = date_problems(section, base, positions, f"scenarios.{key}", str(targets_path))
+    if problems:
+        raise loading.ScenarioError(problems)
     mapping = Mapping(base, section.parameters, positions, f"scenarios.{key}.parameters", str(targets_path))
-    expressions = [Expression(t.simulated) for t in section.simulated_targets()]
+    expressions = list(section.expressions(base.horizon.start_date).values())
     expressions += [Expression(e) for e in section.key_figures.values()]
     paths = sorted({p for e in expressions for p in e.paths})
     evaluator = Evaluator(scenario_path, paths, Cache(out / CACHE_FILE), jobs, log,
                           max_tasks=max(section.replications, section.final_replications), force_large=force_large)
-    fitter = Fitter(section, mapping, evaluator, log)
+    fitter = Fitter(section, mapping, evaluator, base.horizon.start_date, log)
     for name, spec in section.parameters.items():
         x0 = spec.initial if spec.initial is not None else mapping.base_value(name)
         if not spec.bounds[0] <= x0 <= spec.bounds[1]:
@@ -323,12 +321,14 @@ def calibrate_command(args) -> int:
               f"in {out / CACHE_FILE}: free space or make the folder writable, then {resume} "
               "(nothing is computed again)", file=sys.stderr)
         return 1
-    bad = [t.id for t in section.simulated_targets()
-           if not t.within(float(np.mean(numbers["final"][t.id])))]
-    if not args.quiet:
-        from .report import print_summary
+    from .report import print_summary, unmet_lines
 
+    bad = [t.id for t in section.simulated_targets()
+           if t.range_ is None and not t.within(float(np.mean(numbers["final"][t.id])))]
+    if not args.quiet:
         print_summary(section, numbers)
+    for line in unmet_lines(section, numbers):  # never silently dropped, even with --quiet
+        print(line)
     print(f"results: {out}")
     if bad:
         print(f"warning: outside tolerance after calibration: {', '.join(bad)}", file=sys.stderr)

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..study.executors import stop_pool, worker_pool
-from .targets import extract
+from .expressions import extract
 
 PACKAGE = Path(__file__).resolve().parent.parent
 #: Everything a replication's figures depend on: the whole engine and scenario layers
