@@ -492,7 +492,8 @@ def test_counts_to_date_follow_the_dossier_log():
     """by_day: counted dossiers arrived, completed and completed on time up to the end of each
     day, per region, channel and field, exactly as the dossier log has them (warm-up left out)."""
     scenario = load_scenario("hanoi/2025-07-first-13-days", ["horizon.days=5", "horizon.warmup_days=1"])
-    _, result = simulate(scenario)
+    sim, result = simulate(scenario)
+    opening = sim.statutory.deadline_day_opening  # early: handed back before the deadline day
     log = result["dossier_log"]
     channels, fields = list(result["by_channel"]), list(result["by_field"])
     assert log and all(row[ARRIVAL] >= DAY for row in log)  # the log holds counted dossiers only
@@ -502,8 +503,11 @@ def test_counts_to_date_follow_the_dossier_log():
         arrived = sum(1 for r in rows if r[ARRIVAL] < end)
         finished = [r for r in rows if done(r) and r[FINISH] < end]
         on_time = sum(1 for r in finished if r[ON_TIME])
+        early = sum(1 for r in finished if r[FINISH] < opening(r[DEADLINE]))
         return {"dossiers_arrived": arrived, "dossiers_completed": len(finished),
-                "dossiers_in_process": arrived - len(finished), "on_time_share": on_time / len(finished) if finished else None}
+                "dossiers_in_process": arrived - len(finished),
+                "on_time_share": on_time / len(finished) if finished else None,
+                "early_share": early / len(finished) if finished else None}
 
     groups = [("region", result["by_day"]["region"], log)]
     groups += [(c, result["by_day"]["by_channel"][c], [r for r in log if r[CHANNEL] == i]) for i, c in enumerate(channels)]
@@ -512,14 +516,15 @@ def test_counts_to_date_follow_the_dossier_log():
         for day in range(5):
             want = expected(rows, day)
             got = {k: v[day] for k, v in series.items()}
-            if want["on_time_share"] is None:
-                assert math.isnan(got.pop("on_time_share")), name
-                want.pop("on_time_share")
-            else:
-                assert got.pop("on_time_share") == pytest.approx(want.pop("on_time_share"), rel=1e-12), (name, day)
+            for share in ("on_time_share", "early_share"):
+                if want[share] is None:
+                    assert math.isnan(got.pop(share)), name
+                    want.pop(share)
+                else:
+                    assert got.pop(share) == pytest.approx(want.pop(share), rel=1e-12), (name, day)
             assert got == want, (name, day)
     # the last day holds the run's totals
-    for figure in ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "on_time_share"):
+    for figure in ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "on_time_share", "early_share"):
         assert result["by_day"]["region"][figure][-1] == result["region"][figure]
     assert result["by_day"]["region"]["dossiers_arrived"][0] == 0  # the warm-up day counts nothing
 

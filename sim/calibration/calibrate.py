@@ -135,8 +135,14 @@ class Fitter:
         return x, cost, best["n"]
 
 
-def uncertainty(fitter: Fitter, x_hat: np.ndarray, final: list[int], n_fit: int, budget: int) -> dict[str, dict]:
-    """Fit each final replication alone; the 95% interval from the spread of those fits."""
+def uncertainty(fitter: Fitter, x_hat: np.ndarray, final: list[int], n_fit: int, budget: int) -> tuple[dict, dict]:
+    """Fit each final replication alone; the 95% interval from the spread of those fits.
+
+    Also returns, per target, its value in each final replication under that replication's own
+    fit: how a model calibrated to the reported figures in that world predicts every target
+    (for a checkpoint that is not fitted, a prediction that carries the parameters' uncertainty
+    as well as the randomness of one quarter). No run is added: each refit evaluated its end point.
+    """
     def refit(r: int) -> np.ndarray:
         return fitter.fit(x_hat, [r], f"refit replication {r}", budget)[0]
 
@@ -165,7 +171,12 @@ def uncertainty(fitter: Fitter, x_hat: np.ndarray, final: list[int], n_fit: int,
             lo, hi, half = spec.bounds[0], spec.bounds[1], math.nan
         out[name] = {"per_replication": [float(v) for v in values], "sd": s, "identified": identified,
                      "ci95": [round_sig(lo, 4), round_sig(hi, 4)], "ci95_half_width": round_sig(half, 4)}
-    return out
+    predicted: dict[str, list[float]] = {tid: [] for tid in fitter.expressions}
+    for r, x in zip(final, per_rep):
+        values = fitter.simulate(fitter.theta(x), [r], f"refit replication {r}")
+        for tid, v in values.items():
+            predicted[tid].append(float(v[0]))
+    return out, predicted
 
 
 # ------------------------------------------------------------------- the command
@@ -237,7 +248,7 @@ def run_calibration(fitter: Fitter, section: ScenarioTargets, mapping: Mapping, 
     final = list(range(section.final_replications))
     x0 = np.array([section.parameters[n].initial if section.parameters[n].initial is not None
                    else mapping.base_value(n) for n in names], dtype=float)
-    parameters, objective = {}, {"evaluations": 0}
+    parameters, objective, predicted = {}, {"evaluations": 0}, {}
     before = fitter.simulate(fitter.theta(x0), fit_reps, "before")
     objective["initial"] = float(np.sum(fitter.residuals(before) ** 2)) if fitter.targets else 0.0
     if names and fitter.targets:
@@ -246,7 +257,7 @@ def run_calibration(fitter: Fitter, section: ScenarioTargets, mapping: Mapping, 
         objective.update(fitted=cost, evaluations=n)
         x_hat = np.array([round_sig(v, 4) for v in x_hat])
         log(f"fitted {fitter.theta(x_hat)}; refitting each of replications {final} alone for the uncertainty")
-        spread = uncertainty(fitter, x_hat, final, len(fit_reps), max(section.max_evaluations // 2, 8))
+        spread, predicted = uncertainty(fitter, x_hat, final, len(fit_reps), max(section.max_evaluations // 2, 8))
         for i, name in enumerate(names):
             spec = section.parameters[name]
             parameters[name] = {"description": spec.description, "unit": spec.unit, "mode": spec.mode,
@@ -263,7 +274,7 @@ def run_calibration(fitter: Fitter, section: ScenarioTargets, mapping: Mapping, 
     for name in names:
         parameters[name]["values"] = {".".join(map(str, p)): v for p, v in mapping.values({name: theta[name]}).items()}
     return {"theta": theta, "parameters": parameters, "objective": objective, "before": before,
-            "final": final_values, "replications": {"fit": fit_reps, "final": final}}
+            "final": final_values, "refit_predictions": predicted, "replications": {"fit": fit_reps, "final": final}}
 
 
 def default_out(scenario_path: Path) -> Path:

@@ -15,7 +15,7 @@ import math
 SECTIONS = ("region", "by_channel", "by_field", "pools", "littles_law")
 #: Figures that have a value at every date (a replication's ``by_day`` series), by section.
 DATED_SECTIONS = ("region", "by_channel", "by_field")
-DATED_FIGURES = ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "on_time_share")
+DATED_FIGURES = ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "on_time_share", "early_share")
 
 
 class Expression:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ..engine.stats import mean_and_half_width
+from ..engine.stats import mean_and_half_width, t_quantile_975
 from ..study import catalogue as cat
 from ..study.files import write_json, write_text
 from ..study.drawing import finish_panels, title_with_place
@@ -62,6 +62,10 @@ def target_rows(section: ScenarioTargets, base, numbers: dict) -> list[dict]:
                        per_replication=per_rep, before_calibration=before, within_tolerance=within,
                        relative_error=t.error(mean) if t.scale else None, requirement=t.requirement(),
                        status=status(t, mean, hw))
+            refits = numbers.get("refit_predictions", {}).get(t.id)
+            if refits and len(refits) > 1:
+                half = prediction_half_width(refits, len(numbers["replications"]["fit"]))
+                row.update(predicted_by_refits=refits, prediction_ci95=[mean - half, mean + half])
         elif t.input:
             parts = [int(p) if p.isdigit() else p for p in t.input.split(".")]
             value = get_path(data, tuple(parts))
@@ -71,6 +75,16 @@ def target_rows(section: ScenarioTargets, base, numbers: dict) -> list[dict]:
             row.update(context=t.context)
         rows.append(row)
     return rows
+
+
+def prediction_half_width(values: list[float], n_fit: int) -> float:
+    """95% prediction half-width of a target for one observed quarter: t(R-1) · s · √(1 + 1/N),
+    s the spread of its values under the R per-replication refits (each replication's own fit,
+    so the parameters' uncertainty is in it), N the replications of the fit."""
+    finite = [v for v in values if math.isfinite(v)]
+    if len(finite) < 2:
+        return math.nan
+    return t_quantile_975(len(finite) - 1) * float(np.std(finite, ddof=1)) * math.sqrt(1 + 1 / n_fit)
 
 
 def status(t: Target, mean: float, half_width: float) -> str:
@@ -144,7 +158,10 @@ METHOD = ("Objective: sum over the targets of weight x (relative error)^2, the s
           "fixed set of replications (common random numbers). Fit: scipy.optimize.least_squares (trf, bounded, "
           "forward differences). Uncertainty: each final replication fitted alone to the reported figures; 95% interval "
           "= fit +- t(R-1) s sqrt(1 + 1/N), s the standard deviation of the R per-replication fits, N the replications "
-          "of the fit. Target intervals: 95% Student-t over the final replications.")
+          "of the fit. Target intervals: 95% Student-t over the final replications. Prediction intervals (targets not "
+          "fitted): the calibrated value +- t(R-1) s sqrt(1 + 1/N), s the spread of the target under each final "
+          "replication's own refit. Range targets: nothing inside the range, weight x (relative distance)^2 outside; "
+          "UNMET when the final mean lies outside.")
 
 
 def report_markdown(fitted: dict, section: ScenarioTargets) -> str:
@@ -203,6 +220,23 @@ def report_markdown(fitted: dict, section: ScenarioTargets) -> str:
             within = "yes" if r["within_tolerance"] else "**no**"
         out.append(f"| {r['figure']}{derived} | {r.get('at') or '—'} | {reported} | {sim} | "
                    f"{_fmt(r['before_calibration'], r['unit'])} | {tol} | {within} | {r['source']} |")
+    unfitted = [r for r in fitted["targets"] if r["kind"] == "simulated" and not r["weight"] and not r["derived"]
+                and r.get("prediction_ci95")]
+    if unfitted:
+        out += ["", "## Checkpoints not fitted: predicted", "",
+                "Targets with weight 0 are checked, not fitted. Prediction: the calibrated value with a 95% prediction "
+                "interval for one observed quarter, from each final replication's own refit (so the parameters' "
+                "uncertainty is in it): value ± t(R−1) · s · √(1 + 1/N).", "",
+                "| target | at | reported | predicted (95% prediction interval) | inside |", "|---|---|---|---|---|"]
+        for r in unfitted:
+            low, high = r["prediction_ci95"]
+            if r.get("range"):
+                reported, inside = f"range {_range_text(r['range'], r['unit'])}", r["status"]
+            else:
+                reported = _fmt(r["value"], r["unit"])
+                inside = "yes" if low <= r["value"] <= high else "**no**"
+            out.append(f"| {r['figure']} | {r.get('at') or '—'} | {reported} | {_fmt(r['simulated_mean'], r['unit'])} "
+                       f"({_fmt(low, r['unit'])} – {_fmt(high, r['unit'])}) | {inside} |")
     derived = [r for r in fitted["targets"] if r["derived"]]
     if derived:
         out += ["", "Derived targets (arithmetic; they repeat reported figures, so they weigh nothing in the fit "
@@ -263,6 +297,10 @@ def plot(path: Path, where: str, rows: list[dict], lang: str = cat.DEFAULT_LANGU
             ax.axvspan(low, r["value"] + half, color="tab:green", alpha=0.15, label=cat.text("tolerance", lang))
             ax.axvline(r["value"], color="tab:green", lw=2, label=cat.text("reported", lang))
         hw = r["simulated_ci95_half_width"]
+        if not r.get("weight", 1) and r.get("prediction_ci95"):  # a checkpoint not fitted: what one quarter may show
+            low, high = r["prediction_ci95"]
+            ax.plot([low, high], [1.25, 1.25], color="tab:purple", lw=3, alpha=0.6, solid_capstyle="butt",
+                    label=cat.text("prediction_interval", lang))
         ax.errorbar([r["simulated_mean"]], [1], xerr=[[hw if hw == hw else 0]], fmt="o", color="tab:blue",
                     capsize=4, label=cat.text("calibrated", lang))
         ax.plot([r["before_calibration"]], [0], "s", mfc="none", color="tab:gray", label=cat.text("before_calibration", lang))

@@ -210,7 +210,10 @@ class Parameter(Model):
     description: str = Field(min_length=1)
     unit: str = ""
     paths: list[str] = Field(min_length=1, description="Scenario key paths; '*' matches every key.")
-    mode: Literal["value", "scale"] = "value"
+    mode: Literal["value", "scale", "share"] = Field("value", description=(
+        "value: each path is set to the parameter; scale: each path's value is multiplied by it; share: the one path "
+        "is a share among siblings (e.g. demand.fields.land.share) set to the parameter, the siblings' shares "
+        "rescaled in their proportions so that all still sum to 1."))
     bounds: tuple[Number, Number]
     initial: Optional[Number] = Field(None, description="Start of the fit (default: the scenario's value, or 1 for a scale).")
 
@@ -218,6 +221,11 @@ class Parameter(Model):
     def _bounds(self):
         if not self.bounds[0] < self.bounds[1]:
             raise ValueError(f"bounds must be increasing, got {list(self.bounds)}")
+        if self.mode == "share":
+            if len(self.paths) != 1 or "*" in self.paths[0] or not self.paths[0].endswith(".share"):
+                raise ValueError("mode share takes one path ending in .share (e.g. demand.fields.land.share)")
+            if not (0 < self.bounds[0] and self.bounds[1] < 1):
+                raise ValueError(f"a share's bounds must lie strictly between 0 and 1, got {list(self.bounds)}")
         if self.initial is not None and not self.bounds[0] < self.initial < self.bounds[1]:
             raise ValueError(f"initial {self.initial} must lie strictly inside the bounds {list(self.bounds)}")
         return self
@@ -226,7 +234,16 @@ class Parameter(Model):
 class Assumption(Model):
     description: str = Field(min_length=1)
     paths: list[str] = Field(min_length=1)
+    mode: Literal["scale", "share"] = Field("scale", description=(
+        "scale: the values at the paths are multiplied by the factor; share: the one path is a share among "
+        "siblings, multiplied by the factor, the siblings rescaled so that all still sum to 1."))
     fitted: bool = Field(False, description="A fitted parameter, varied to show its leverage.")
+
+    @model_validator(mode="after")
+    def _one_share(self):
+        if self.mode == "share" and (len(self.paths) != 1 or "*" in self.paths[0] or not self.paths[0].endswith(".share")):
+            raise ValueError("mode share takes one path ending in .share (e.g. demand.fields.land.share)")
+        return self
 
 
 class ScenarioTargets(Model):
@@ -376,15 +393,19 @@ class Mapping:
                 problems.append(loading.Problem(loading.position_of(key, positions or {}, file), key,
                                                 "matches no number in the scenario", spec.paths))
             self.paths[name] = list(dict.fromkeys(found))
+            if getattr(spec, "mode", "scale") == "share" and found:
+                self.paths[name] += [p for p in expand(dotted(found[0][:-2] + ("*", found[0][-1])), self.base)
+                                     if p != found[0]]  # the siblings follow (rescaled in values())
         if problems:
             raise loading.ScenarioError(problems)
 
     def base_value(self, name: str) -> float:
         """The scenario's own value of a parameter (mean over its paths; 1 for a scale)."""
         spec = self.specs[name]
-        if getattr(spec, "mode", "scale") == "scale":
+        mode = getattr(spec, "mode", "scale")
+        if mode == "scale" or not isinstance(spec, Parameter):
             return 1.0
-        values = [get_path(self.base, p) for p in self.paths[name]]
+        values = [get_path(self.base, p) for p in self.paths[name][:1 if mode == "share" else None]]
         return sum(values) / len(values)
 
     def values(self, theta: dict[str, float]) -> dict[tuple, float]:
@@ -392,6 +413,10 @@ class Mapping:
         out = {}
         for name, x in theta.items():
             mode = getattr(self.specs[name], "mode", "scale")
+            if mode == "share":  # a parameter gives the share itself; an assumption a factor on it
+                share = x if isinstance(self.specs[name], Parameter) else x * get_path(self.base, self.paths[name][0])
+                out.update(self._share(self.paths[name], share))
+                continue
             for path in self.paths[name]:
                 base = get_path(self.base, path)
                 value = x if mode == "value" else base * x
@@ -400,6 +425,24 @@ class Mapping:
                     out[path] = int(value)
                 else:
                     out[path] = round_sig(value)
+        return out
+
+    def _share(self, paths: list[tuple], x: float) -> dict[tuple, float]:
+        """The share at ``paths[0]`` set to ``x``, its siblings ``paths[1:]`` rescaled in their
+        proportions so that all sum to what they summed to (1); the largest sibling takes the
+        rounding, so the sum holds exactly."""
+        x = round_sig(x, 10)
+        siblings = {p: get_path(self.base, p) for p in paths[1:]}
+        rest = sum(siblings.values())
+        total = get_path(self.base, paths[0]) + rest
+        out = {paths[0]: x}
+        if not siblings or rest <= 0:
+            return out
+        largest = max(siblings, key=siblings.get)
+        for p, v in siblings.items():
+            if p != largest:
+                out[p] = round_sig(v * (total - x) / rest, 10)
+        out[largest] = round(total - x - sum(v for p, v in out.items() if p != paths[0]), 12)
         return out
 
     def overrides(self, theta: dict[str, float]) -> list[str]:

@@ -16,7 +16,7 @@ Figures cover the dossiers that arrive after the warm-up ("counted" dossiers):
   appointment date (work done, result not yet handed back);
 * per commune, per channel, per field, per pool; the backlog at the end of every day;
 * by date, for the region, each channel and each field: the counted dossiers arrived,
-  completed and completed on time from the start to the end of every day (dated checkpoints
+  completed, completed on time and early from the start to the end of every day (dated checkpoints
   of a calibration: "received by 13 July", "in process at 31 August"); counted in the batch,
   from each arrival's and completion's time, never per dossier on the hot path;
 * the time-average number of dossiers in the system, for Little's law, from the time each
@@ -102,9 +102,10 @@ class Grouping:
 
 class Daily:
     """Counted dossiers per group and calendar day of the horizon: arrived, completed, completed
-    on time (by the day they happened); :meth:`figures` turns them into counts to date."""
+    on time, completed early (by the day they happened); :meth:`figures` turns them into counts
+    to date."""
 
-    COUNTS = ("arrived", "completed", "on_time")
+    COUNTS = ("arrived", "completed", "on_time", "early")
 
     def __init__(self, groups: int, days: int):
         self.groups, self.days = groups, days
@@ -123,13 +124,15 @@ class Daily:
 
     def figures(self) -> list[dict]:
         """Per group, from the start to the end of each day: dossiers arrived, completed, in
-        process (arrived - completed) and the on-time share of those completed."""
+        process (arrived - completed), and the on-time and early shares of those completed."""
         shape = (self.groups, self.days)
-        arrived, completed, on_time = (getattr(self, n).reshape(shape).cumsum(axis=1) for n in self.COUNTS)
+        arrived, completed, on_time, early = (getattr(self, n).reshape(shape).cumsum(axis=1) for n in self.COUNTS)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(completed > 0, on_time / np.maximum(completed, 1), np.nan)
+            on_time_share = np.where(completed > 0, on_time / np.maximum(completed, 1), np.nan)
+            early_share = np.where(completed > 0, early / np.maximum(completed, 1), np.nan)
         return [{"dossiers_arrived": arrived[g].tolist(), "dossiers_completed": completed[g].tolist(),
-                 "dossiers_in_process": (arrived[g] - completed[g]).tolist(), "on_time_share": share[g].tolist()}
+                 "dossiers_in_process": (arrived[g] - completed[g]).tolist(),
+                 "on_time_share": on_time_share[g].tolist(), "early_share": early_share[g].tolist()}
                 for g in range(self.groups)]
 
 
@@ -201,6 +204,7 @@ class Recorder:
                 daily.count("arrived", arriving, arrival_times)
                 daily.count("completed", groups, done[:, 2])
                 daily.count("on_time", groups, done[:, 2], on_time)
+                daily.count("early", groups, done[:, 2], early)
 
     def _group(self, name: str, keys: np.ndarray) -> np.ndarray:
         """Decode dossier keys, (commune × channels + channel) × fields + field, into groups."""

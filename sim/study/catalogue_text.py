@@ -298,6 +298,7 @@ TEXT = {
     "acceptable_range": _t("acceptable range (assumption)", "khoảng chấp nhận (giả định)"),
     "checkpoint_at": _t("at {date}", "tại ngày {date}"),
     "range_unmet": _t("UNMET", "KHÔNG ĐẠT"),
+    "prediction_interval": _t("not fitted: 95% prediction interval", "không dùng để hiệu chỉnh: khoảng dự báo 95%"),
     "plot_calibration": _t("Reported figures beside the model", "Số liệu công bố so với mô hình"),
     "calibration_kind_simulated": _t("simulated", "mô phỏng"),
     "calibration_kind_input": _t("scenario input", "đầu vào của kịch bản"),
