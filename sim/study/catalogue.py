@@ -295,6 +295,12 @@ def period(start: dt.date | str, days: float, lang: str = DEFAULT_LANGUAGE) -> s
     return f"{start.day}–{end.day} {MONTHS_EN[end.month - 1]} {end.year}"
 
 
+def date_text(day: dt.date | str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """One date: "13 July 2025" / "13/7/2025"."""
+    day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{day.day}/{day.month}/{day.year}" if lang == "vi" else f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+
+
 def period_detail(p: dict, lang: str = DEFAULT_LANGUAGE) -> str:
     """The simulated dates of a run in a sentence, from its ``period`` (summary.json, manifest:
     ``sim.scenario.region.period``): ISO dates in English, day/month/year in Vietnamese."""
