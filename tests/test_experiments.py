@@ -348,3 +348,17 @@ def test_a_text_without_translation_keeps_the_words_it_was_written_in(tmp_path):
     words = exp.spec.words_in("vi")
     assert [cat.variant_label(v.parameters, "vi", words=words) for v in exp.variants] == ["mức hồ sơ thấp", "mức hồ sơ high"]
     assert exp.spec.say("Waits by load", "en") == "Waits by load" and exp.spec.say("untranslated", "vi") is None
+
+
+def test_a_problem_every_variant_shares_is_said_once(tmp_path):
+    path = write(tmp_path, f"""\
+name: shared problem
+base: {MMC}
+set: ["horizon.days=2", "horizon.warmup_days=0", "staff.per_commune.counter=-1"]
+parameters:
+  demand.dossiers_per_working_day: [100, 200, 300]
+""")
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(path)
+    (problem,) = info.value.problems
+    assert problem.message.endswith("[all 3 variants]") and problem.position.file == str(path)
