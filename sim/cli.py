@@ -81,6 +81,23 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
     calibrate.add_argument("--quiet", action="store_true", help="no progress")
 
+    staff = sub.add_parser("staff", help="recommend staff per commune: the fewest that meet targets, or the best spread of a budget",
+                           description="Minimum mode (no --budget): for every commune and listed pool, the fewest staff with which "
+                                       "the commune meets every target given. Budget mode (--budget POOL=N): share exactly N staff "
+                                       "of each pool among the communes for the most communes meeting the targets, then the "
+                                       "smallest worst p90 wait. Writes staffing.csv, recommended.yaml, summary.json, staffing.png.")
+    staff.add_argument("scenario", metavar="SCENARIO", help="scenario file or library name")
+    staff.add_argument("--pools", metavar="P1,P2", help="pools to staff (default: counter,back_office; in budget mode the budget pools)")
+    staff.add_argument("--wait-p90", type=_positive_float, metavar="MIN", help="target: p90 wait at each listed pool, working minutes")
+    staff.add_argument("--on-time", type=_share, metavar="SHARE", help="target: on-time share of each commune's dossiers")
+    staff.add_argument("--max-utilisation", type=_utilisation, metavar="U", help="target: expected utilisation of each pool (0-1]")
+    staff.add_argument("--budget", action="append", metavar="POOL=N", help="budget mode: share exactly N staff of POOL (repeatable)")
+    staff.add_argument("--min-per-commune", type=_non_negative_int, default=1, metavar="N", help="no commune gets fewer (default 1)")
+    staff.add_argument("--out", type=Path, help="output folder (default: results/staff-<scenario>-<time>)")
+    staff.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
+    staff.add_argument("--lang", choices=["en", "vi"], default="en", help="language of the answer and the plot")
+    _add_run_options(staff)
+
     sub.add_parser("list", help="list the scenario library with one line each")
 
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
@@ -112,6 +129,33 @@ def _non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative (got {text!r})")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number (got {text!r})")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1 (got {text!r})") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {text!r})")
+    return value
+
+
+def _utilisation(text: str) -> float:
+    value = _share(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be above 0 (got {text!r})")
     return value
 
 
@@ -327,11 +371,18 @@ def cmd_sweep(args) -> int:
     return run_sweep_command(args)
 
 
+def cmd_staff(args) -> int:
+    """``commune-sim staff``: see :mod:`sim.study.staffing.command`."""
+    from .study.staffing.command import staff_command
+
+    return staff_command(args)
+
+
 def cmd_calibrate(args) -> int:
     from .calibration.calibrate import calibrate_command
 
     return calibrate_command(args)
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "calibrate": cmd_calibrate,
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "calibrate": cmd_calibrate, "staff": cmd_staff,
             "validate": cmd_validate, "list": cmd_list, "schema": cmd_schema}

@@ -3,19 +3,22 @@
 From a validated scenario it builds the opening calendar and the statutory one (deadlines
 are counted Monday to Friday less holidays, whatever extra days a centre opens), the
 communes, the demand plan, the staff of every pool in every commune (by the allocation
-policy), the router class, the district centres of the three-tier baseline and the shard
+policy, then the communes listed in ``staff.table`` and ``staff.by_commune``: see
+:mod:`sim.scenario.commune_staff`), the router class, the district centres of the three-tier baseline and the shard
 layout. The simulation (:mod:`sim.engine.model`), the pre-run checks
 (:mod:`sim.scenario.checks`) and the runner all take this one object, so they can never
 disagree about, say, how many staff a commune has.
 """
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from ..engine import shards
 from ..engine.arrivals import DemandPlan
 from ..engine.calendar import WorkingCalendar
 from ..engine.routing import Router
+from . import commune_staff
 from .communes import build_communes, demand_weights
 from .policies import ROUTERS, allocate_staff, district_centres
 
@@ -42,7 +45,11 @@ class Region:
         self.shards = shards.layout(len(self.communes), self.independent_communes)
         self.plan = DemandPlan(scenario, self.calendar, demand_weights(self.communes), self.statutory,
                                len(self.shards))
-        self.staff = allocate_staff(scenario, self.communes, self.plan)
+        listed, problems = commune_staff.resolve(scenario.staff, self.communes,
+                                                 commune_staff.table_path(scenario.staff, base_dir))
+        if problems:
+            raise ValueError("\n".join(map(str, problems)))
+        self.staff = commune_staff.apply(allocate_staff(scenario, self.communes, self.plan), listed)
         districts = scenario.routing.districts
         self.districts = (district_centres(districts, list(self.plan.base))
                           if scenario.routing.policy == "three_tier" and districts is not None else [])
@@ -54,3 +61,10 @@ class Region:
 
     def commune_staff(self, index: int) -> dict[str, int]:
         return {pool: counts[index] for pool, counts in self.staff.items()}
+
+    def with_staff(self, staff: dict[str, list[int]]) -> "Region":
+        """The same region with other staff numbers (pool -> staff per commune): what a staffing
+        search simulates, level after level, without building the region again."""
+        other = copy.copy(self)
+        other.staff = {pool: list(staff.get(pool, counts)) for pool, counts in self.staff.items()}
+        return other

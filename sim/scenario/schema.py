@@ -14,7 +14,7 @@ import datetime as dt
 import math
 import re
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import (
     BaseModel,
@@ -214,10 +214,15 @@ class Allocation(Model):
     minimum: int = Field(1, ge=0, description="No commune gets fewer staff than this in an allocated pool.")
 
 
+StaffCount = Annotated[int, Field(ge=0)]
+
+
 class Staff(Model):
     per_commune: dict[str, Annotated[int, Field(ge=0)]] = Field(min_length=1, description="Staff in each pool of every commune (as given).")
     allocation: Allocation = Allocation()
     schedule: dict[str, list[StaffShift]] = Field(default={}, description="Weekly windows where a pool has other staff.")
+    table: Optional[str] = Field(None, description="CSV with columns commune, pool, staff (commune by name or 0-based index), relative to the scenario file that names it: these communes' staff replace what per_commune and the allocation policy give them.")
+    by_commune: dict[Union[int, str], dict[str, StaffCount]] = Field(default={}, description="Staff of some communes, by commune name or 0-based index: {commune: {pool: staff}}; applied after the allocation policy and staff.table (the most specific wins).")
 
 
 class SignOff(Model):
@@ -260,8 +265,17 @@ class Routing(Model):
     districts: Optional[Districts] = None
 
 
+class Targets(Model):
+    """What a planner holds each commune to; run, compare and sweep count the communes that miss."""
+
+    wait_p90_minutes: Optional[Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(None, description="A commune misses when its p90 wait before first service (working minutes) is above this (default 30 for the counts).")
+    on_time_share: Optional[Share] = Field(None, description="A commune misses when its on-time share is below this (default 0.95 for the counts).")
+
+
 class Outputs(Model):
     dossier_log: bool = Field(False, description="Write one Parquet row per dossier (dossiers.parquet).")
+    pool_waits: bool = Field(False, description="Keep the wait at every pool, so communes.csv gains p90_wait_<pool>_minutes (every visit, re-filings included) and, with targets.wait_p90_minutes, share_over_wait_target_<pool>.")
+    targets: Targets = Targets()
 
 
 class Scenario(Model):

@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Sequence
 
-from ..scenario import loading
+from ..scenario import commune_staff, loading
 from ..scenario.communes import build_communes, resolve_table
 from ..scenario.consistency import problems
 from ..scenario.schema import Scenario, scenario_dir
@@ -43,14 +43,15 @@ def load_scenario(name: str | Path | None = None, overrides: Sequence[str] = ())
     if found:
         raise loading.ScenarioError([loading.Problem(loading.position_of(p.path, positions, str(path)), p.path,
                                                      p.message, p.got) for p in found])
-    return _resolve_table(scenario, path, positions)
+    scenario = _resolve_table(scenario, path, positions)
+    return _resolve_staff_table(scenario, path, positions)
 
 
 def _resolve_table(scenario: Scenario, path: Path, positions) -> Scenario:
-    """Make a commune table path absolute (relative to the scenario file) and check it reads."""
+    """Make a commune table path absolute (relative to the scenario file that names it) and check it reads."""
     if scenario.communes.table is None:
         return scenario
-    table = resolve_table(scenario.communes.table, path.parent).resolve()
+    table = resolve_table(scenario.communes.table, _declaring_folder(("communes", "table"), positions, path)).resolve()
     try:
         build_communes(scenario.communes.model_copy(update={"table": str(table)}))
     except (OSError, ValueError) as exc:
@@ -58,6 +59,43 @@ def _resolve_table(scenario: Scenario, path: Path, positions) -> Scenario:
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise loading.ScenarioError([loading.Problem(where, "communes.table", f"cannot read the commune table: {message}", str(table))]) from None
     return scenario.model_copy(update={"communes": scenario.communes.model_copy(update={"table": str(table)})})
+
+
+def _resolve_staff_table(scenario: Scenario, path: Path, positions) -> Scenario:
+    """Check ``staff.table`` and ``staff.by_commune`` against the communes and pools (every problem
+    located: ``file:line`` in the CSV, ``file:line:column`` in YAML) and make the table's path
+    absolute, relative to the file that names it (a base file of ``extends``, or the current
+    folder for ``--set``)."""
+    staff = scenario.staff
+    if staff.table is None and not staff.by_commune:
+        return scenario
+    table = None
+    if staff.table is not None:
+        table = commune_staff.table_path(staff, _declaring_folder(("staff", "table"), positions, path)).resolve()
+    communes = build_communes(scenario.communes)
+    _, found = commune_staff.resolve(staff, communes, table, lambda key: _located(key, positions, path))
+    if staff.table is not None and not table.is_file():
+        where = positions.get(("staff", "table"), loading.Position(str(path), None, None))
+        found = [loading.Problem(where, "staff.table", "staff table not found", str(table))]
+    if found:
+        raise loading.ScenarioError(found)
+    if table is None:
+        return scenario
+    return scenario.model_copy(update={"staff": staff.model_copy(update={"table": str(table)})})
+
+
+def _declaring_folder(key: tuple, positions, path: Path) -> Path:
+    """The folder of the file that set ``key`` (a base file of ``extends`` names its paths
+    relative to itself); for a ``--set`` value, the scenario file's folder."""
+    declared = positions.get(key)
+    return Path(declared.file).parent if declared and declared.file != "--set" else path.parent
+
+
+def _located(key: tuple, positions, path: Path):
+    for n in range(len(key), -1, -1):
+        if key[:n] in positions:
+            return positions[key[:n]]
+    return loading.Position(str(path), None, None)
 
 
 class Results:

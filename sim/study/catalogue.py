@@ -97,6 +97,17 @@ FIGURES: dict[str, Figure] = {f.name: f for f in [
        "số xã, phường dưới chỉ tiêu giải quyết đúng hạn", *_COMMUNES, "lower", "{:.1f}"),
     _f("communes_above_wait_target", "communes whose 90% waiting time is above the target",
        "số xã, phường có thời gian chờ (90% hồ sơ) vượt chỉ tiêu", *_COMMUNES, "lower", "{:.1f}"),
+    _f("communes_meeting_targets", "communes meeting every target", "số xã, phường đạt mọi chỉ tiêu", *_COMMUNES,
+       "higher", "{:.1f}"),
+    # staffing decisions (commune-sim staff)
+    _f("current_staff", "staff now", "số công chức hiện có", *_STAFF, None, "{:,.0f}"),
+    _f("recommended_staff", "recommended staff", "số công chức đề xuất bố trí", *_STAFF, None, "{:,.0f}"),
+    _f("offered_load_erlangs", "workload (staff busy on average)", "khối lượng công việc (số người bận bình quân)",
+       "staff", "người", None, "{:.2f}"),
+    _f("expected_utilisation", "expected utilisation (workload ÷ staff)", "tỷ lệ thời gian bận dự kiến (khối lượng ÷ số người)",
+       *_SHARE, None, "{:.2f}"),
+    _f("pool_p90_wait_minutes", "waiting time at this desk that 90% of dossiers stay under",
+       "thời gian chờ tại bộ phận này mà 90% hồ sơ không vượt quá", *_WMIN, "lower"),
 ]}
 
 #: Parts a figure can be broken down by; names of pools, channels and fields a scenario uses.
@@ -129,6 +140,64 @@ TEXT: dict[str, dict[str, str]] = {
     "utilisation_of": {"en": "utilisation of {pool}", "vi": "tỷ lệ thời gian bận — {pool}"},
     "simulated": {"en": "simulated", "vi": "mô phỏng"},
     "formula": {"en": "formula", "vi": "công thức"},
+    # every-commune figures (run, compare, sweep)
+    "communes_above_wait_target_line": {
+        "en": "communes whose 90% waiting time is above {target} working minutes",
+        "vi": "số xã, phường có thời gian chờ (90% hồ sơ) vượt {target} phút làm việc"},
+    "communes_below_on_time_target_line": {
+        "en": "communes below the on-time target of {target}",
+        "vi": "số xã, phường dưới chỉ tiêu giải quyết đúng hạn {target}"},
+    "worst_commune_wait": {"en": "worst commune, 90% waiting time: {name}, {value} working minutes",
+                           "vi": "xã, phường có thời gian chờ (90% hồ sơ) cao nhất: {name}, {value} phút làm việc"},
+    "worst_commune_on_time": {"en": "worst commune, on-time share: {name}, {value}",
+                              "vi": "xã, phường có tỷ lệ đúng hạn thấp nhất: {name}, {value}"},
+    # staffing decisions
+    "staffing_title": {"en": "Staffing recommendation: {scenario}", "vi": "Đề xuất bố trí nhân sự: {scenario}"},
+    "staffing_axis_staff": {"en": "staff per commune (staff)", "vi": "số công chức mỗi xã, phường (người)"},
+    "staffing_axis_load": {"en": "workload of the commune at this desk (staff busy on average)",
+                           "vi": "khối lượng công việc của xã, phường tại bộ phận này (số người bận bình quân)"},
+    "staffing_now": {"en": "staff now", "vi": "hiện có"},
+    "staffing_recommended": {"en": "recommended", "vi": "đề xuất"},
+    "staffing_missed": {"en": "misses a target even so", "vi": "vẫn chưa đạt chỉ tiêu"},
+    "staffing_targets": {"en": "targets: {targets}", "vi": "chỉ tiêu: {targets}"},
+    "target_wait": {"en": "90% of dossiers wait at most {value} working minutes at each desk",
+                    "vi": "90% hồ sơ chờ không quá {value} phút làm việc tại mỗi bộ phận"},
+    "target_on_time": {"en": "on-time share at least {value}", "vi": "tỷ lệ giải quyết đúng hạn ít nhất {value}"},
+    "target_utilisation": {"en": "expected utilisation at most {value}", "vi": "tỷ lệ thời gian bận dự kiến không quá {value}"},
+    "staffing_minimum_sentence": {
+        "en": "{pool}: {total} staff in all (now {now}), {low} to {high} per commune, are the fewest with which "
+              "{meeting} of {communes} communes meet the targets ({targets}).",
+        "vi": "{pool}: cần ít nhất {total} công chức (hiện có {now}), mỗi xã, phường từ {low} đến {high} người, để "
+              "{meeting}/{communes} xã, phường đạt chỉ tiêu ({targets})."},
+    "staffing_budget_sentence": {
+        "en": "{pool}: sharing {total} staff (now {now}) as recommended, {meeting} of {communes} communes meet the "
+              "targets (now {meeting_now}); the longest 90% waiting time at this desk is {worst} working minutes, "
+              "in {worst_name} (now {worst_now}, in {worst_now_name}).",
+        "vi": "{pool}: phân bổ {total} công chức (hiện có {now}) theo đề xuất thì {meeting}/{communes} xã, phường "
+              "đạt chỉ tiêu (hiện nay {meeting_now}); thời gian chờ (90% hồ sơ) cao nhất tại bộ phận này là {worst} "
+              "phút làm việc, ở {worst_name} (hiện nay {worst_now}, ở {worst_now_name})."},
+    "reason_on_time_ceiling": {
+        "en": "even with unlimited {pools} staff its on-time share is {share} ± {hw}, below {target}: the rest is late "
+              "for reasons staff at these desks cannot change (statutory deadlines shorter than the work, sign-off "
+              "batch times, province delays, supplementation, other desks)",
+        "vi": "dù bố trí không giới hạn công chức ở {pools}, tỷ lệ đúng hạn vẫn chỉ {share} ± {hw}, dưới {target}: phần "
+              "còn lại quá hạn vì những lý do mà nhân sự các bộ phận này không thay đổi được (thời hạn theo quy định "
+              "ngắn hơn thời gian xử lý, giờ ký duyệt theo đợt, chờ cấp tỉnh, yêu cầu bổ sung hồ sơ, bộ phận khác)"},
+    "reason_wait_cap": {"en": "even {cap} staff at {pool} leave its 90% waiting time there above {target} working minutes",
+                        "vi": "dù có {cap} công chức ở {pool}, thời gian chờ (90% hồ sơ) tại đó vẫn vượt {target} phút làm việc"},
+    "reason_rounds": {"en": "the on-time target was not reached within the search's rounds",
+                      "vi": "chưa đạt tỷ lệ đúng hạn sau số vòng tìm kiếm cho phép"},
+    "reason_budget": {"en": "the budget of {budget} {pool} staff is {short} short of what every commune's targets need "
+                            "({needed}); the positions went where they bring the most communes to the targets",
+                      "vi": "biên chế {budget} người cho {pool} còn thiếu {short} người so với mức để mọi xã, phường đạt "
+                            "chỉ tiêu ({needed}); số biên chế đã được phân bổ để nhiều xã, phường đạt chỉ tiêu nhất"},
+    "reason_budget_unreachable": {
+        "en": "no number of {pool} staff up to {top} brings it to the targets (with the other desks as they are)",
+        "vi": "không số công chức nào ở {pool} (đến {top} người) giúp đạt chỉ tiêu (các bộ phận khác giữ nguyên)"},
+    "reason_unknown": {"en": "it misses a target in the final simulation",
+                       "vi": "chưa đạt chỉ tiêu trong lần mô phỏng cuối"},
+    "staffing_not_met": {"en": "Not met in {count} commune(s): {names}. Because: {reasons}",
+                         "vi": "Chưa đạt ở {count} xã, phường: {names}. Lý do: {reasons}"},
 }
 
 

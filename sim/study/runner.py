@@ -103,6 +103,27 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
     return RunSet(scenario, results, interrupted, time.perf_counter() - started)
 
 
+def replicate(region: Region, replications: int, executor=None) -> list[dict]:
+    """Replications 0..n-1 of a built region (e.g. one with other staff, :meth:`Region.with_staff`),
+    their shards in ``executor`` (a ``concurrent.futures`` executor kept by the caller across many
+    calls) or here; the results in replication order, as :func:`run_replication` gives them."""
+    from ..engine.shards import Adder
+
+    shards = region.shards
+    if executor is None:
+        return [run_replication(region.scenario, r, region=region) for r in range(replications)]
+    adders = {r: Adder(len(shards)) for r in range(replications)}
+    seconds = dict.fromkeys(range(replications), 0.0)
+    futures = {executor.submit(_timed_shard, region, r, shard): (r, k)
+               for r in range(replications) for k, shard in enumerate(shards)}
+    for future in as_completed(futures):
+        r, k = futures[future]
+        tally, wall = future.result()
+        adders[r].add(k, tally)
+        seconds[r] += wall
+    return [_finish(adders[r], r, seconds[r]) for r in range(replications)]
+
+
 def _run_in_workers(region: Region, jobs: int, done: dict, progress) -> None:
     """Every (replication, shard) as a task; a replication is done when its shards are."""
     from ..engine.shards import Adder
