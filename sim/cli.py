@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
     run.add_argument("--dossier-log", action="store_true", help="also write dossiers.parquet (one row per dossier)")
     run.add_argument("--strict", action="store_true", help="refuse to run (exit 2) when a pool's expected utilisation is 1 or more")
+    _add_target_options(run)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", metavar="FILE")
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_run_options(compare)
     compare.add_argument("--out", type=Path, help="also write comparison.csv and manifest.json to this folder")
     compare.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
+    _add_target_options(compare)
 
     sweep = sub.add_parser("sweep", help="run an experiment: every variant x replication, tidy results and plots",
                            description="Run the experiment file's variants x replications with common random numbers; "
@@ -113,6 +115,20 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override a scenario field by its dotted path; VALUE is parsed as YAML (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress and no table; only the output folder path")
+
+
+def _add_target_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wait-target", type=_positive_float, metavar="MIN",
+                   help="count communes whose p90 wait is above MIN working minutes (default: outputs.targets, else 30)")
+    p.add_argument("--on-time-target", type=_share, metavar="SHARE",
+                   help="count communes whose on-time share is below SHARE (default: outputs.targets, else 0.95)")
+
+
+def _target_overrides(args) -> list[str]:
+    out = [f"outputs.targets.wait_p90_minutes={args.wait_target}"] if getattr(args, "wait_target", None) else []
+    if getattr(args, "on_time_target", None) is not None:
+        out.append(f"outputs.targets.on_time_share={args.on_time_target}")
+    return out
 
 
 def _positive_int(text: str) -> int:
@@ -188,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
 def _load(args):
     from .study.api import find_scenario, load_scenario
 
-    overrides = list(args.overrides)
+    overrides = list(args.overrides) + _target_overrides(args)
     if args.replications is not None:
         overrides.append(f"replications={args.replications}")
     if args.seed is not None:
@@ -257,11 +273,29 @@ def print_table(summary: dict, scenario) -> None:
     for key, label, fmt in KEY_FIGURES:
         value, hw = summary.get(key), summary.get(key + "_ci95_half_width")
         print(f"{label:<52} {_fmt(value, fmt):>12} {_fmt(hw, fmt):>10}")
+    print_commune_targets(summary)
     for name, pool in summary.get("pools", {}).items():
         print(f"{'utilisation of ' + name:<52} {_fmt(pool.get('utilisation'), '{:.3f}'):>12} "
               f"{_fmt(pool.get('utilisation_ci95_half_width'), '{:.3f}'):>10}")
         print(f"{'  mean wait at ' + name + ' (sim | Erlang C/Allen–Cunneen)':<52} "
               f"{_fmt(pool.get('mean_wait_minutes'), '{:.1f}'):>12} {_fmt(pool.get('analytic_mean_wait_minutes'), '{:.1f}'):>10}")
+
+
+def print_commune_targets(summary: dict, lang: str = "en") -> None:
+    """Every commune against the targets, in the catalogue's words: two counts and the worst communes."""
+    from .study.catalogue import number, text
+
+    targets = summary.get("targets") or {}
+    for key, target, fmt in (("communes_above_wait_target", targets.get("wait_p90_minutes"), "{:g}"),
+                             ("communes_below_on_time_target", targets.get("on_time_share"), "{:g}")):
+        if key in summary:
+            label = text(key + "_line", lang, target=number(target, fmt, lang))
+            print(f"{label:<52} {number(summary[key], '{:.1f}', lang):>12} "
+                  f"{number(summary.get(key + '_ci95_half_width'), '{:.1f}', lang):>10}")
+    worst = summary.get("worst_commune") or {}
+    for key, line, fmt in (("p90_wait_minutes", "worst_commune_wait", "{:.1f}"), ("on_time_share", "worst_commune_on_time", "{:.3f}")):
+        if key in worst:
+            print(text(line, lang, name=worst[key]["commune"], value=number(worst[key]["value"], fmt, lang)))
 
 
 def _fmt(value, fmt: str) -> str:
@@ -279,6 +313,7 @@ def cmd_compare(args) -> int:
     if args.out:
         check_out_dir(args.out, args.force)
     extra = [f"replications={args.replications}"] if args.replications else []
+    extra += _target_overrides(args)
     extra += [f"seed={args.seed}"] if args.seed is not None else []
     loaded, problems = [], []
     for name in args.scenarios:
@@ -296,6 +331,7 @@ def cmd_compare(args) -> int:
         bar.close()
     rows = result.rows()
     print_comparison(rows, result.labels)
+    print_worst(result)
     if args.out:
         from .study.outputs import write_comparison
 
@@ -311,6 +347,18 @@ def print_comparison(rows: list[dict], labels: list[str]) -> None:
         print(f"{row['figure'] if first else '':<34} {row['scenario'][-40:]:<40} {_num(row['mean']):>12} "
               f"{_num(row['ci95_half_width']):>9} {'' if first else _num(row['difference_to_first'], True):>14} "
               f"{'' if first else _num(row['difference_ci95_half_width']):>9}")
+
+
+def print_worst(result, lang: str = "en") -> None:
+    """Each scenario's worst commune, in the catalogue's words."""
+    from .study.catalogue import number, text
+
+    for label, worst in result.worst():
+        for key, line, fmt in (("p90_wait_minutes", "worst_commune_wait", "{:.1f}"),
+                               ("on_time_share", "worst_commune_on_time", "{:.3f}")):
+            if key in worst:
+                print(f"{label[-40:]}: " + text(line, lang, name=worst[key]["commune"],
+                                                value=number(worst[key]["value"], fmt, lang)))
 
 
 def _num(value, signed: bool = False) -> str:

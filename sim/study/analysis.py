@@ -27,6 +27,51 @@ DEFAULT_ON_TIME_TARGET = 0.95
 DEFAULT_WAIT_TARGET_MINUTES = 30.0
 
 
+# --------------------------------------------------------------- every commune against targets
+def effective_targets(scenario, wait_p90_minutes: float | None = None,
+                      on_time_share: float | None = None) -> tuple[float, float]:
+    """(wait target in working minutes, on-time target): given here, else the scenario's
+    ``outputs.targets``, else the defaults (30 minutes, 0.95)."""
+    spec = scenario.outputs.targets if scenario is not None else None
+    wait = wait_p90_minutes if wait_p90_minutes is not None else (spec and spec.wait_p90_minutes)
+    on_time = on_time_share if on_time_share is not None else (spec and spec.on_time_share)
+    return (wait if wait is not None else DEFAULT_WAIT_TARGET_MINUTES,
+            on_time if on_time is not None else DEFAULT_ON_TIME_TARGET)
+
+
+def commune_targets(results: list[dict], wait_target_minutes: float, on_time_target: float) -> dict:
+    """Beside the region's averages, every commune against the targets (summary.json):
+
+    * ``communes_above_wait_target`` and ``communes_below_on_time_target``: counted in each
+      replication, mean and 95% half-width over replications (as in sweeps);
+    * ``worst_commune``: the commune with the longest p90 wait and the one with the lowest
+      on-time share, by their means over replications, with their 95% half-widths.
+    """
+    per_rep = [run_figures({"region": {}, "communes": r.get("communes") or []}, on_time_target, wait_target_minutes)
+               for r in results]
+    out: dict = {"targets": {"wait_p90_minutes": wait_target_minutes, "on_time_share": on_time_target}}
+    for key in ("communes_above_wait_target", "communes_below_on_time_target"):
+        mean, hw = mean_and_half_width([f.get(key, math.nan) for f in per_rep])
+        out[key], out[key + "_ci95_half_width"] = mean, hw
+    out["worst_commune"] = worst_communes(results)
+    return out
+
+
+def worst_communes(results: list[dict]) -> dict:
+    """The worst commune by p90 wait (highest) and by on-time share (lowest), means over replications."""
+    if not results or not results[0].get("communes"):
+        return {}
+    names = [c["commune"] for c in results[0]["communes"]]
+    out = {}
+    for key, pick in (("p90_wait_minutes", max), ("on_time_share", min)):
+        stats = [mean_and_half_width([r["communes"][i].get(key) for r in results]) for i in range(len(names))]
+        finite = [i for i, (m, _) in enumerate(stats) if _finite(m)]
+        if finite:
+            i = pick(finite, key=lambda i: stats[i][0])
+            out[key] = {"commune": names[i], "value": stats[i][0], "ci95_half_width": stats[i][1]}
+    return out
+
+
 # --------------------------------------------------------------- figures of one run
 def run_figures(result: dict, on_time_target: float = DEFAULT_ON_TIME_TARGET,
                 wait_target_minutes: float = DEFAULT_WAIT_TARGET_MINUTES) -> dict[str, float]:

@@ -12,26 +12,29 @@ from dataclasses import dataclass
 
 from ..engine.stats import mean_and_half_width
 from ..scenario.schema import Scenario
+from .analysis import effective_targets, run_figures, worst_communes
 from .runner import RunSet, run_replications
 
 FIGURES = ["dossiers_arrived", "dossiers_completed", "dossiers_in_process", "mean_wait_minutes",
            "p90_wait_minutes", "mean_time_in_system_days", "mean_time_in_system_working_days",
-           "on_time_share"]
+           "on_time_share", "communes_above_wait_target", "communes_below_on_time_target"]
+COMMUNE_FIGURES = ["p90_wait_minutes", "mean_wait_minutes", "on_time_share", "mean_time_in_system_days"]
 
 
 @dataclass
 class Comparison:
     labels: list[str]
     runs: list[RunSet]
+    targets: tuple[float, float] = effective_targets(None)  # (wait minutes, on-time share): the first scenario's
 
     def rows(self) -> list[dict]:
         """One row per figure and scenario: mean, half-width, paired difference to the first."""
         rows = []
         base = self.runs[0].results
         for figure in FIGURES + self._pool_figures():
-            base_values = [_figure(r, figure) for r in base]
+            base_values = [_figure(r, figure, self.targets) for r in base]
             for label, runs in zip(self.labels, self.runs):
-                values = [_figure(r, figure) for r in runs.results]
+                values = [_figure(r, figure, self.targets) for r in runs.results]
                 mean, hw = mean_and_half_width(values)
                 diffs = [v - b for v, b in zip(values, base_values) if v is not None and b is not None]
                 d_mean, d_hw = mean_and_half_width(diffs)
@@ -39,12 +42,48 @@ class Comparison:
                              "difference_to_first": d_mean, "difference_ci95_half_width": d_hw})
         return rows
 
+    def worst(self) -> list[tuple[str, dict]]:
+        """Each scenario's worst commune by p90 wait and by on-time share."""
+        return [(label, worst_communes(runs.results)) for label, runs in zip(self.labels, self.runs)]
+
+    def commune_rows(self) -> list[dict]:
+        """communes_comparison.csv: per commune, figure and scenario after the first, the mean in
+        the first scenario and in this one, and the paired difference with its 95% half-width
+        (replication by replication: common random numbers). Communes are matched by name."""
+        rows = []
+        base = self.runs[0].results
+        names = [c["commune"] for c in base[0]["communes"]] if base else []
+        for label, runs in zip(self.labels[1:], self.runs[1:]):
+            where = {c["commune"]: i for i, c in enumerate(runs.results[0]["communes"])} if runs.results else {}
+            pairs = list(zip(base, runs.results))
+            for i, name in enumerate(names):
+                if name not in where:
+                    continue
+                j = where[name]
+                for figure in COMMUNE_FIGURES:
+                    a = [b["communes"][i].get(figure) for b, _ in pairs]
+                    b = [r["communes"][j].get(figure) for _, r in pairs]
+                    diffs = [y - x for x, y in zip(a, b) if _number(x) and _number(y)]
+                    d_mean, d_hw = mean_and_half_width(diffs)
+                    rows.append({"commune": name, "figure": figure, "scenario": label, "first_scenario": self.labels[0],
+                                 "mean_first": mean_and_half_width(a)[0], "mean": mean_and_half_width(b)[0],
+                                 "difference_to_first": d_mean, "difference_ci95_half_width": d_hw,
+                                 "replications": len(diffs)})
+        return rows
+
     def _pool_figures(self) -> list[str]:
         pools = [p for p in self.runs[0].results[0]["pools"] if all(p in r.results[0]["pools"] for r in self.runs)]
         return [f"utilisation_{p}" for p in pools]
 
 
-def _figure(result: dict, figure: str):
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and value == value
+
+
+def _figure(result: dict, figure: str, targets: tuple[float, float] = effective_targets(None)):
+    if figure.startswith("communes_"):
+        wait, on_time = targets
+        return run_figures({"region": {}, "communes": result.get("communes") or []}, on_time, wait).get(figure)
     if figure.startswith("utilisation_"):
         return result["pools"][figure.removeprefix("utilisation_")]["utilisation"]
     return result["region"].get(figure)
@@ -59,4 +98,4 @@ def compare(scenarios: list[tuple[str, Scenario]], jobs: int = 1, progress=None)
         runs.append(run_replications(scenario, jobs=jobs, progress=step))
         if runs[-1].interrupted:
             break
-    return Comparison([label for label, _ in scenarios[: len(runs)]], runs)
+    return Comparison([label for label, _ in scenarios[: len(runs)]], runs, effective_targets(scenarios[0][1]))

@@ -101,7 +101,8 @@ def _write_dossier_log(path: Path, results: list[dict]) -> None:
 
 def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.datetime, force: bool = False,
                      command_line: list[str] | None = None) -> Path:
-    """comparison.csv (one row per figure and scenario), comparison.png and a manifest of every scenario."""
+    """comparison.csv (one row per figure and scenario), communes_comparison.csv (per commune, paired
+    differences to the first scenario), comparison.png and a manifest of every scenario."""
     import pandas as pd
 
     from .plots import comparison_figure
@@ -109,6 +110,7 @@ def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.da
     with atomic_folder(out_dir, force) as tmp:
         finished = dt.datetime.now().astimezone()
         pd.DataFrame(rows).to_csv(tmp / "comparison.csv", index=False)
+        pd.DataFrame(comparison.commune_rows()).to_csv(tmp / "communes_comparison.csv", index=False)
         comparison_figure(rows, comparison.labels, tmp / "comparison.png")
         write_json(tmp / "manifest.json", {
             "command_line": command_line if command_line is not None else sys.argv,

@@ -15,6 +15,7 @@ from typing import Callable
 from ..engine.stats import mean_and_half_width
 from ..scenario.region import Region
 from ..scenario.schema import Scenario
+from .analysis import commune_targets, effective_targets
 from .files import clean_json
 
 HALF_WIDTH = "_ci95_half_width"
@@ -169,11 +170,13 @@ def _combine(dicts: list[dict]) -> dict:
 
 
 def summarise(results: list[dict], scenario: Scenario) -> dict:
-    """summary.json: key figures at the top level, then the breakdowns."""
+    """summary.json: key figures at the top level (with every commune against the targets of
+    ``outputs.targets``: how many miss them, and the worst commune), then the breakdowns."""
     if not results:
         return {"scenario": scenario.name, "replications": 0}
     summary = {"scenario": scenario.name, "replications": len(results), "seed": scenario.seed}
     summary.update(_combine([r["region"] for r in results]))
+    summary.update(commune_targets(results, *effective_targets(scenario)))
     summary["littles_law"] = _combine([r["littles_law"] for r in results])
     summary["by_channel"] = _combine([r["by_channel"] for r in results])
     summary["by_field"] = _combine([r["by_field"] for r in results])

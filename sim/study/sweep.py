@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import runstore
-from .analysis import half_widths_missing, mser, run_figures, summary_table
+from .analysis import half_widths_missing, mser, run_figures, summary_table, worst_communes
 from .executors import open_backend
 from .outputs import versions
 
@@ -294,6 +294,7 @@ def _finish(experiment, out, manifest, status, error, sweep, stages, started, cl
     files += runstore.write_table(summary, out / "summary", parquet=False)
     files += runstore.write_table(runstore.communes_table(experiment, records), out / "communes", csv=False)
     files += runstore.write_table(runstore.backlog_table(experiment, records), out / "backlog", parquet=False)
+    files += runstore.write_table(worst_table(experiment, records), out / "worst_communes", parquet=False)
     plots, warnings = [], []
     if status == "complete" and experiment.spec.plots:
         from .plots import experiment_plots
@@ -324,6 +325,19 @@ def _finish(experiment, out, manifest, status, error, sweep, stages, started, cl
     runstore.write_json(out / "manifest.json", manifest)
     return SweepResult(out, status, manifest["runs"]["executed_this_invocation"], manifest["runs"]["found_on_disk"],
                        manifest, summary)
+
+
+def worst_table(experiment, records):
+    """worst_communes.csv: per variant, the commune with the longest p90 wait and the one with the
+    lowest on-time share (means over the variant's replications, with 95% half-widths)."""
+    import pandas as pd
+
+    rows = []
+    for v in experiment.variants:
+        results = [records[k]["result"] for k in sorted(k for k in records if k[0] == v.id)]
+        for figure, worst in worst_communes(results).items():
+            rows.append({"variant": v.id, "label": v.label, "figure": figure, **worst})
+    return pd.DataFrame(rows, columns=["variant", "label", "figure", "commune", "value", "ci95_half_width"])
 
 
 # ------------------------------------------------------------------ command line
@@ -359,6 +373,7 @@ def run_sweep_command(args) -> int:
               file=sys.stderr)
     if not args.quiet:
         print_summary(result.summary, experiment)
+        print_worst_communes(out / "worst_communes.csv")
     print(f"results: {out}")
     if result.status != "complete":
         print(f"{result.status}: {runs['finished']} of {runs['expected']} runs finished; "
@@ -373,6 +388,19 @@ def overload_warnings(experiment) -> dict[str, list[str]]:
 
     found = {v.id: utilisation_warnings(v.scenario) for v in experiment.variants}
     return {vid: w for vid, w in found.items() if w}
+
+
+def print_worst_communes(path: Path) -> None:
+    """One line per variant: its worst commune by p90 wait, in the catalogue's words."""
+    import pandas as pd
+
+    from .catalogue import number, text
+
+    if not path.is_file():
+        return
+    table = pd.read_csv(path)
+    for row in table[table["figure"] == "p90_wait_minutes"].itertuples():
+        print(f"{row.variant}: " + text("worst_commune_wait", name=row.commune, value=number(row.value, "{:.1f}")))
 
 
 def print_summary(summary, experiment) -> None:
