@@ -7,8 +7,9 @@ the decision depends on them. A round: estimate every level not yet simulated (b
 simulated levels by interpolation, beyond them by the Erlang C / Allen–Cunneen curve scaled to
 the nearest simulated level; meeting the targets taken from the nearest simulated level), solve
 the allocation on these figures, and simulate the levels the solution rests on — each commune's
-chosen level and the one below it, and the level from which it meets its targets and the one
-below — wherever they are still estimates. Under the home router one simulation measures one
+chosen level and the one below it, and, for a commune that does not meet its targets one level
+below its own, the level from which it meets them and the one below — wherever they are still
+estimates. Under the home router one simulation measures one
 level of every commune at once. When every level the solution rests on has been simulated,
 the allocation is the optimum for the simulated figures (with common random numbers), and it
 is then simulated as a whole to report it ("verified by simulation").
@@ -21,6 +22,7 @@ for it are those of the final simulation.
 """
 from __future__ import annotations
 
+import bisect
 import math
 
 from .allocate import allocate, first_meeting_level, level_values
@@ -62,11 +64,22 @@ def _share_pool(evaluator: Evaluator, search: Search, pool: str, budget: int, mi
         search.budget_notes[pool] = {"budget": budget, "top": top,
                                      "needed": int(sum(f for f in first if f != math.inf) + minimum * first.count(math.inf)),
                                      "unreachable": [c for c in range(n) if first[c] == math.inf]}
-        wanted = [{s for s in (levels[c] - 1, levels[c], first[c] - 1, first[c])
-                   if s != math.inf and minimum <= s <= top and s not in measured[c]} for c in range(n)]
+        wanted = [{s for s in _critical(levels[c], first[c]) if minimum <= s <= top and s not in measured[c]}
+                  for c in range(n)]
         if not any(wanted):
             break
     return levels
+
+
+def _critical(level: int, first: float) -> tuple:
+    """The levels a commune's place in the solution rests on: its own and the one below (the
+    worst-first order), and, if it does not meet its targets there, the level from which it
+    would and the one below (which communes are brought to their targets). A commune that meets
+    them one level below its own needs no more: its meeting does not depend on where exactly
+    its threshold lies."""
+    if first == math.inf or first < level:
+        return (level - 1, level)
+    return (level - 1, level, int(first) - 1, int(first))
 
 
 def _measure(evaluator: Evaluator, search: Search, pool: str, measured: list[dict], wanted: list[set]) -> None:
@@ -101,8 +114,9 @@ def _table(known: dict, curve: list[float], minimum: int, top: int, search: Sear
             p90.append(wait)
             meets.append(ok and rest)
             continue
-        below = max((k for k in levels if k < s), default=None)
-        above = min((k for k in levels if k > s), default=None)
+        at = bisect.bisect_left(levels, s)
+        below = levels[at - 1] if at > 0 else None
+        above = levels[at] if at < len(levels) else None
         wait = _estimate(s, below, above, known, curve)
         nearest = below if above is None or (below is not None and s - below <= above - s) else above
         rest = known[nearest][2]
