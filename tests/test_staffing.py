@@ -229,3 +229,21 @@ def test_budget_mode_shares_exactly_the_budget(tmp_path, capsys):
     rows = _csv(out / "staffing.csv")
     assert sum(int(r["recommended_staff"]) for r in rows) == 9
     assert all(int(r["recommended_staff"]) >= 1 for r in rows)
+
+
+@pytest.mark.slow
+def test_coupled_router_minimum_is_verified_commune_by_commune():
+    # location-independent filing: a commune's counter queue depends on its neighbours' staff
+    sets = [*SMALL, "horizon.days=4", "routing.cluster_size=3"]
+    scenario = load_scenario("hanoi/variants/location-independent-filing", [*sets, "replications=2"])
+    evaluator = Evaluator.for_scenario(scenario, ["counter"], 2, wait_target=20)
+    assert not evaluator.region.independent_communes
+    loads = {"counter": pool_loads(evaluator.region, "counter")}
+    search = minimum_staff(evaluator, ["counter"], Targets(wait_p90_minutes=20), loads, 1)
+    staff = search.staff["counter"]
+    assert all(not s > 0.1 for s in evaluator.evaluate({"counter": staff}).pool_over("counter"))
+    for c in range(6):  # no single clerk can go without some commune of the region missing
+        if staff[c] > 1:
+            fewer = list(staff)
+            fewer[c] -= 1
+            assert any(s > 0.1 for s in evaluator.evaluate({"counter": fewer}).pool_over("counter")), c

@@ -35,7 +35,7 @@ MAX_ROUNDS = 25
 def budget_staff(evaluator: Evaluator, pools: list[str], budgets: dict[str, int], targets, loads,
                  minimum: int) -> Search:
     base = evaluator.base_staff
-    search = Search(pools, targets, loads, floors(evaluator, pools, targets, loads, 0),
+    search = Search(pools, targets, loads, floors(pools, targets, loads, 0),
                     {p: list(base[p]) for p in pools})
     for pool in pools:
         search.staff[pool] = _share_pool(evaluator, search, pool, budgets[pool], minimum)

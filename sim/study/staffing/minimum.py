@@ -60,12 +60,12 @@ class Search:
         return c in self.on_time_exempt or self.targets.on_time_ok(e.mean("on_time_share")[c])
 
 
-def floors(evaluator: Evaluator, pools, targets: Targets, loads, minimum: int) -> dict[str, list[int]]:
+def floors(pools, targets: Targets, loads, minimum: int) -> dict[str, list[int]]:
     return {p: [targets.utilisation_floor(load.erlangs, minimum) for load in loads[p]] for p in pools}
 
 
 def minimum_staff(evaluator: Evaluator, pools: list[str], targets: Targets, loads: dict, minimum: int) -> Search:
-    floor = floors(evaluator, pools, targets, loads, minimum)
+    floor = floors(pools, targets, loads, minimum)
     start = {p: [max(floor[p][c], loads[p][c].analytic_staff(targets.wait_p90_minutes, floor[p][c]))
                  for c in range(len(floor[p]))] for p in pools}
     search = Search(pools, targets, loads, floor, start)
