@@ -125,8 +125,9 @@ def staff_command(args) -> int:
         title = catalogue.text("staffing_title", args.lang, scenario=scenario.name)
         outputs.staffing_png(tmp / "staffing.png", search, evaluator, after, before, title, args.lang)
         write_json(tmp / "manifest.json", _manifest(scenario, path, args, started, summary))
-    for line in answer(summary, search, region.communes, args.lang):
-        print(line)
+    if not args.quiet:
+        for line in answer(summary, search, region.communes, args.lang):
+            print(line)
     print(f"results: {out}")
     return 0
 

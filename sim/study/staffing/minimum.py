@@ -52,6 +52,8 @@ class Search:
 
     def pool_ok(self, e: Evaluation, pool: str, c: int, level: int | None = None) -> bool:
         level = e.staff[pool][c] if level is None else level
+        if level == 0 and self.loads[pool][c].erlangs > 0:
+            return False  # nobody served: no wait recorded, but every dossier waits for ever
         return level >= self.floor[pool][c] and self.targets.pool_wait_ok(e.pool_over(pool)[c])
 
     def commune_ok(self, e: Evaluation, c: int) -> bool:

@@ -73,7 +73,8 @@ def counts(search, evaluation, communes: int) -> dict:
     reps = evaluation.values["on_time_share"].shape[0]
     per_rep = {"wait_p90": [], "on_time": [], "utilisation": [], "all": []}
     for r in range(reps):
-        wait = [all(targets.pool_wait_ok(_over(evaluation, p)[r, c]) for p in search.pools)
+        wait = [all(targets.pool_wait_ok(_over(evaluation, p)[r, c])
+                    and not (evaluation.staff[p][c] == 0 and search.loads[p][c].erlangs > 0) for p in search.pools)
                 for c in range(communes)]
         on_time = [targets.on_time_ok(evaluation.values["on_time_share"][r, c]) for c in range(communes)]
         util = [all(evaluation.staff[p][c] >= search.floor[p][c] for p in search.pools) for c in range(communes)]
