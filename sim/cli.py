@@ -94,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument("--on-time", type=_share, metavar="SHARE", help="target: on-time share of each commune's dossiers")
     staff.add_argument("--max-utilisation", type=_utilisation, metavar="U", help="target: expected utilisation of each pool (0-1]")
     staff.add_argument("--budget", action="append", metavar="POOL=N", help="budget mode: share exactly N staff of POOL (repeatable)")
+    staff.add_argument("--confident", action="store_true",
+                       help="a commune meets a target only if the whole 95%% interval of its estimate does")
     staff.add_argument("--min-per-commune", type=_non_negative_int, default=1, metavar="N", help="no commune gets fewer (default 1)")
     staff.add_argument("--out", type=Path, help="output folder (default: results/staff-<scenario>-<time>)")
     staff.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")

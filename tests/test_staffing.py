@@ -247,3 +247,20 @@ def test_coupled_router_minimum_is_verified_commune_by_commune():
             fewer = list(staff)
             fewer[c] -= 1
             assert any(s > 0.1 for s in evaluator.evaluate({"counter": fewer}).pool_over("counter")), c
+
+
+def test_confident_targets_need_the_whole_interval():
+    targets = Targets(wait_p90_minutes=30, on_time_share=0.95, confident=True)
+    assert targets.pool_wait_ok(0.08, 0.01) and not targets.pool_wait_ok(0.08, 0.03)
+    assert targets.on_time_ok(0.97, 0.01) and not targets.on_time_ok(0.97, 0.03)
+    plain = Targets(wait_p90_minutes=30, on_time_share=0.95)
+    assert plain.pool_wait_ok(0.08, 0.03) and plain.on_time_ok(0.97, 0.03)
+    scenario = load_scenario(MMC, ["horizon.days=20", "replications=4"])
+    evaluator = Evaluator.for_scenario(scenario, ["counter"], 4, wait_target=10)
+    loads = {"counter": pool_loads(evaluator.region, "counter")}
+    bare = minimum_staff(evaluator, ["counter"], Targets(wait_p90_minutes=10), loads, 1).staff["counter"][0]
+    sure = minimum_staff(evaluator, ["counter"], Targets(wait_p90_minutes=10, confident=True), loads, 1).staff["counter"][0]
+    assert sure >= bare
+    e = evaluator.evaluate({"counter": [sure]})
+    share, hw = e.interval("share_over_wait_target_counter", 0)
+    assert share + hw <= 0.1

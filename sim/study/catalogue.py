@@ -167,6 +167,7 @@ TEXT: dict[str, dict[str, str]] = {
     "target_wait": {"en": "90% of dossiers wait at most {value} working minutes at each desk",
                     "vi": "90% hồ sơ chờ không quá {value} phút làm việc tại mỗi bộ phận"},
     "target_on_time": {"en": "on-time share at least {value}", "vi": "tỷ lệ giải quyết đúng hạn ít nhất {value}"},
+    "target_confident": {"en": "each with its whole 95% interval", "vi": "tính cả khoảng tin cậy 95%"},
     "target_utilisation": {"en": "expected utilisation at most {value}", "vi": "tỷ lệ thời gian bận dự kiến không quá {value}"},
     "staffing_minimum_sentence": {
         "en": "{pool}: {total} staff in all (now {now}), {low} to {high} per commune, are the fewest with which "

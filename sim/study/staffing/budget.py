@@ -95,11 +95,10 @@ def _measure(evaluator: Evaluator, search: Search, pool: str, measured: list[dic
             elif measured[c]:
                 staff[pool][c] = min(measured[c])  # anywhere already known: nothing learnt
         e = evaluator.evaluate(staff)
-        on_time = e.mean("on_time_share")
         for c in placed:
             level = staff[pool][c]
             rest = all(search.pool_ok(e, p, c) for p in search.pools if p != pool)
-            rest = rest and search.targets.on_time_ok(on_time[c])
+            rest = rest and search.on_time_met(e, c)
             measured[c][level] = (float(e.pool_wait(pool)[c]), search.pool_ok(e, pool, c, level), rest)
 
 

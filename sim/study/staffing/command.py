@@ -66,10 +66,13 @@ def request(args, scenario, communes: int) -> tuple[list[str], Targets, dict[str
         if n < args.min_per_commune * communes:
             raise UsageError(f"--budget {pool}={n} is below --min-per-commune {args.min_per_commune} x {communes} "
                              f"communes = {args.min_per_commune * communes}")
-    given = Targets(args.wait_p90, args.on_time, args.max_utilisation)
+    confident = getattr(args, "confident", False)
+    if confident and scenario.replications < 2:
+        raise UsageError("--confident needs at least 2 replications (an interval needs two)")
+    given = Targets(args.wait_p90, args.on_time, args.max_utilisation, confident)
     if not given.any():
         spec = scenario.outputs.targets
-        given = Targets(spec.wait_p90_minutes, spec.on_time_share, None)
+        given = Targets(spec.wait_p90_minutes, spec.on_time_share, None, confident)
     if not given.any():
         raise UsageError("give at least one target: --wait-p90 MIN, --on-time SHARE or --max-utilisation U "
                          "(or outputs.targets in the scenario)")

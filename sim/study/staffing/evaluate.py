@@ -43,6 +43,17 @@ class Evaluation:
             ok = ~np.isnan(data)
             return np.where(ok.any(axis=0), np.nansum(data, axis=0) / np.maximum(ok.sum(axis=0), 1), np.nan)
 
+    def half_width(self, figure: str) -> np.ndarray:
+        """95% Student-t half-width over replications, per commune (NaN with one replication)."""
+        from ...engine.stats import t_quantile_975
+
+        data = self.values[figure]
+        k = (~np.isnan(data)).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sd = np.nanstd(data, axis=0, ddof=1)
+            t = np.array([t_quantile_975(int(n) - 1) if n > 1 else np.nan for n in k])
+            return t * sd / np.sqrt(k)
+
     def interval(self, figure: str, commune: int) -> tuple[float, float]:
         return mean_and_half_width(self.values[figure][:, commune].tolist())
 

@@ -54,12 +54,18 @@ class Search:
         level = e.staff[pool][c] if level is None else level
         if level == 0 and self.loads[pool][c].erlangs > 0:
             return False  # nobody served: no wait recorded, but every dossier waits for ever
-        return level >= self.floor[pool][c] and self.targets.pool_wait_ok(e.pool_over(pool)[c])
+        key = f"share_over_wait_target_{pool}"
+        hw = e.half_width(key)[c] if self.targets.confident and key in e.values else 0.0
+        return level >= self.floor[pool][c] and self.targets.pool_wait_ok(e.pool_over(pool)[c], hw)
+
+    def on_time_met(self, e: Evaluation, c: int) -> bool:
+        hw = e.half_width("on_time_share")[c] if self.targets.confident else 0.0
+        return self.targets.on_time_ok(e.mean("on_time_share")[c], hw)
 
     def commune_ok(self, e: Evaluation, c: int) -> bool:
         if not all(self.pool_ok(e, p, c) for p in self.pools):
             return False
-        return c in self.on_time_exempt or self.targets.on_time_ok(e.mean("on_time_share")[c])
+        return c in self.on_time_exempt or self.on_time_met(e, c)
 
 
 def floors(pools, targets: Targets, loads, minimum: int) -> dict[str, list[int]]:
@@ -120,7 +126,7 @@ def _on_time(evaluator: Evaluator, search: Search) -> None:
     target = search.targets.on_time_share
     e = evaluator.evaluate(search.staff)
     failing = [c for c in range(len(evaluator.communes)) if c not in search.unmet
-               and not search.targets.on_time_ok(e.mean("on_time_share")[c])]
+               and not search.on_time_met(e, c)]
     if not failing:
         return
     unlimited = {p: [UNLIMITED if c in failing else s for c, s in enumerate(search.staff[p])] for p in search.pools}
@@ -128,7 +134,7 @@ def _on_time(evaluator: Evaluator, search: Search) -> None:
     for c in failing:
         share = top.interval("on_time_share", c)
         search.ceiling[c] = share
-        if not search.targets.on_time_ok(share[0]):
+        if not search.on_time_met(top, c):
             search.on_time_exempt.add(c)
             search.unmet[c] = ("reason_on_time_ceiling", {"pools": list(search.pools), "share": share[0],
                                                           "hw": share[1], "target": target})
@@ -150,7 +156,7 @@ def _add_for_on_time(evaluator: Evaluator, search: Search, failing: list[int]) -
             best = max(search.pools, key=lambda p: (trials[p][c], -search.pools.index(p)))
             search.staff[best][c] += 1
         e = evaluator.evaluate(search.staff)
-        failing = [c for c in failing if not search.targets.on_time_ok(e.mean("on_time_share")[c])]
+        failing = [c for c in failing if not search.on_time_met(e, c)]
     for c in failing:
         search.unmet[c] = ("reason_rounds", {})
 

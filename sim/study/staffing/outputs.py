@@ -29,7 +29,7 @@ HW = "_ci95_half_width"
 
 def commune_meets(search, e, c: int) -> bool:
     """Every target, the on-time one included even where no staff level reaches it."""
-    return all(search.pool_ok(e, p, c) for p in search.pools) and search.targets.on_time_ok(e.mean("on_time_share")[c])
+    return all(search.pool_ok(e, p, c) for p in search.pools) and search.on_time_met(e, c)
 
 
 def rows(search, evaluator, before, after) -> list[dict]:
@@ -249,6 +249,8 @@ def targets_text(targets, lang: str) -> str:
         parts.append(catalogue.text("target_on_time", lang, value=catalogue.number(targets.on_time_share, "{:g}", lang)))
     if targets.max_utilisation is not None:
         parts.append(catalogue.text("target_utilisation", lang, value=catalogue.number(targets.max_utilisation, "{:g}", lang)))
+    if targets.confident:
+        parts.append(catalogue.text("target_confident", lang))
     return "; ".join(parts)
 
 
