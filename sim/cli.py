@@ -15,21 +15,6 @@ from pathlib import Path
 
 from .errors import UsageError
 
-KEY_FIGURES = [
-    ("dossiers_arrived", "dossiers arrived", "{:,.0f}"),
-    ("dossiers_completed", "dossiers completed", "{:,.0f}"),
-    ("dossiers_in_process", "dossiers in process at the end", "{:,.0f}"),
-    ("mean_wait_minutes", "mean wait before first service (working minutes)", "{:.1f}"),
-    ("p50_wait_minutes", "p50 wait (working minutes)", "{:.1f}"),
-    ("p90_wait_minutes", "p90 wait (working minutes)", "{:.1f}"),
-    ("p95_wait_minutes", "p95 wait (working minutes)", "{:.1f}"),
-    ("mean_time_in_system_days", "mean time in system (calendar days)", "{:.2f}"),
-    ("p90_time_in_system_days", "p90 time in system (calendar days)", "{:.2f}"),
-    ("mean_time_in_system_working_days", "mean time in system (working days)", "{:.2f}"),
-    ("on_time_share", "on-time share (completed by the deadline)", "{:.3f}"),
-]
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="commune-sim", description="Simulate the administrative workload of "
                                      "Vietnam's communes: run, compare and check scenarios.")
@@ -45,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
     run.add_argument("--dossier-log", action="store_true", help="also write dossiers.parquet (one row per dossier)")
     run.add_argument("--strict", action="store_true", help="refuse to run (exit 2) when a pool's expected utilisation is 1 or more")
-    _add_target_options(run)
+    _add_language(run)
+    _add_targets(run)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", metavar="FILE")
@@ -57,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_run_options(compare)
     compare.add_argument("--out", type=Path, help="also write comparison.csv and manifest.json to this folder")
     compare.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
-    _add_target_options(compare)
+    _add_language(compare)
+    _add_targets(compare)
 
     sweep = sub.add_parser("sweep", help="run an experiment: every variant x replication, tidy results and plots",
                            description="Run the experiment file's variants x replications with common random numbers; "
@@ -99,8 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument("--min-per-commune", type=_non_negative_int, default=1, metavar="N", help="no commune gets fewer (default 1)")
     staff.add_argument("--out", type=Path, help="output folder (default: results/staff-<scenario>-<time>)")
     staff.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
-    staff.add_argument("--lang", choices=["en", "vi"], default="en", help="language of the answer and the plot")
+    _add_language(staff, "language of the answer and the plot: vi (tiếng Việt) or en (default: the scenario's outputs.language)")
     _add_run_options(staff)
+
+    report = sub.add_parser("report", help="write a self-contained HTML report of a run, compare or sweep folder",
+                            description="Write one HTML file (images embedded, opens offline) with the findings, key "
+                                        "figures with 95%% intervals, the communes that miss a target, plots, "
+                                        "assumptions and provenance of an output folder; --pdf also prints it to PDF.")
+    report.add_argument("folder", type=Path, metavar="DIR", help="the output folder of run, compare, sweep (or staff)")
+    _add_language(report, "language (default: the scenario's outputs.language, else en)")
+    report.add_argument("--out", type=Path, metavar="FILE.html", help="where to write (default: DIR/report-<lang>.html)")
+    report.add_argument("--pdf", action="store_true", help="also print the report to PDF (beside the HTML) with Chromium")
+    _add_targets(report)
 
     sub.add_parser("list", help="list the scenario library with one line each")
 
@@ -119,18 +116,53 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress and no table; only the output folder path")
 
 
-def _add_target_options(p: argparse.ArgumentParser) -> None:
+def _add_language(p: argparse.ArgumentParser, text: str | None = None) -> None:
+    p.add_argument("--lang", choices=["vi", "en"], help=text or "language of the table and plots: vi (tiếng Việt) or en "
+                   "(default: the scenario's outputs.language)")
+
+
+def _add_targets(p: argparse.ArgumentParser) -> None:
     p.add_argument("--wait-target", type=_positive_float, metavar="MIN",
-                   help="count communes whose p90 wait is above MIN working minutes (default: outputs.targets, else 30)")
+                   help="a commune misses the target when 90%% of its dossiers are not served within MIN working "
+                        "minutes (default: the scenario's, else 30)")
     p.add_argument("--on-time-target", type=_share, metavar="SHARE",
-                   help="count communes whose on-time share is below SHARE (default: outputs.targets, else 0.95)")
+                   help="a commune misses the target when its on-time share is below SHARE (default: the scenario's, else 0.95)")
 
 
 def _target_overrides(args) -> list[str]:
+    """--wait-target / --on-time-target as the scenario's outputs.targets, so the resolved
+    scenario (manifest) and summary.json count against the same targets the table shows."""
     out = [f"outputs.targets.wait_p90_minutes={args.wait_target}"] if getattr(args, "wait_target", None) else []
     if getattr(args, "on_time_target", None) is not None:
         out.append(f"outputs.targets.on_time_share={args.on_time_target}")
     return out
+
+
+def _utilisation(text: str) -> float:
+    value = _share(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be above 0 (got {text!r})")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number (got {text!r})")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1 (got {text!r})") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {text!r})")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -147,33 +179,6 @@ def _non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative (got {text!r})")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-    if not (value > 0 and value != float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a positive number (got {text!r})")
-    return value
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1 (got {text!r})") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {text!r})")
-    return value
-
-
-def _utilisation(text: str) -> float:
-    value = _share(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"must be above 0 (got {text!r})")
     return value
 
 
@@ -207,6 +212,8 @@ def _load(args):
     from .study.api import find_scenario, load_scenario
 
     overrides = list(args.overrides) + _target_overrides(args)
+    if getattr(args, "lang", None):
+        overrides.append(f"outputs.language={args.lang}")
     if args.replications is not None:
         overrides.append(f"replications={args.replications}")
     if args.seed is not None:
@@ -216,10 +223,12 @@ def _load(args):
 
 
 def cmd_run(args) -> int:
+    from .study.analysis import targets_for
     from .study.api import Results
     from .study.outputs import default_out_dir, write_run
     from .study.progress import ProgressBar
     from .study.runner import run_replications
+    from .study.tables import print_run
 
     scenario, path = _load(args)
     if args.dossier_log:
@@ -234,13 +243,16 @@ def cmd_run(args) -> int:
     finally:
         bar.close()
     runs.warnings.extend(warnings)
+    targets = targets_for(scenario.model_dump(mode="json"), args.wait_target, args.on_time_target)
     try:
-        written = write_run(out, runs, started, str(path), force=args.force, command_line=args.command_line)
+        written = write_run(out, runs, started, str(path), force=args.force, command_line=args.command_line,
+                            targets=targets)
     except Exception as exc:  # noqa: BLE001 — a failed write is a failed run
         print(f"commune-sim: could not write {out}: {exc}", file=sys.stderr)
         return 1
     if not args.quiet:
-        print_table(Results(runs, started).summary, runs.scenario)
+        print_run(Results(runs, started).summary, runs.scenario, runs.results, scenario.outputs.language, targets,
+                  str(written))
     print(f"results: {written}")
     if runs.interrupted:
         print(f"interrupted: {len(runs.results)} of {scenario.replications} replications kept", file=sys.stderr)
@@ -260,48 +272,15 @@ def overload_warnings(scenario, path, strict: bool) -> list[str]:
     from .scenario.checks import utilisation_warnings
     from .scenario.loading import Position, Problem, ScenarioError
 
-    warnings = utilisation_warnings(scenario)
+    from .scenario.region import Region
+
+    region = Region(scenario)
+    warnings = utilisation_warnings(scenario, region=region)
     if warnings and strict:
         raise ScenarioError([Problem(Position(str(path), None, None), "staff", w) for w in warnings])
-    for w in warnings:
+    for w in [*region.notes, *warnings]:  # the notes reach the manifest with the run's own warnings
         print(f"warning: {w}", file=sys.stderr)
     return warnings
-
-
-def print_table(summary: dict, scenario) -> None:
-    n = summary.get("replications", 0)
-    print(f"{scenario.name} — {n} replication(s), seed {scenario.seed}")
-    print(f"{'figure':<52} {'mean':>12} {'± 95% CI':>10}")
-    for key, label, fmt in KEY_FIGURES:
-        value, hw = summary.get(key), summary.get(key + "_ci95_half_width")
-        print(f"{label:<52} {_fmt(value, fmt):>12} {_fmt(hw, fmt):>10}")
-    print_commune_targets(summary)
-    for name, pool in summary.get("pools", {}).items():
-        print(f"{'utilisation of ' + name:<52} {_fmt(pool.get('utilisation'), '{:.3f}'):>12} "
-              f"{_fmt(pool.get('utilisation_ci95_half_width'), '{:.3f}'):>10}")
-        print(f"{'  mean wait at ' + name + ' (sim | Erlang C/Allen–Cunneen)':<52} "
-              f"{_fmt(pool.get('mean_wait_minutes'), '{:.1f}'):>12} {_fmt(pool.get('analytic_mean_wait_minutes'), '{:.1f}'):>10}")
-
-
-def print_commune_targets(summary: dict, lang: str = "en") -> None:
-    """Every commune against the targets, in the catalogue's words: two counts and the worst communes."""
-    from .study.catalogue import number, text
-
-    targets = summary.get("targets") or {}
-    for key, target, fmt in (("communes_above_wait_target", targets.get("wait_p90_minutes"), "{:g}"),
-                             ("communes_below_on_time_target", targets.get("on_time_share"), "{:g}")):
-        if key in summary:
-            label = text(key + "_line", lang, target=number(target, fmt, lang))
-            print(f"{label:<52} {number(summary[key], '{:.1f}', lang):>12} "
-                  f"{number(summary.get(key + '_ci95_half_width'), '{:.1f}', lang):>10}")
-    worst = summary.get("worst_commune") or {}
-    for key, line, fmt in (("p90_wait_minutes", "worst_commune_wait", "{:.1f}"), ("on_time_share", "worst_commune_on_time", "{:.3f}")):
-        if key in worst:
-            print(text(line, lang, name=worst[key]["commune"], value=number(worst[key]["value"], fmt, lang)))
-
-
-def _fmt(value, fmt: str) -> str:
-    return "—" if value is None else fmt.format(value)
 
 
 def cmd_compare(args) -> int:
@@ -309,14 +288,16 @@ def cmd_compare(args) -> int:
     from .study.api import find_scenario, load_scenario
     from .study.compare import compare
     from .study.progress import ProgressBar
+    from .study.tables import print_comparison, print_worst_communes
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenarios")
     if args.out:
         check_out_dir(args.out, args.force)
     extra = [f"replications={args.replications}"] if args.replications else []
-    extra += _target_overrides(args)
     extra += [f"seed={args.seed}"] if args.seed is not None else []
+    extra += [f"outputs.language={args.lang}"] if args.lang else []
+    extra += _target_overrides(args)
     loaded, problems = [], []
     for name in args.scenarios:
         try:
@@ -332,44 +313,15 @@ def cmd_compare(args) -> int:
     finally:
         bar.close()
     rows = result.rows()
-    print_comparison(rows, result.labels)
-    print_worst(result)
+    print_comparison(rows, result.names, result.runs[0].scenario.outputs.language)
+    for name, worst in zip(result.names, (w for _, w in result.worst())):
+        print_worst_communes(worst, result.runs[0].scenario.outputs.language, prefix=f"{name[:40]}: ")
     if args.out:
         from .study.outputs import write_comparison
 
         written = write_comparison(args.out, result, rows, started, force=args.force, command_line=args.command_line)
         print(f"results: {written}")
     return 1 if any(r.interrupted for r in result.runs) else 0
-
-
-def print_comparison(rows: list[dict], labels: list[str]) -> None:
-    print(f"{'figure':<34} {'scenario':<40} {'mean':>12} {'± 95%':>9} {'diff to first':>14} {'± 95%':>9}")
-    for row in rows:
-        first = row["scenario"] == labels[0]
-        print(f"{row['figure'] if first else '':<34} {row['scenario'][-40:]:<40} {_num(row['mean']):>12} "
-              f"{_num(row['ci95_half_width']):>9} {'' if first else _num(row['difference_to_first'], True):>14} "
-              f"{'' if first else _num(row['difference_ci95_half_width']):>9}")
-
-
-def print_worst(result, lang: str = "en") -> None:
-    """Each scenario's worst commune, in the catalogue's words."""
-    from .study.catalogue import number, text
-
-    for label, worst in result.worst():
-        for key, line, fmt in (("p90_wait_minutes", "worst_commune_wait", "{:.1f}"),
-                               ("on_time_share", "worst_commune_on_time", "{:.3f}")):
-            if key in worst:
-                print(f"{label[-40:]}: " + text(line, lang, name=worst[key]["commune"],
-                                                value=number(worst[key]["value"], fmt, lang)))
-
-
-def _num(value, signed: bool = False) -> str:
-    if value is None or value != value:
-        return "—"
-    magnitude = abs(value)
-    fmt = "{:,.0f}" if magnitude >= 1000 else "{:.2f}" if magnitude >= 1 else "{:.3f}"
-    text = fmt.format(value)
-    return ("+" + text) if signed and value > 0 else text
 
 
 def cmd_validate(args) -> int:
@@ -421,6 +373,12 @@ def cmd_sweep(args) -> int:
     return run_sweep_command(args)
 
 
+def cmd_calibrate(args) -> int:
+    from .calibration.calibrate import calibrate_command
+
+    return calibrate_command(args)
+
+
 def cmd_staff(args) -> int:
     """``commune-sim staff``: see :mod:`sim.study.staffing.command`."""
     from .study.staffing.command import staff_command
@@ -428,11 +386,12 @@ def cmd_staff(args) -> int:
     return staff_command(args)
 
 
-def cmd_calibrate(args) -> int:
-    from .calibration.calibrate import calibrate_command
+def cmd_report(args) -> int:
+    """``commune-sim report``: one self-contained HTML file (see :mod:`sim.study.report`)."""
+    from .study.report.command import report_command
 
-    return calibrate_command(args)
+    return report_command(args)
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "calibrate": cmd_calibrate, "staff": cmd_staff,
-            "validate": cmd_validate, "list": cmd_list, "schema": cmd_schema}
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "calibrate": cmd_calibrate,
+            "report": cmd_report, "staff": cmd_staff, "validate": cmd_validate, "list": cmd_list, "schema": cmd_schema}

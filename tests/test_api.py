@@ -25,7 +25,7 @@ MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 MMC_FAST = ["horizon.days=5", "horizon.warmup_days=1"]
 KEY_FIGURES = ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "mean_wait_minutes",
                "p90_wait_minutes", "on_time_share")
-OUTPUT_FILES = {"manifest.json", "summary.json", "communes.csv"}
+OUTPUT_FILES = {"manifest.json", "summary.json", "communes.csv", "communes_replications.csv"}
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 HANOI = ROOT / "scenarios" / "hanoi" / "2025-07-first-13-days.yaml"
 # mmc.yaml has warmup_days: 5, which must stay below days, hence the second override.
 FAST = ["--set", "horizon.days=5", "--set", "horizon.warmup_days=1", "--replications", "2"]
-OUTPUT_FILES = {"manifest.json", "summary.json", "communes.csv"}
+OUTPUT_FILES = {"manifest.json", "summary.json", "communes.csv", "communes_replications.csv"}
 
 # file:line:column: key.path: message (got VALUE)
 LOCATED = re.compile(r"^(?P<file>[^\n]+?):(?P<line>\d+):(?P<column>\d+): (?P<key>[\w.]+): (?P<message>.+?)"
@@ -51,8 +51,9 @@ def test_run_writes_the_three_files_and_prints_the_table(tmp_path, capsys):
     stdout = capsys.readouterr().out
     lines = stdout.strip().splitlines()
     assert lines[0].startswith("Validation: M/M/c — 2 replication(s), seed 1")
-    for label in ("dossiers arrived", "dossiers completed", "mean wait before first service",
-                  "p90 wait", "on-time share", "utilisation of counter"):
+    for label in ("dossiers received", "dossiers resolved", "mean waiting time before first service",
+                  "waiting time that 90% of dossiers stay under", "on-time share", "counter (intake)",
+                  "formula (Erlang C / Allen–Cunneen)", "working minutes", "Targets:"):
         assert label in stdout
     assert lines[-1] == f"results: {out}"
 

@@ -51,7 +51,8 @@ def test_cli_compare_prints_table_and_writes_csv(tmp_path, capsys):
                  "--replications", "2", "--out", str(out), "--quiet"])
     assert code == 0
     text = capsys.readouterr().out
-    assert "diff to first" in text and "mean_wait_minutes" in text
+    assert "Δ to the first" in text and "mean waiting time before first service (working minutes)" in text
+    assert "mean_wait_minutes" not in text  # words, not code names
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["figure"]) >= {"dossiers_arrived", "mean_wait_minutes", "on_time_share"}
     assert (table.loc[table.scenario == table.scenario.iloc[0], "difference_to_first"].isna()

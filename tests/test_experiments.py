@@ -130,7 +130,7 @@ def test_sweep_writes_tidy_table_manifest_and_plots(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["sweep", str(write(tmp_path, TINY)), "--out", str(out), "--executor", "inprocess"]) == 0
     printed = capsys.readouterr().out
-    assert "counter=4" in printed and "v00: worst commune, 90% waiting time: Commune 001" in printed
+    assert "counter staff per commune 4" in printed and "v00: worst commune, 90% waiting time: Commune 001" in printed
     worst = pd.read_csv(out / "worst_communes.csv")
     assert set(worst.figure) == {"p90_wait_minutes", "on_time_share"} and set(worst.variant) == {"v00", "v01"}
     table = pd.read_parquet(out / "results.parquet")

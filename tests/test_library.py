@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim import reference
 from sim.cli import main
 from sim.scenario import loading
 from sim.scenario.checks import utilisation_warnings
@@ -173,7 +174,8 @@ def test_a_variant_differs_from_its_base_only_in_what_it_claims(path):
 
 
 # ------------------------------------------------------------------ communes differ
-SYNTHETIC = [p for p in PROVINCE_FILES if resolved(p).get("communes", {}).get("table") is None]
+SYNTHETIC = [p for p in PROVINCE_FILES if resolved(p).get("communes", {}).get("table") is None
+             and resolved(p).get("communes", {}).get("province") is None]
 
 
 @pytest.mark.parametrize("path", SYNTHETIC, ids=[p.relative_to(LIBRARY_DIR).with_suffix("").as_posix() for p in SYNTHETIC])
@@ -243,14 +245,40 @@ def test_haiphong_directive_tasks_are_a_second_stream_of_6084_tasks():
     assert 12 <= task.lead_time_working_days.mean <= 15
 
 
-def test_pre_reform_moves_district_fields_and_staff_to_30_districts():
+def test_pre_reform_moves_district_fields_and_staff_to_the_30_real_districts():
     scenario = load_scenario("hanoi/pre-reform")
     districts = scenario.routing.districts
-    assert scenario.routing.policy == "three_tier" and districts.count == 30
+    assert scenario.routing.policy == "three_tier" and districts.by == "former_district"
     assert set(districts.fields) == {"business_household", "land", "construction"}
     # 10.48% of positions on dossiers, as in the default: 664 commune + 11 x 30 district (of 344).
     assert scenario.staff.allocation.totals["back_office"] == 664
-    assert districts.staff["back_office"] * 30 <= 344
+    region = Region(scenario)
+    assert len(region.districts) == 30 and districts.staff["back_office"] * 30 <= 344
+    # Real sizes: every unit in exactly one district, and the districts differ (header: 100,122 to 456,009).
+    members = sorted(i for centre in region.districts for i in centre.members)
+    assert members == list(range(126))
+    population = {c.name: sum(region.communes[i].population for i in c.members) for c in region.districts}
+    assert population["Quận Tây Hồ"] == 100_122 and population["Huyện Đông Anh"] == 456_009
+    assert sum(population.values()) == 8_811_473
+
+
+def test_national_template_derives_volume_and_staff_from_population():
+    """The header's arithmetic: 0.83 per 1,000 inhabitants a working day; staff by size."""
+    nghe_an = Region(load_scenario("national/province"))
+    assert nghe_an.population == 3_831_694 and round(nghe_an.dossiers_per_working_day) == 3_180
+    hanoi = Region(load_scenario("national/province", ["communes.province=ha noi"]))
+    assert round(hanoi.dossiers_per_working_day) == 7_314
+    assert sum(hanoi.staff["back_office"]) == 1_008 and sum(hanoi.staff["counter"]) == 511
+    assert sum(Region(load_scenario("national/province", ["communes.province=Hải Phòng"])).staff["back_office"]) == 534
+    assert min(hanoi.staff["counter"]) == 2 and max(hanoi.staff["counter"]) == 11
+
+
+@pytest.mark.parametrize("province", ["Tỉnh Lâm Đồng", "tp ho chi minh", "92"])
+def test_national_template_takes_any_province_on_the_command_line(province):
+    scenario = load_scenario("national/province", [f"communes.province={province}", "horizon.days=1"])
+    region = Region(scenario)
+    assert len(region.communes) == reference.find_province(province).n_units  # missing populations imputed
+    assert all(c.population > 0 and c.code for c in region.communes)
 
 
 # ------------------------------------------------------------------ every scenario runs
@@ -299,12 +327,18 @@ def test_hanoi_default_runs_on_the_real_commune_table(tmp_path):
     assert "hanoi.csv" in json.dumps(manifest, ensure_ascii=False)
 
 
-def test_real_communes_scenario_points_at_the_table_outside_the_project():
+def test_real_communes_scenario_uses_the_bundled_reference_data():
     path = LIBRARY_DIR / "hanoi" / "real-communes.yaml"
-    table = resolve_table(own_data(path)["communes"]["table"], path.parent).resolve()
-    assert table == HANOI_TABLE.resolve()
-    assert ROOT not in table.parents, "the real table must not be copied into the project"
-    if not table.is_file():
-        pytest.skip(f"{table} is absent: the real commune tables are reference data outside the project")
+    assert own_data(path)["communes"] == {"province": "Thành phố Hà Nội"}
     communes = build_communes(load_scenario(path).communes)
-    assert len(communes) == 126 and communes[0].name != "Hà Nội unit 001"
+    assert len(communes) == 126 and all(len(c.code) == 5 for c in communes)
+    assert sum(c.population for c in communes) == 8_811_473
+    assert Counter(c.type for c in communes) == Counter({"phường": 51, "xã": 75})
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_no_library_scenario_needs_a_file_outside_the_project(path):
+    """A fresh clone with nothing beside it runs every library scenario."""
+    table = resolved(path).get("communes", {}).get("table")
+    if table is not None:
+        assert ROOT in resolve_table(table, path.parent).resolve().parents, f"{path}: {table} is outside the project"

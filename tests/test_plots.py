@@ -1,18 +1,23 @@
-"""The standard plots: each PNG is read back (size, not blank) and the data behind it checked."""
+"""The standard plots: each PNG is read back (size, not blank) and the data behind it checked;
+every text on every plot, in both languages, is words from the catalogue (no code names)."""
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import assert_readable
 from sim.cli import main
+from sim.study import drawing
+from sim.study.catalogue import label
+from sim.study.experiment_plots import experiment_plots
 from sim.study.experiments import load_experiment
 from sim.study.plots import (
     backlog,
     by_field,
     commune_load,
     comparison_figure,
-    figure_label,
     figures_plot,
     staffing_curve,
     wait_ecdf,
@@ -73,7 +78,7 @@ def test_the_sweep_draws_every_plot_with_its_data(swept):
 def test_staffing_curve_data(swept, tmp_path):
     experiment, result, _, _ = swept
     points = [("", v.parameters["staff.per_commune.counter"], v.id) for v in experiment.variants]
-    data = staffing_curve(result.summary, points, tmp_path / "s.png", "counter staff per commune (staff)",
+    data = staffing_curve(result.summary, points, tmp_path / "s.png", "staff.per_commune.counter",
                           target_wait_minutes=30)
     assert_png(tmp_path / "s.png")
     p90 = data[data.figure == "p90_wait_minutes"].sort_values("x")
@@ -89,7 +94,7 @@ def test_wait_ecdf_data(swept, tmp_path):
              for v in experiment.variants}
     data = wait_ecdf(hists, tmp_path / "e.png")
     assert_png(tmp_path / "e.png")
-    for label, part in data.groupby("variant"):
+    for _, part in data.groupby("variant"):
         assert part["share_at_most"].is_monotonic_increasing and part["share_at_most"].iloc[-1] == pytest.approx(1)
     # more counters, more dossiers served at once
     first = data.groupby("variant")["share_at_most"].first()
@@ -132,10 +137,48 @@ def test_figures_and_by_field(swept, tmp_path):
 
 
 def test_labels_carry_units():
-    assert figure_label("mean_wait_minutes") == "mean wait before first service (working minutes)"
-    assert figure_label("pools.back_office.utilisation") == "back-office utilisation (fraction of staff time busy)"
-    assert "(calendar days)" in figure_label("by_field.land.mean_time_in_system_days")
-    assert "(dossiers)" in figure_label("dossiers_in_process")
+    assert label("mean_wait_minutes") == "mean waiting time before first service (working minutes)"
+    assert label("pools.back_office.utilisation") == "back office: utilisation (share of staff time busy) (%)"
+    assert label("utilisation_counter", "vi") == "quầy tiếp nhận: tỷ lệ thời gian bận của công chức (%)"
+    assert "(calendar days)" in label("by_field.land.mean_time_in_system_days")
+    assert "(dossiers)" in label("dossiers_in_process")
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_no_plot_shows_a_code_name_or_a_scientific_number(swept, tmp_path, plot_texts, lang):
+    experiment, result, records, _ = swept
+    from sim.study.runstore import results_table
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a glyph missing from the font is a warning: fail on it
+        files, problems = experiment_plots(experiment, tmp_path, results_table(experiment, records), result.summary,
+                                           records, lang)
+        rows = [{"figure": f, "scenario": s, "mean": m, "ci95_half_width": 0.1, "difference_to_first": d,
+                 "difference_ci95_half_width": 0.00002} for f in ("mean_wait_minutes", "on_time_share", "utilisation_counter")
+                for s, m, d in (("a", 0.9, 0.0), ("b", 0.8, -0.0000437))]
+        comparison_figure(rows, ["Hà Nội, one more counter", "two"], tmp_path / "c.png", where="Hà Nội, 1–13/7/2025",
+                          lang=lang)
+    assert problems == [] and len(plot_texts) == 7
+    assert_readable(plot_texts)
+    titles = [found[0] for _, found in plot_texts]  # the title comes first: it names the place and period
+    assert all("1/7" in t or "July" in t or "1–13" in t for t in titles), titles
+
+
+def test_more_than_six_series_are_split_over_panels(tmp_path):
+    import matplotlib
+
+    histograms = {f"variant {k}": [{"zeros": 10, "buckets": [[1.0, 2.0, 5 + k]]}] for k in range(9)}
+    wait_ecdf(histograms, tmp_path / "e.png", where="somewhere")
+    seen = []
+    original = drawing.save
+    try:
+        drawing.save = lambda fig, path: seen.append([len(ax.get_lines()) for ax in fig.axes]) or original(fig, path)
+        wait_ecdf(histograms, tmp_path / "e.png", where="somewhere")
+    finally:
+        drawing.save = original
+    # nine curves in two panels (plus a target line and the 90% line in each): none holds more than six curves
+    assert len(seen[0]) == 2 and all(n - 2 <= 6 for n in seen[0]), seen
+    assert matplotlib.get_backend().lower() == "agg"
 
 
 def test_comparison_figure_and_compare_out_writes_it(tmp_path, capsys):

@@ -6,13 +6,13 @@
     report.md         what was fitted, what was set directly, what stays assumed; the fit table
     report.png        each target beside its simulated value (95% interval) and its tolerance
 
-Each file is written to a temporary name and renamed, so a file is whole or absent.
+Each file is written atomically (sim/study/files.py), so a file is whole or absent; the words of
+the plot come from the catalogue (sim/study/catalogue.py).
 ``calibrated.yaml`` is checked by loading it: it must resolve to the scenario that was run.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import os
 import textwrap
@@ -22,16 +22,10 @@ import numpy as np
 import yaml
 
 from ..engine.stats import mean_and_half_width
-from ..study.plots import finish_panels
+from ..study import catalogue as cat
+from ..study.files import write_json, write_text
+from ..study.drawing import finish_panels, title_with_place
 from .targets import ScenarioTargets, Target, get_path, library_name
-
-LABEL = {"simulated": "simulated", "input": "scenario input", "context": "context only"}
-
-
-def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _fmt(value: float | None, unit: str = "") -> str:
@@ -98,7 +92,7 @@ def write_outputs(out: Path, scenario_path: Path, targets_path: Path, key: str, 
     out.mkdir(parents=True, exist_ok=True)
     rows = target_rows(section, base, numbers)
     text = calibrated_yaml(scenario_path, out, base, mapping, numbers)
-    _atomic(out / "calibrated.yaml", text)
+    write_text(out / "calibrated.yaml", text)
     written = load_scenario(out / "calibrated.yaml").model_dump(mode="json", by_alias=True)
     expected = load_scenario(scenario_path, mapping.overrides(numbers["theta"])).model_dump(mode="json", by_alias=True)
     for d in (written, expected):
@@ -118,15 +112,9 @@ def write_outputs(out: Path, scenario_path: Path, targets_path: Path, key: str, 
         "assumptions": {k: {"description": a.description, "paths": a.paths} for k, a in section.assumptions.items() if not a.fitted},
         "targets": rows,
     }
-    _atomic(out / "fitted.json", json.dumps(fitted, indent=2, ensure_ascii=False, default=_json_default) + "\n")
-    plot(out / "report.png", base.name, [r for r in rows if r["kind"] == "simulated"])
-    _atomic(out / "report.md", report_markdown(fitted, section))
-
-
-def _json_default(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    raise TypeError(f"not JSON serialisable: {value!r}")
+    write_json(out / "fitted.json", fitted)
+    plot(out / "report.png", cat.place_and_period(base.model_dump(mode="json")), [r for r in rows if r["kind"] == "simulated"])
+    write_text(out / "report.md", report_markdown(fitted, section))
 
 
 METHOD = ("Objective: sum over the targets of weight x (relative error)^2, the simulated value being the mean over a "
@@ -205,7 +193,9 @@ def _tol_text(tol: dict | None) -> str:
     return f"±{tol['relative']:.0%}" if "relative" in tol else f"±{tol['absolute']:g}"
 
 
-def plot(path: Path, title: str, rows: list[dict]) -> None:
+def plot(path: Path, where: str, rows: list[dict], lang: str = cat.DEFAULT_LANGUAGE) -> None:
+    """Each target beside the calibrated model (95% interval), its tolerance and the value before;
+    panels titled by the target's own description (``figure:`` in the targets file) and unit."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -214,22 +204,23 @@ def plot(path: Path, title: str, rows: list[dict]) -> None:
     n = max(len(rows), 1)
     cols = min(n, 3)
     nrows = math.ceil(n / cols)
-    fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 2.0 * nrows + 0.6), squeeze=False)
+    fig, axes = plt.subplots(nrows, cols, figsize=(4.4 * cols, 2.1 * nrows + 0.8), squeeze=False)
     for ax, r in zip(axes.flat, rows):
         tol = r["tolerance"]
         half = tol["absolute"] if "absolute" in tol else tol["relative"] * abs(r["value"])
         low = r["value"] - half if r["value"] < 0 else max(r["value"] - half, 0.0)  # figures here are not negative
-        ax.axvspan(low, r["value"] + half, color="tab:green", alpha=0.15, label="tolerance")
-        ax.axvline(r["value"], color="tab:green", lw=2, label="reported")
+        ax.axvspan(low, r["value"] + half, color="tab:green", alpha=0.15, label=cat.text("tolerance", lang))
+        ax.axvline(r["value"], color="tab:green", lw=2, label=cat.text("reported", lang))
         hw = r["simulated_ci95_half_width"]
         ax.errorbar([r["simulated_mean"]], [1], xerr=[[hw if hw == hw else 0]], fmt="o", color="tab:blue",
-                    capsize=4, label="calibrated (95% CI)")
-        ax.plot([r["before_calibration"]], [0], "s", mfc="none", color="tab:gray", label="before")
-        ax.set_yticks([0, 1], ["before", "calibrated"])
+                    capsize=4, label=cat.text("calibrated", lang))
+        ax.plot([r["before_calibration"]], [0], "s", mfc="none", color="tab:gray", label=cat.text("before_calibration", lang))
+        ax.set_yticks([0, 1], [cat.text("before_calibration", lang), cat.text("calibrated", lang).split(" (")[0]])
         ax.set_ylim(-0.7, 1.7)
-        ax.set_title(f"{r['id']}{' (derived)' if r['derived'] else ''}\n[{r['unit']}]", fontsize=8)
+        derived = f" ({cat.text('derived', lang)})" if r["derived"] else ""
+        ax.set_title("\n".join(textwrap.wrap(f"{r['figure']}{derived}", 48)[:2]) + f" ({r['unit']})", fontsize=8)
         ax.tick_params(labelsize=7)
-    finish_panels(fig, axes, len(rows), f"{title}: reported figures beside the model", path, 4, bottom=0.06)
+    finish_panels(fig, axes, len(rows), title_with_place(cat.text("plot_calibration", lang), where), path, 4, bottom=0.06)
 
 
 def print_summary(section: ScenarioTargets, numbers: dict) -> None:

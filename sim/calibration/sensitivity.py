@@ -14,14 +14,16 @@ analysis resumes where it stopped. ``calibration/sensitivity.py`` runs it for th
 from __future__ import annotations
 
 import csv
+import io
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 
 from ..engine.stats import mean_and_half_width
-from ..study.plots import finish_panels
+from ..study import catalogue as cat
+from ..study.files import write_text
+from ..study.drawing import finish_panels, title_with_place
 from .targets import Expression, Mapping, get_path, load_targets, section_for
 
 CACHE_FILE = "sensitivity-evaluations.jsonl"
@@ -71,21 +73,20 @@ def sensitivity(scenario_arg: str, targets_path: Path, out: Path, replications: 
         aborted = False
     finally:
         evaluator.close(abort=aborted)
-    write(Path(out), key, base.name, rows, replications, factor)
+    write(Path(out), key, base.name, rows, replications, factor, cat.place_and_period(base.model_dump(mode="json")))
     return rows
 
 
-def write(out: Path, key: str, title: str, rows: list[dict], replications: int, factor: float) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / ".sensitivity.csv.tmp"
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, out / "sensitivity.csv")
-    (out / ".sensitivity.md.tmp").write_text(markdown(key, title, rows, replications, factor), encoding="utf-8")
-    os.replace(out / ".sensitivity.md.tmp", out / "sensitivity.md")
-    plot(out / "sensitivity.png", title, rows, factor)
+def write(out: Path, key: str, title: str, rows: list[dict], replications: int, factor: float,
+          where: str | None = None) -> None:
+    """sensitivity.csv, sensitivity.md and sensitivity.png, each written atomically."""
+    table = io.StringIO(newline="")
+    writer = csv.DictWriter(table, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(out / "sensitivity.csv", table.getvalue())
+    write_text(out / "sensitivity.md", markdown(key, title, rows, replications, factor))
+    plot(out / "sensitivity.png", where or title, rows, factor)
 
 
 def _num(value: float) -> str:
@@ -123,7 +124,8 @@ def markdown(key: str, title: str, rows: list[dict], replications: int, factor: 
     return "\n".join(out)
 
 
-def plot(path: Path, title: str, rows: list[dict], factor: float) -> None:
+def plot(path: Path, where: str, rows: list[dict], factor: float, lang: str = cat.DEFAULT_LANGUAGE) -> None:
+    """One panel per figure, a pair of bars (×(1−f), ×(1+f)) per assumption with paired 95% intervals."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -133,21 +135,38 @@ def plot(path: Path, title: str, rows: list[dict], factor: float) -> None:
     assumptions = list(dict.fromkeys(r["assumption"] for r in rows))
     cols = min(len(figures), 3)
     nrows = math.ceil(len(figures) / cols)
-    fig, axes = plt.subplots(nrows, cols, figsize=(4.6 * cols, 0.32 * len(assumptions) * nrows + 1.2 * nrows + 0.6),
+    fig, axes = plt.subplots(nrows, cols, figsize=(4.8 * cols, 0.32 * len(assumptions) * nrows + 1.3 * nrows + 0.8),
                              squeeze=False)
     y = np.arange(len(assumptions))
     for ax, figure in zip(axes.flat, figures):
-        for f, color, label in ((1 - factor, "tab:blue", f"×{1 - factor:g}"), (1 + factor, "tab:red", f"×{1 + factor:g}")):
+        for f, color in ((1 - factor, "tab:blue"), (1 + factor, "tab:red")):
             sub = {r["assumption"]: r for r in rows if r["figure"] == figure and r["factor"] == f}
             values = [sub[a]["change_percent"] if math.isfinite(sub[a]["change_percent"]) else 0 for a in assumptions]
             errors = [100 * sub[a]["change_ci95_half_width"] / abs(sub[a]["base"])
                       if sub[a]["base"] and math.isfinite(sub[a]["change_ci95_half_width"]) else 0 for a in assumptions]
-            ax.barh(y + (0.2 if f > 1 else -0.2), values, height=0.38, color=color, xerr=errors, label=label,
-                    error_kw={"lw": 0.8})
+            ax.barh(y + (0.2 if f > 1 else -0.2), values, height=0.38, color=color, xerr=errors,
+                    label=f"×{cat.number(f, '{:g}', lang)}", error_kw={"lw": 0.8})
         ax.axvline(0, color="black", lw=0.6)
-        ax.set_yticks(y, assumptions, fontsize=7)
+        ax.set_yticks(y, [cat.parameter(a, lang, with_unit=False) for a in assumptions], fontsize=7)
         ax.invert_yaxis()
-        ax.set_title(f"{figure} (base {_num(rows[[r['figure'] for r in rows].index(figure)]['base'])})", fontsize=8)
-        ax.set_xlabel("change, % of base", fontsize=7)
+        base = rows[[r["figure"] for r in rows].index(figure)]["base"]
+        ax.set_title(f"{_figure_label(figure, lang)}\n({cat.text('base_value', lang, value=_value(figure, base, lang))})",
+                     fontsize=8)
+        ax.set_xlabel(cat.text("axis_change_percent", lang), fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
-    finish_panels(fig, axes, len(figures), f"{title}: each assumption ±{factor:.0%}", path, 2, bottom=0.04)
+    title = cat.text("plot_sensitivity", lang, percent=cat.number(factor, "{:.0%}", lang))
+    finish_panels(fig, axes, len(figures), title_with_place(title, where), path, 2, bottom=0.04)
+
+
+def _figure_label(name: str, lang: str) -> str:
+    try:
+        return cat.label(name, lang)
+    except KeyError:  # a key figure the targets file names and the catalogue does not know
+        return name.replace("_", " ")
+
+
+def _value(name: str, x, lang: str) -> str:
+    try:
+        return cat.value(name, x, lang)
+    except KeyError:
+        return cat.number(x, "{:,.3g}", lang)

@@ -45,11 +45,14 @@ class DemandPlan:
     """Region-wide demand: what every commune's arrival generator shares."""
 
     def __init__(self, scenario, calendar: WorkingCalendar, weights: np.ndarray,
-                 statutory: WorkingCalendar | None = None, shards: int = 1):
+                 statutory: WorkingCalendar | None = None, shards: int = 1,
+                 dossiers_per_working_day: float | None = None):
         """``scenario``: a validated scenario (:mod:`sim.scenario.schema`); ``shards``: how
         many simulations the region is split into (:mod:`sim.engine.shards`), which sets
-        how many days a block of arrivals holds."""
+        how many days a block of arrivals holds; ``dossiers_per_working_day``: the region's
+        volume when the scenario gives it per capita (default: the scenario's own figure)."""
         demand = scenario.demand
+        volume = demand.dossiers_per_working_day if dossiers_per_working_day is None else dossiers_per_working_day
         self.calendar = calendar
         self.start_date = scenario.horizon.start_date
         self.holidays = set(scenario.calendar.holidays)
@@ -57,7 +60,7 @@ class DemandPlan:
         self.channels = list(demand.channels.values())
         self.field_names = list(demand.fields)
         self.fields = list(demand.fields.values())
-        self.base = demand.dossiers_per_working_day * np.asarray(weights, dtype=float)
+        self.base = volume * np.asarray(weights, dtype=float)
         self.field_mix = [[demand.field_mix(c).get(f, 0.0) for f in self.field_names] for c in self.channel_names]
         self.field_cum = [np.cumsum(mix) for mix in self.field_mix]
         self.sign_off = scenario.sign_off
@@ -67,7 +70,7 @@ class DemandPlan:
         self.cutoff = np.array([parse_hhmm(f.receipt_cutoff) if f.receipt_cutoff else np.inf for f in self.fields])
         self.statutory = statutory or calendar
         self._profiles: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
-        daily = max(demand.dossiers_per_working_day, 1.0) / shards
+        daily = max(volume, 1.0) / shards
         self.block_days = int(max(1, min(MAX_BLOCK_DAYS, BLOCK_ARRIVALS // daily)))
 
     def day_factor(self, channel_index: int, day: int) -> float:

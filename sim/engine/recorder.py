@@ -286,6 +286,8 @@ def figures(tally: Tally) -> dict:
 
 def _commune_row(info, figures: dict, pools: list) -> dict:
     row = {"commune": info.name, "type": info.type, "population": info.population}
+    if getattr(info, "code", ""):  # a real unit: its official code (maps, joins); synthetic ones have none
+        row["code"] = info.code
     row.update(figures)
     for pool in pools:
         row[f"staff_{pool.name}"] = pool.base_staff

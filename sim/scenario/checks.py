@@ -34,11 +34,14 @@ def utilisation_warnings(scenario, base_dir: Path | None = None, limit: int = 10
     if districts is not None:
         warnings += _district_warnings(region, districts, day)
     central = scenario.routing.central_pool
-    if scenario.routing.policy == "central_pool" and central is not None:
-        load = sum(expected_minutes(plan, None, central=_central_channels(scenario), only_central=True))
-        u = load / (central.staff * day)
-        if u >= 1:
-            warnings.append(f"central pool {central.name!r}: expected utilisation {u:.2f} (staff {central.staff})")
+    if region.central_pools:
+        load = expected_minutes(plan, None, central=_central_channels(scenario), only_central=True)
+        for group in region.central_pools:
+            staff = group.staff["central"]
+            u = sum(load[i] for i in group.members) / (staff * day)
+            if u >= 1:
+                which = central.name if len(region.central_pools) == 1 else f"{central.name} ({group.name})"
+                warnings.append(f"central pool {which!r}: expected utilisation {u:.2f} (staff {staff})")
     return warnings
 
 

@@ -20,7 +20,8 @@ class Issue:
 
 
 def problems(scenario) -> list[Issue]:
-    return [*_shares(scenario), *_pools(scenario), *_sections(scenario), *_allocation(scenario), *_routing(scenario)]
+    return [*_shares(scenario), *_pools(scenario), *_sections(scenario), *_allocation(scenario), *_routing(scenario),
+            *_geography(scenario)]
 
 
 def _shares(scenario):
@@ -51,18 +52,27 @@ def work_senders(scenario) -> dict[str, list[str]]:
     return used
 
 
+def staff_pools(scenario) -> dict[str, int]:
+    """Every pool the communes have: staff.per_commune, and the pools staffed by population
+    (given as their rule's minimum, the least a commune can get)."""
+    staff = scenario.staff
+    return {**staff.per_commune, **{pool: rule.minimum for pool, rule in staff.by_population.items()}}
+
+
 def _pools(scenario):
-    pools = scenario.staff.per_commune
+    pools = staff_pools(scenario)
     for pool, senders in work_senders(scenario).items():
         if pool not in pools:
             yield Issue(senders[0], f"pool {pool!r} is not defined in staff.per_commune (pools: {sorted(pools)})", pool)
         elif pools[pool] <= 0 and not scenario.staff.schedule.get(pool) and pool not in scenario.staff.allocation.totals:
-            yield Issue(f"staff.per_commune.{pool}", f"pool {pool!r} needs staff: {senders[0]} sends it work", pools[pool])
+            where = f"staff.by_population.{pool}.minimum" if pool in scenario.staff.by_population else f"staff.per_commune.{pool}"
+            yield Issue(where, f"pool {pool!r} needs staff in every commune: {senders[0]} sends it work", pools[pool])
     used = work_senders(scenario)
     for pool in pools:  # an idle pool is allowed; one named like a working pool is a typo
         close = difflib.get_close_matches(pool, list(used), n=1) if pool not in used else []
         if close:
-            yield Issue(f"staff.per_commune.{pool}", f"no stage sends work to pool {pool!r}; did you mean {close[0]!r}?",
+            where = "by_population" if pool in scenario.staff.by_population else "per_commune"
+            yield Issue(f"staff.{where}.{pool}", f"no stage sends work to pool {pool!r}; did you mean {close[0]!r}?",
                         pools[pool])
     for pool in scenario.staff.schedule:
         if pool not in pools:
@@ -93,7 +103,10 @@ def _allocation(scenario):
     for k, pool in enumerate(allocation.pools):
         if pool not in pools:
             yield Issue(f"staff.allocation.pools.{k}", "pool not defined in staff.per_commune", pool)
-    count = scenario.communes.count if scenario.communes.table is None else None
+    count = None if scenario.communes.real else scenario.communes.count
+    for pool in scenario.staff.by_population:
+        if pool in allocation.pools or pool in allocation.totals:
+            yield Issue(f"staff.by_population.{pool}", "this pool is also in staff.allocation; staff it one way", pool)
     for pool, total in allocation.totals.items():
         if pool not in pools:
             yield Issue(f"staff.allocation.totals.{pool}", "pool not defined in staff.per_commune", pool)
@@ -135,3 +148,26 @@ def _districts(scenario):
         needed |= {scenario.sign_off.pool} if field.sign_off and scenario.sign_off else set()
         for pool in sorted(needed - set(districts.staff)):
             yield Issue("routing.districts.staff", f"no pool {pool!r}, which district field {name!r} needs", dict(districts.staff))
+
+
+def _geography(scenario):
+    """Neighbours, former districts and distances exist for real communes only."""
+    communes, routing, demand = scenario.communes, scenario.routing, scenario.demand
+    if demand.dossiers_per_1000_inhabitants_per_working_day is not None and not communes.real \
+            and communes.population is None:
+        yield Issue("demand.dossiers_per_1000_inhabitants_per_working_day", "per-capita demand needs commune "
+                    "populations: communes.population (quantiles), communes.province or communes.table")
+    if communes.real:
+        return
+    why = "needs real communes with a geography (communes.province, or communes.table with a code column); " \
+          "synthetic communes have no neighbours, districts or distances"
+    if routing.policy == "least_loaded_cluster" and routing.neighbours != "consecutive":
+        yield Issue("routing.neighbours", why, _shown(routing.neighbours))
+    if routing.policy == "three_tier" and routing.districts is not None and routing.districts.by != "consecutive":
+        yield Issue("routing.districts.by", why, routing.districts.by)
+    if routing.policy == "central_pool" and routing.central_pool is not None and routing.central_pool.by != "region":
+        yield Issue("routing.central_pool.by", why, _shown(routing.central_pool.by))
+
+
+def _shown(value):
+    return value if isinstance(value, str) else value.model_dump()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..engine.routing import Router
+from . import geography
 
 ALLOCATIONS: dict[str, Callable] = {}
 ROUTERS: dict[str, type["Router"]] = {}
@@ -102,10 +103,15 @@ def largest_remainder(weights, total: int, minimum: int = 0) -> list[int]:
 
 
 def allocate_staff(scenario, communes, plan) -> dict[str, list[int]]:
-    """Staff of every pool in every commune, by the scenario's allocation policy."""
+    """Staff of every pool in every commune: by population for the pools of
+    ``staff.by_population``, else by the scenario's allocation policy."""
     allocation = scenario.staff.allocation
     staff = {}
+    for pool, rule in scenario.staff.by_population.items():
+        staff[pool] = [rule.staff(c.population) for c in communes]
     for pool, per_commune in scenario.staff.per_commune.items():
+        if pool in staff:
+            continue
         if pool in allocation.pools or pool in allocation.totals:
             total = allocation.totals.get(pool, per_commune * len(communes))
             staff[pool] = ALLOCATIONS[allocation.policy](scenario, communes, plan, pool, total)
@@ -120,11 +126,13 @@ register_router("home")(Router)
 @register_router("least_loaded_cluster")
 class LeastLoadedCluster(Router):
     """Location-independent filing: an eligible dossier is filed at the least-loaded desk
-    of its cluster of communes (load = dossiers queued or in service per staff member).
+    among its commune's neighbours (load = dossiers queued or in service per staff member).
 
-    Clusters are runs of ``routing.cluster_size`` consecutive communes (an assumption:
-    the scenario's commune order stands in for geography). Back office and sign-off stay
-    with the home commune, which is competent for the procedure.
+    Who neighbours whom is ``routing.neighbours`` (built once by the region, see
+    :mod:`sim.scenario.geography`): the run of ``cluster_size`` consecutive communes (the old
+    stand-in for geography), the units sharing a border, or the units within a distance.
+    Ties go to home, then to the lowest index. Back office and sign-off stay with the home
+    commune, which is competent for the procedure.
     """
 
     def __init__(self, scenario, simulation):
@@ -133,9 +141,8 @@ class LeastLoadedCluster(Router):
         from ..engine.streams import ROUTING, stream
 
         routing = scenario.routing
-        size = routing.cluster_size
         communes = simulation.communes
-        self.cluster = {c.index: communes[c.index - c.index % size: c.index - c.index % size + size] for c in communes}
+        self.cluster = {c.index: [communes[j] for j in simulation.region.neighbourhoods[c.index]] for c in communes}
         self.channels = {i for i, name in enumerate(simulation.plan.channel_names) if name in routing.channels}
         self.eligible_share = routing.eligible_share
         unit = Uniform(low=0, high=1)
@@ -156,22 +163,29 @@ def _load(pool) -> float:
 
 @register_router("central_pool")
 class CentralPool(Router):
-    """A central back office of the region does the back-office work of some channels
-    (typically online filings), for every commune, first come first served."""
+    """Central back offices do the back-office work of some channels (typically online
+    filings), first come first served: one for the whole region, or one per group of
+    communes (former district, or distance: ``routing.central_pool.by``), as the region
+    built them (:func:`central_pools`)."""
 
     def __init__(self, scenario, simulation):
         super().__init__(scenario, simulation)
         from ..engine.pools import Pool
 
         spec = scenario.routing.central_pool
-        self.pool = Pool(simulation.env, simulation.calendar, spec.name, -1, spec.staff)
+        groups = simulation.region.central_pools
+        # One pool name for all of them, so the figures add them up as one kind of pool (like
+        # the communes' pools); each is told apart by its index, -1, -2, ...
+        self.pools = [Pool(simulation.env, simulation.calendar, spec.name, -(k + 1), g.staff["central"])
+                      for k, g in enumerate(groups)]
+        self.pool_of = {i: self.pools[k] for k, g in enumerate(groups) for i in g.members}
         self.channels = {i for i, name in enumerate(simulation.plan.channel_names) if name in spec.channels}
 
     def back_office_pool(self, dossier, pool: str):
-        return self.pool if dossier.channel in self.channels else dossier.home.pools[pool]
+        return self.pool_of[dossier.home.index] if dossier.channel in self.channels else dossier.home.pools[pool]
 
     def extra_pools(self):
-        return [self.pool]
+        return list(self.pools)
 
 
 class Office:
@@ -192,8 +206,10 @@ class ThreeTier(Router):
     """Before 1 July 2025: district one-stop centres handle the district-level fields
     (intake, back office and sign-off there); communes keep their own procedures.
 
-    Districts are runs of consecutive communes, as equal in number as possible (an
-    assumption standing in for the real district boundaries).
+    Districts are the real former districts (``routing.districts.by: former_district``: each
+    unit in the district it mostly came from), or runs of consecutive communes, as equal in
+    number as possible (the stand-in for synthetic communes); the region builds them once
+    (:func:`district_centres`).
     """
 
     def __init__(self, scenario, simulation):
@@ -222,23 +238,51 @@ class ThreeTier(Router):
 
 @dataclass(frozen=True)
 class DistrictCentre:
-    """A district one-stop centre of the three-tier baseline: the communes it serves."""
+    """A district one-stop centre of the three-tier baseline (or a central pool of a group of
+    communes): the communes it serves and its staff per pool."""
 
     name: str
     members: tuple[int, ...]
     staff: dict[str, int]
 
 
-def district_centres(spec, base: list[float]) -> list[DistrictCentre]:
-    """The district centres of ``routing.districts``: runs of consecutive communes, as equal
-    in number as possible, each with its staff: all alike, or the total shared by expected
-    workload (a district's dossier volume: every district sees the same field mix)."""
-    n = len(base)
-    members = [tuple(i for i in range(n) if i * spec.count // n == k) for k in range(spec.count)]
-    demand = [sum(base[i] for i in m) for m in members]
+def district_groups(spec, communes) -> dict[str, tuple[int, ...]]:
+    """{district name: member communes} of ``routing.districts``: the real former districts,
+    or ``count`` runs of consecutive communes, as equal in number as possible."""
+    if spec.by == "former_district":
+        return geography.former_district_groups(communes)
+    n = len(communes)
+    return {f"District {k + 1:02d}": tuple(i for i in range(n) if i * spec.count // n == k) for k in range(spec.count)}
+
+
+def district_centres(spec, communes, base: list[float]) -> list[DistrictCentre]:
+    """The district centres of ``routing.districts``, each with its staff: all alike, or the total
+    (staff x number of districts) shared by expected workload (a district's dossier volume:
+    every district sees the same field mix)."""
+    groups = district_groups(spec, communes)
+    demand = [sum(base[i] for i in members) for members in groups.values()]
     if spec.allocation == "equal":
         staff = [dict(spec.staff) for _ in demand]
     else:
         shares = {pool: largest_remainder(demand, k * len(demand), minimum=min(k, 1)) for pool, k in spec.staff.items()}
         staff = [{pool: shares[pool][k] for pool in spec.staff} for k in range(len(demand))]
-    return [DistrictCentre(f"District {k + 1:02d}", m, staff[k]) for k, m in enumerate(members)]
+    return [DistrictCentre(name, members, staff[k]) for k, (name, members) in enumerate(groups.items())]
+
+
+def central_pools(spec, communes, plan) -> list[DistrictCentre]:
+    """The central back offices of ``routing.central_pool``: one for the region, or one per former
+    district or distance group, the staff total shared by the expected back-office minutes each
+    group sends (at least 1 each)."""
+    if spec.by == "region":
+        return [DistrictCentre(spec.name, tuple(range(len(communes))), {"central": spec.staff})]
+    if spec.by == "former_district":
+        groups = geography.former_district_groups(communes, "routing.central_pool.by")
+    else:
+        groups = geography.hub_groups(communes, spec.by.within_km)
+    minutes = expected_minutes(plan, None, central=set(spec.channels), only_central=True)
+    load = [sum(minutes[i] for i in members) for members in groups.values()]
+    if spec.staff < len(groups):
+        raise geography.GeographyError("routing.central_pool.staff", f"{spec.staff} staff cannot give each of the "
+                                       f"{len(groups)} central pools at least 1")
+    staff = largest_remainder(load, spec.staff, minimum=1)
+    return [DistrictCentre(name, members, {"central": staff[k]}) for k, (name, members) in enumerate(groups.items())]

@@ -4,8 +4,8 @@ From a validated scenario it builds the opening calendar and the statutory one (
 are counted Monday to Friday less holidays, whatever extra days a centre opens), the
 communes, the demand plan, the staff of every pool in every commune (by the allocation
 policy, then the communes listed in ``staff.table`` and ``staff.by_commune``: see
-:mod:`sim.scenario.commune_staff`), the router class, the district centres of the three-tier baseline and the shard
-layout. The simulation (:mod:`sim.engine.model`), the pre-run checks
+:mod:`sim.scenario.commune_staff`), the router class, the neighbourhoods of location-independent filing, the district
+centres of the three-tier baseline, the central pools and the shard layout. The simulation (:mod:`sim.engine.model`), the pre-run checks
 (:mod:`sim.scenario.checks`) and the runner all take this one object, so they can never
 disagree about, say, how many staff a commune has.
 """
@@ -18,9 +18,9 @@ from ..engine import shards
 from ..engine.arrivals import DemandPlan
 from ..engine.calendar import WorkingCalendar
 from ..engine.routing import Router
-from . import commune_staff
-from .communes import build_communes, demand_weights
-from .policies import ROUTERS, allocate_staff, district_centres
+from . import commune_staff, geography
+from .communes import demand_weights, select_communes
+from .policies import ROUTERS, allocate_staff, central_pools, district_centres
 
 
 def build_calendar(scenario, statutory: bool = False) -> WorkingCalendar:
@@ -34,25 +34,54 @@ def build_calendar(scenario, statutory: bool = False) -> WorkingCalendar:
 
 
 class Region:
-    """The built region of a scenario; picklable, so worker processes receive it whole."""
+    """The built region of a scenario; picklable, so worker processes receive it whole.
+
+    ``notes`` are what was assumed in building it that a reader must be told (imputed
+    populations, suspect figures); the manifest records them among its warnings.
+    """
 
     def __init__(self, scenario, base_dir: Path | None = None):
         self.scenario = scenario
         self.calendar = build_calendar(scenario)
         self.statutory = build_calendar(scenario, statutory=True)
-        self.communes = build_communes(scenario.communes, base_dir)
+        selection = select_communes(scenario.communes, base_dir)
+        self.communes, self.notes = selection.communes, list(selection.notes)
+        self.share_of_source = selection.share_of_source
         self.router_class = ROUTERS[scenario.routing.policy]
         self.shards = shards.layout(len(self.communes), self.independent_communes)
         self.plan = DemandPlan(scenario, self.calendar, demand_weights(self.communes), self.statutory,
-                               len(self.shards))
+                               len(self.shards), self.dossiers_per_working_day)
         listed, problems = commune_staff.resolve(scenario.staff, self.communes,
                                                  commune_staff.table_path(scenario.staff, base_dir))
         if problems:
             raise ValueError("\n".join(map(str, problems)))
         self.staff = commune_staff.apply(allocate_staff(scenario, self.communes, self.plan), listed)
-        districts = scenario.routing.districts
-        self.districts = (district_centres(districts, list(self.plan.base))
-                          if scenario.routing.policy == "three_tier" and districts is not None else [])
+        routing = scenario.routing
+        self.neighbourhoods = (geography.neighbourhoods(self.communes, routing.neighbours, routing.cluster_size)
+                               if routing.policy == "least_loaded_cluster" else [])
+        self.districts = (district_centres(routing.districts, self.communes, list(self.plan.base))
+                          if routing.policy == "three_tier" and routing.districts is not None else [])
+        self.central_pools = (central_pools(routing.central_pool, self.communes, self.plan)
+                              if routing.policy == "central_pool" and routing.central_pool is not None else [])
+
+    @property
+    def population(self) -> float:
+        return sum(c.population for c in self.communes)
+
+    @property
+    def dossiers_per_working_day(self) -> float:
+        """The region's dossiers on an ordinary working day: per capita x population, or the
+        given total (of the whole province or table, scaled to a communes.only subset's share
+        of its population, so every unit keeps its demand)."""
+        demand = self.scenario.demand
+        if demand.dossiers_per_working_day is not None:
+            return demand.dossiers_per_working_day * self.share_of_source
+        return demand.dossiers_per_1000_inhabitants_per_working_day * self.population / 1000
+
+    @property
+    def has_geography(self) -> bool:
+        """Real communes with official codes: neighbours, former districts and maps exist."""
+        return bool(self.communes) and all(c.code for c in self.communes)
 
     @property
     def independent_communes(self) -> bool:

@@ -135,9 +135,24 @@ class ProcedureField(Model):
 
 
 class Demand(Model):
-    dossiers_per_working_day: Positive = Field(description="Dossiers on an ordinary working day, all communes together.")
+    dossiers_per_working_day: Optional[Positive] = Field(None, description="Dossiers on an ordinary working day, all communes together (or give dossiers_per_1000_inhabitants_per_working_day). With communes.only, the total of the whole province or table, scaled to the subset's share of its population.")
+    dossiers_per_1000_inhabitants_per_working_day: Optional[Positive] = Field(None, description=(
+        "Per-capita demand instead of a region total: dossiers on an ordinary working day per 1,000 "
+        "inhabitants; the region's daily volume is this x the communes' population / 1,000 (so it "
+        "follows the province and any communes.only subset)."))
     channels: dict[str, Channel] = Field(min_length=1)
     fields: dict[str, ProcedureField] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_volume(self):
+        given = [self.dossiers_per_working_day is not None, self.dossiers_per_1000_inhabitants_per_working_day is not None]
+        if all(given):
+            raise ValueError("give demand.dossiers_per_working_day or demand.dossiers_per_1000_inhabitants_per_working_day, "
+                             "not both (set the other to null)")
+        if not any(given):
+            raise ValueError("give demand.dossiers_per_working_day (region total) or "
+                             "demand.dossiers_per_1000_inhabitants_per_working_day (per capita)")
+        return self
 
     @model_validator(mode="after")
     def _mixes(self):
@@ -172,19 +187,48 @@ class PopulationQuantiles(Model):
 
 
 class Communes(Model):
+    """Where the communes come from: synthetic (count and population quantiles), a province's real
+    units from the bundled reference data (province), or a CSV table (table)."""
+
     count: Optional[int] = Field(None, gt=0, le=20000, description="Number of communes (synthetic populations).")
     population: Optional[PopulationQuantiles] = Field(None, description="Quantiles that the synthetic populations follow.")
     types: dict[str, int] = Field(default={}, description="How many units of each type (phường, xã, đặc khu).")
     name_prefix: str = Field("Commune", description="Synthetic communes are named '<prefix> 001' ...")
-    table: Optional[str] = Field(None, description="CSV with columns name, type, population (overrides count/population); relative to the scenario file.")
+    province: Optional[str] = Field(None, min_length=1, examples=["Tỉnh Nghệ An", "nghe an", "40"], description=(
+        "The real units of one of the 34 provinces, from the reference data shipped with the package "
+        "(official code, name, type, population, geography), in code order: official or short name, "
+        "with or without diacritics, or the two-digit code. Overrides count/population/types."))
+    table: Optional[str] = Field(None, description="CSV with columns name, type, population and optionally code (overrides count/population); relative to the scenario file.")
+    only: list[Annotated[str, Field(min_length=1)]] = Field(default=[], description=(
+        "With province or table: keep only these units, by name (with or without diacritics) or five-digit code."))
+    missing_population: Literal["error", "drop", "zero", "median_of_type"] = Field("error", description=(
+        "A unit without a population figure (66 in the country; an empty cell in a table): error (refuse, "
+        "naming them), drop (leave them out), zero (no demand; they keep their staff), median_of_type (the "
+        "median population of the units of the same type in the same source). Any but error is recorded "
+        "in the manifest's warnings as an assumption."))
+
+    @field_validator("province", mode="before")
+    @classmethod
+    def _code(cls, value):  # province: 1 in YAML means the code "01"
+        return f"{value:02d}" if isinstance(value, int) and not isinstance(value, bool) else value
 
     @model_validator(mode="after")
     def _one_source(self):
-        if self.table is None and self.count is None:
-            raise ValueError("give either communes.count (synthetic) or communes.table (CSV file)")
-        if self.types and self.count is not None and self.table is None and sum(self.types.values()) != self.count:
+        if self.province is not None and self.table is not None:
+            raise ValueError("give communes.province or communes.table, not both")
+        if self.table is None and self.province is None and self.count is None:
+            raise ValueError("give communes.count (synthetic), communes.province (real units) or communes.table (CSV file)")
+        if self.only and self.table is None and self.province is None:
+            raise ValueError("communes.only selects among real units: give communes.province or communes.table")
+        if self.types and self.count is not None and self.table is None and self.province is None \
+                and sum(self.types.values()) != self.count:
             raise ValueError(f"communes.types add up to {sum(self.types.values())}, not count {self.count}")
         return self
+
+    @property
+    def real(self) -> bool:
+        """Read from the reference data or a table (not synthetic)."""
+        return self.province is not None or self.table is not None
 
 
 class StaffShift(Model):
@@ -214,14 +258,37 @@ class Allocation(Model):
     minimum: int = Field(1, ge=0, description="No commune gets fewer staff than this in an allocated pool.")
 
 
+class PopulationRule(Model):
+    """Staff of a pool in each commune as a function of its population:
+    round(base + per_10000_inhabitants x population / 10,000), then at least minimum, at most maximum."""
+
+    per_10000_inhabitants: NonNeg = Field(description="Staff per 10,000 inhabitants of the commune.")
+    base: NonNeg = Field(0.0, description="Staff every commune has before the per-inhabitant part.")
+    minimum: int = Field(1, ge=0, description="No commune gets fewer.")
+    maximum: Optional[int] = Field(None, ge=0, description="No commune gets more (null: no limit).")
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if self.maximum is not None and self.maximum < self.minimum:
+            raise ValueError(f"maximum ({self.maximum}) is below minimum ({self.minimum})")
+        return self
+
+    def staff(self, population: float) -> int:
+        value = math.floor(self.base + self.per_10000_inhabitants * population / 10_000 + 0.5)  # round half up
+        value = max(self.minimum, value)
+        return value if self.maximum is None else min(self.maximum, value)
+
+
 StaffCount = Annotated[int, Field(ge=0)]
 
 
 class Staff(Model):
     per_commune: dict[str, Annotated[int, Field(ge=0)]] = Field(min_length=1, description="Staff in each pool of every commune (as given).")
+    by_population: dict[str, PopulationRule] = Field(default={}, description=(
+        "Pools whose staff in each commune follow its population (a rule per pool) instead of staff.per_commune."))
     allocation: Allocation = Allocation()
     schedule: dict[str, list[StaffShift]] = Field(default={}, description="Weekly windows where a pool has other staff.")
-    table: Optional[str] = Field(None, description="CSV with columns commune, pool, staff (commune by name or 0-based index), relative to the scenario file that names it: these communes' staff replace what per_commune and the allocation policy give them.")
+    table: Optional[str] = Field(None, description="CSV with columns commune, pool, staff (commune by name or 0-based index), relative to the scenario file that names it: these communes' staff replace what per_commune, by_population and the allocation policy give them.")
     by_commune: dict[Union[int, str], dict[str, StaffCount]] = Field(default={}, description="Staff of some communes, by commune name or 0-based index: {commune: {pool: staff}}; applied after the allocation policy and staff.table (the most specific wins).")
 
 
@@ -239,34 +306,61 @@ class Province(Model):
     delay_working_days: Dist = Field(description="Time at the province for forwarded dossiers.")
 
 
+class WithinKm(Model):
+    """Units whose points lie within this distance (great-circle, between the units' points)."""
+
+    within_km: Positive = Field(description="Distance in kilometres between two units' points.")
+
+
 class CentralPool(Model):
     name: str = Field("central_back_office", min_length=1, description="Name of the region's central pool.")
-    staff: int = Field(ge=1, description="Staff of the central pool.")
+    staff: int = Field(ge=1, description="Staff of the central pool; with several pools (by), their total, shared by expected workload (at least 1 each).")
     channels: list[str] = Field(default=["online"], min_length=1, description="Channels whose back-office work goes to the central pool.")
+    by: Union[Literal["region", "former_district"], WithinKm] = Field("region", description=(
+        "region: one pool for every commune; former_district: one pool per former district (the district "
+        "each unit mostly came from; real communes only); {within_km: X}: a pool at the most populous commune "
+        "not yet served, serving every unserved commune within X km of it, repeated (real communes only)."))
 
 
 class Districts(Model):
     """The three-tier baseline: district one-stop centres handle some fields."""
 
-    count: int = Field(ge=1, description="Number of districts; communes are grouped into runs of consecutive communes.")
+    by: Literal["consecutive", "former_district"] = Field("consecutive", description=(
+        "consecutive: count runs of consecutive communes; former_district: the real former districts, each "
+        "unit in the district it mostly came from (real communes only)."))
+    count: Optional[int] = Field(None, ge=1, description="by consecutive: number of districts (runs of consecutive communes). by former_district: leave out (the data give it) or the expected number, checked.")
     fields: list[str] = Field(min_length=1, description="Fields handled at the district centre (intake, back office, sign-off).")
     staff: dict[str, Annotated[int, Field(ge=0)]] = Field(description="Staff per pool of an average district centre.")
     allocation: Literal["equal", "proportional"] = Field("equal", description="equal: every centre gets `staff`; proportional: the total (staff x count) is shared by expected district workload, at least 1 each.")
+
+    @model_validator(mode="after")
+    def _count(self):
+        if self.by == "consecutive" and self.count is None:
+            raise ValueError("routing.districts.count is needed with by: consecutive (how many runs of communes)")
+        return self
 
 
 class Routing(Model):
     """Where dossiers are handled; the policy is a registered router (see sim.scenario.policies)."""
 
-    policy: str = Field("home", description="home, least_loaded_cluster, central_pool, or a registered router.")
-    cluster_size: int = Field(5, ge=1, description="least_loaded_cluster: communes per cluster (consecutive communes).")
+    policy: str = Field("home", description="home, least_loaded_cluster, central_pool, three_tier, or a registered router.")
+    neighbours: Union[Literal["consecutive", "border"], WithinKm] = Field("consecutive", description=(
+        "least_loaded_cluster: where a dossier may be filed besides home. consecutive: the run of cluster_size "
+        "consecutive communes it belongs to; border: its commune and the units sharing a border with it; "
+        "{within_km: X}: its commune and the units whose points lie within X km (border and within_km need real "
+        "communes)."))
+    cluster_size: int = Field(5, ge=1, description="least_loaded_cluster with neighbours consecutive: communes per cluster.")
     eligible_share: Share = Field(1.0, description="least_loaded_cluster: share of dossiers whose procedure may be filed at any desk of the cluster.")
     channels: list[str] = Field(default=["in_person"], description="least_loaded_cluster: channels that may choose their desk.")
     central_pool: Optional[CentralPool] = None
     districts: Optional[Districts] = None
 
 
+LANGUAGES = ("en", "vi")  # the languages of sim/study/catalogue.py (a test checks they agree)
+
+
 class Targets(Model):
-    """What a planner holds each commune to; run, compare and sweep count the communes that miss."""
+    """What a planner holds each commune to; run, compare, sweep, staff and the reports count the communes that miss."""
 
     wait_p90_minutes: Optional[Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(None, description="A commune misses when its p90 wait before first service (working minutes) is above this (default 30 for the counts).")
     on_time_share: Optional[Share] = Field(None, description="A commune misses when its on-time share is below this (default 0.95 for the counts).")
@@ -274,6 +368,8 @@ class Targets(Model):
 
 class Outputs(Model):
     dossier_log: bool = Field(False, description="Write one Parquet row per dossier (dossiers.parquet).")
+    language: Literal[LANGUAGES] = Field("en", description="Language of the terminal table, plots and report: en "
+                                         "(English) or vi (tiếng Việt); --lang overrides it.")
     pool_waits: bool = Field(False, description="Keep the wait at every pool, so communes.csv gains p90_wait_<pool>_minutes (every visit, re-filings included) and, with targets.wait_p90_minutes, share_over_wait_target_<pool>.")
     targets: Targets = Targets()
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from ..engine.stats import mean_and_half_width
 
@@ -27,16 +28,37 @@ DEFAULT_ON_TIME_TARGET = 0.95
 DEFAULT_WAIT_TARGET_MINUTES = 30.0
 
 
-# --------------------------------------------------------------- every commune against targets
+@dataclass(frozen=True)
+class Targets:
+    """What a commune must meet: 90% of its dossiers wait at most ``wait_minutes`` working
+    minutes before first service, and at least ``on_time_share`` are resolved on time."""
+
+    wait_minutes: float = DEFAULT_WAIT_TARGET_MINUTES
+    on_time_share: float = DEFAULT_ON_TIME_TARGET
+
+    def misses(self, p90_wait_minutes, on_time_share) -> tuple[bool, bool]:
+        """(misses the wait target, misses the on-time target); an unknown value misses nothing."""
+        return (_finite(p90_wait_minutes) and p90_wait_minutes > self.wait_minutes,
+                _finite(on_time_share) and on_time_share < self.on_time_share)
+
+
+def targets_for(resolved: dict | None, wait_minutes: float | None = None,
+                on_time_share: float | None = None) -> Targets:
+    """The targets to report against: the command line's, else the scenario's ``outputs.targets``
+    (when the scenario has them), else 30 working minutes p90 and 0.95 on time."""
+    given = ((resolved or {}).get("outputs") or {}).get("targets") or {}
+    wait = wait_minutes if wait_minutes is not None else _first(given, "p90_wait_minutes", "wait_p90_minutes",
+                                                                "wait_minutes")
+    share = on_time_share if on_time_share is not None else _first(given, "on_time_share", "on_time")
+    return Targets(DEFAULT_WAIT_TARGET_MINUTES if wait is None else float(wait),
+                   DEFAULT_ON_TIME_TARGET if share is None else float(share))
+
+
 def effective_targets(scenario, wait_p90_minutes: float | None = None,
                       on_time_share: float | None = None) -> tuple[float, float]:
-    """(wait target in working minutes, on-time target): given here, else the scenario's
-    ``outputs.targets``, else the defaults (30 minutes, 0.95)."""
-    spec = scenario.outputs.targets if scenario is not None else None
-    wait = wait_p90_minutes if wait_p90_minutes is not None else (spec and spec.wait_p90_minutes)
-    on_time = on_time_share if on_time_share is not None else (spec and spec.on_time_share)
-    return (wait if wait is not None else DEFAULT_WAIT_TARGET_MINUTES,
-            on_time if on_time is not None else DEFAULT_ON_TIME_TARGET)
+    """(wait target in working minutes, on-time target) for a scenario model: :func:`targets_for`."""
+    t = targets_for(scenario.model_dump(mode="json") if scenario is not None else None, wait_p90_minutes, on_time_share)
+    return t.wait_minutes, t.on_time_share
 
 
 def commune_targets(results: list[dict], wait_target_minutes: float, on_time_target: float) -> dict:
@@ -47,12 +69,10 @@ def commune_targets(results: list[dict], wait_target_minutes: float, on_time_tar
     * ``worst_commune``: the commune with the longest p90 wait and the one with the lowest
       on-time share, by their means over replications, with their 95% half-widths.
     """
-    per_rep = [run_figures({"region": {}, "communes": r.get("communes") or []}, on_time_target, wait_target_minutes)
-               for r in results]
+    counts = missing_counts([r.get("communes") or [] for r in results], Targets(wait_target_minutes, on_time_target))
     out: dict = {"targets": {"wait_p90_minutes": wait_target_minutes, "on_time_share": on_time_target}}
-    for key in ("communes_above_wait_target", "communes_below_on_time_target"):
-        mean, hw = mean_and_half_width([f.get(key, math.nan) for f in per_rep])
-        out[key], out[key + "_ci95_half_width"] = mean, hw
+    for key, values in counts.items():
+        out[key], out[key + "_ci95_half_width"] = mean_and_half_width(values)
     out["worst_commune"] = worst_communes(results)
     return out
 
@@ -70,6 +90,48 @@ def worst_communes(results: list[dict]) -> dict:
             i = pick(finite, key=lambda i: stats[i][0])
             out[key] = {"commune": names[i], "value": stats[i][0], "ci95_half_width": stats[i][1]}
     return out
+
+
+def _first(mapping: dict, *keys):
+    return next((mapping[k] for k in keys if isinstance(mapping.get(k), (int, float))), None)
+
+
+def communes_missing(rows: Iterable[dict], targets: Targets) -> list[dict]:
+    """The communes (rows of communes.csv: means over replications) that miss a target, each
+    with ``misses_wait`` and ``misses_on_time``, from the longest 90% wait."""
+    out = []
+    for row in rows:
+        wait, late = targets.misses(row.get("p90_wait_minutes"), row.get("on_time_share"))
+        if wait or late:
+            out.append({**row, "misses_wait": wait, "misses_on_time": late})
+    return sorted(out, key=lambda r: (-_or(r.get("p90_wait_minutes"), -math.inf), _or(r.get("on_time_share"), 2)))
+
+
+def _or(x, default):
+    return x if _finite(x) else default
+
+
+def missing_counts(per_replication: Iterable[Iterable[dict]], targets: Targets) -> dict[str, list[float]]:
+    """Per replication (each an iterable of commune rows), how many communes miss each target."""
+    above, below = [], []
+    for communes in per_replication:
+        flags = [targets.misses(c.get("p90_wait_minutes"), c.get("on_time_share")) for c in communes]
+        above.append(float(sum(w for w, _ in flags)))
+        below.append(float(sum(s for _, s in flags)))
+    return {"communes_above_wait_target": above, "communes_below_on_time_target": below}
+
+
+def verdict(better: str | None, difference, half_width, negligible: float = 0.0) -> str:
+    """"better", "worse", "no_clear_difference" (the paired 95% interval holds zero, or there is
+    none), "negligible" (a real difference smaller than ``negligible``, e.g. one that prints as
+    zero) or "not_ranked" (a figure that is neither better high nor low)."""
+    if better is None:
+        return "not_ranked"
+    if not (_finite(difference) and _finite(half_width)) or abs(difference) <= half_width:
+        return "no_clear_difference"
+    if abs(difference) < negligible:
+        return "negligible"
+    return "better" if (difference < 0) == (better == "lower") else "worse"
 
 
 # --------------------------------------------------------------- figures of one run

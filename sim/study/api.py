@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..scenario import commune_staff, loading
-from ..scenario.communes import build_communes, resolve_table
+from ..scenario.communes import CommuneError, resolve_table, select_communes
+from ..scenario.geography import GeographyError
 from ..scenario.consistency import problems
 from ..scenario.schema import Scenario, scenario_dir
 from .runner import HALF_WIDTH, RunSet, commune_rows, run_replications
@@ -48,31 +49,36 @@ def load_scenario(name: str | Path | None = None, overrides: Sequence[str] = ())
 
 
 def _resolve_table(scenario: Scenario, path: Path, positions) -> Scenario:
-    """Make a commune table path absolute (relative to the scenario file that names it) and check it reads."""
-    if scenario.communes.table is None:
-        return scenario
-    table = resolve_table(scenario.communes.table, _declaring_folder(("communes", "table"), positions, path)).resolve()
+    """Make a commune table path absolute (relative to the scenario file that names it), then check that the
+    communes can be built (table readable, province and ``only`` names known, populations present
+    or imputed as asked) and that the geography the routing asks for exists; each problem is
+    located at its key."""
+    if scenario.communes.table is not None:
+        table = resolve_table(scenario.communes.table, _declaring_folder(("communes", "table"), positions, path)).resolve()
+        scenario = scenario.model_copy(update={"communes": scenario.communes.model_copy(update={"table": str(table)})})
     try:
-        build_communes(scenario.communes.model_copy(update={"table": str(table)}))
-    except (OSError, ValueError) as exc:
-        where = positions.get(("communes", "table"), loading.Position(str(path), None, None))
-        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise loading.ScenarioError([loading.Problem(where, "communes.table", f"cannot read the commune table: {message}", str(table))]) from None
-    return scenario.model_copy(update={"communes": scenario.communes.model_copy(update={"table": str(table)})})
+        selection = select_communes(scenario.communes)
+        if selection.communes and scenario.communes.real:
+            _check_geography(scenario, selection.communes)
+    except (CommuneError, GeographyError) as exc:
+        raise loading.ScenarioError([
+            loading.Problem(loading.position_of(p.key_path, positions, str(path)), p.key_path, p.message,
+                            loading.MISSING if getattr(p, "got", None) is None else p.got)
+            for p in getattr(exc, "problems", [exc])]) from None
+    return scenario
 
 
 def _resolve_staff_table(scenario: Scenario, path: Path, positions) -> Scenario:
     """Check ``staff.table`` and ``staff.by_commune`` against the communes and pools (every problem
     located: ``file:line`` in the CSV, ``file:line:column`` in YAML) and make the table's path
-    absolute, relative to the file that names it (a base file of ``extends``, or the current
-    folder for ``--set``)."""
+    absolute, relative to the file that names it."""
     staff = scenario.staff
     if staff.table is None and not staff.by_commune:
         return scenario
     table = None
     if staff.table is not None:
         table = commune_staff.table_path(staff, _declaring_folder(("staff", "table"), positions, path)).resolve()
-    communes = build_communes(scenario.communes)
+    communes = select_communes(scenario.communes).communes
     _, found = commune_staff.resolve(staff, communes, table, lambda key: _located(key, positions, path))
     if staff.table is not None and not table.is_file():
         where = positions.get(("staff", "table"), loading.Position(str(path), None, None))
@@ -96,6 +102,28 @@ def _located(key: tuple, positions, path: Path):
         if key[:n] in positions:
             return positions[key[:n]]
     return loading.Position(str(path), None, None)
+
+
+def _check_geography(scenario: Scenario, communes) -> None:
+    """What Region would build from the geography, built once here so a bad option fails at load."""
+    from ..scenario import geography
+    from ..scenario.policies import district_groups
+
+    routing = scenario.routing
+    if routing.policy == "least_loaded_cluster" and routing.neighbours != "consecutive":
+        geography.neighbourhoods(communes, routing.neighbours)
+    if routing.policy == "three_tier" and routing.districts is not None and routing.districts.by != "consecutive":
+        groups = district_groups(routing.districts, communes)
+        if routing.districts.count is not None and routing.districts.count != len(groups):
+            raise GeographyError("routing.districts.count", f"these communes came from {len(groups)} former "
+                                 f"districts, not {routing.districts.count} (leave count out with by: former_district)")
+    central = routing.central_pool
+    if routing.policy == "central_pool" and central is not None and central.by != "region":
+        groups = geography.former_district_groups(communes, "routing.central_pool.by") \
+            if central.by == "former_district" else geography.hub_groups(communes, central.by.within_km)
+        if central.staff < len(groups):
+            raise GeographyError("routing.central_pool.staff", f"{central.staff} staff cannot give each of the "
+                                 f"{len(groups)} central pools at least 1")
 
 
 class Results:

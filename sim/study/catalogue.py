@@ -1,26 +1,40 @@
 """The words of every output a person reads, in English and Vietnamese, from one place.
 
 ``FIGURES`` names every figure the tool reports: its label and unit in both languages, how
-to print it, and which direction is better (``"lower"`` for waits, ``"higher"`` for on-time
-shares, ``None`` for counts that are neither). ``PARTS`` names the parts a figure can be
-broken down by (pools, fields, channels). ``TEXT`` holds every other string a planner reads:
-table headings, plot titles and axes, report sentences. Terminal tables, ``compare``,
-``sweep``, plots, reports and the calibration report all take their words from here, so a
-label is changed once and a missing translation is a failing test
+to print it, which direction is better (``"lower"`` for waits, ``"higher"`` for on-time
+shares, ``None`` for counts that are neither) and where it appears (``scope``: a region or
+breakdown figure, a staff pool's, a commune's, an experiment's count of communes).
+``PARTS`` names the parts a figure can be broken down by (pools, fields, channels) and the
+values of policies. ``PARAMETERS`` names what an experiment or a calibration varies.
+``TEXT`` holds every other string a planner reads: table headings, plot titles and axes,
+report sentences. ``LIMITS`` is what the model does not represent. Terminal tables,
+``compare``, ``sweep``, plots, reports and the calibration outputs all take their words from
+here, so a label is changed once and a missing translation is a failing test
 (``tests/test_catalogue.py``), not a silent English word in a Vietnamese report.
 
 Vietnamese follows the terms of Vietnamese administrative reports (hồ sơ, tiếp nhận, đã giải
-quyết, đang giải quyết, trước hạn / đúng hạn / quá hạn, công chức, bộ phận một cửa), with
-full diacritics. Numbers are printed the Vietnamese way in Vietnamese (1.234,5) and the
-English way in English (1,234.5).
+quyết, đang giải quyết, trước hạn / đúng hạn / quá hạn, công chức, bộ phận một cửa; see
+``../shared/glossary-vi.md``), with full diacritics. Numbers are printed the Vietnamese way
+in Vietnamese (1.234,5) and the English way in English (1,234.5).
+
+This module is long because it is a dictionary: the words live in ``catalogue_text.py``
+(plain tables, no logic); the lookups live here.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from dataclasses import dataclass
+
+from .catalogue_text import FIGURE_ROWS, LIMITS, MONTHS_EN, PARAMETER_ROWS, PARTS, TEXT
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "en"
+SHARE = "{:.1%}"
+__all__ = ["KEY_FIGURES", "SUMMARY_FIGURES", "names_in", "FIGURES", "PARTS", "PARAMETERS", "TEXT", "LIMITS", "LANGUAGES", "DEFAULT_LANGUAGE", "Figure",
+           "figure", "label", "unit", "value", "resolution", "interval", "difference", "part", "text", "number", "parameter", "period",
+           "place", "short_names", "variant_label", "check_language", "finite"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,7 @@ class Figure:
     unit_vi: str
     better: str | None = None  # "lower", "higher", or None
     fmt: str = "{:.1f}"
+    scope: tuple[str, ...] = ("region",)
 
     def label(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return self.vi if lang == "vi" else self.en
@@ -44,192 +59,256 @@ class Figure:
     def label_with_unit(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return f"{self.label(lang)} ({self.unit(lang)})"
 
-
-def _f(name, en, vi, unit_en, unit_vi, better=None, fmt="{:.1f}") -> Figure:
-    return Figure(name, en, vi, unit_en, unit_vi, better, fmt)
-
-
-_DOSSIERS = ("dossiers", "hồ sơ")
-_WMIN = ("working minutes", "phút làm việc")
-_DAYS = ("calendar days", "ngày")
-_WDAYS = ("working days", "ngày làm việc")
-_SHARE = ("share", "tỷ lệ")
-_COMMUNES = ("communes", "xã, phường")
-_STAFF = ("staff", "người")
-
-FIGURES: dict[str, Figure] = {f.name: f for f in [
-    _f("dossiers_arrived", "dossiers received", "hồ sơ tiếp nhận", *_DOSSIERS, None, "{:,.0f}"),
-    _f("dossiers_completed", "dossiers resolved", "hồ sơ đã giải quyết", *_DOSSIERS, None, "{:,.0f}"),
-    _f("dossiers_in_process", "dossiers in process at the end", "hồ sơ đang giải quyết cuối kỳ", *_DOSSIERS,
-       None, "{:,.0f}"),
-    _f("dossiers_overdue_in_process", "dossiers in process and already overdue", "hồ sơ đang giải quyết đã quá hạn",
-       *_DOSSIERS, "lower", "{:,.0f}"),
-    _f("mean_wait_minutes", "mean waiting time before first service", "thời gian chờ trung bình trước khi được xử lý",
-       *_WMIN, "lower"),
-    _f("p50_wait_minutes", "median waiting time", "thời gian chờ trung vị", *_WMIN, "lower"),
-    _f("p90_wait_minutes", "waiting time that 90% of dossiers stay under", "thời gian chờ mà 90% hồ sơ không vượt quá",
-       *_WMIN, "lower"),
-    _f("p95_wait_minutes", "waiting time that 95% of dossiers stay under", "thời gian chờ mà 95% hồ sơ không vượt quá",
-       *_WMIN, "lower"),
-    _f("probability_of_waiting", "share of dossiers that wait", "tỷ lệ hồ sơ phải chờ", *_SHARE, "lower", "{:.3f}"),
-    _f("mean_time_in_system_days", "mean time from filing to result", "thời gian giải quyết trung bình", *_DAYS,
-       "lower", "{:.2f}"),
-    _f("p90_time_in_system_days", "time from filing to result that 90% stay under",
-       "thời gian giải quyết mà 90% hồ sơ không vượt quá", *_DAYS, "lower", "{:.2f}"),
-    _f("mean_time_in_system_working_days", "mean time from filing to result", "thời gian giải quyết trung bình",
-       *_WDAYS, "lower", "{:.2f}"),
-    _f("p90_time_in_system_working_days", "time from filing to result that 90% stay under",
-       "thời gian giải quyết mà 90% hồ sơ không vượt quá", *_WDAYS, "lower", "{:.2f}"),
-    _f("on_time_share", "on-time share (resolved by the deadline)", "tỷ lệ giải quyết đúng hạn (trước và đúng hạn)",
-       *_SHARE, "higher", "{:.3f}"),
-    # pools
-    _f("utilisation", "utilisation (share of staff time busy)", "tỷ lệ thời gian bận của công chức", *_SHARE,
-       None, "{:.3f}"),
-    _f("mean_service_minutes", "mean service time", "thời gian xử lý trung bình", *_WMIN, None),
-    _f("mean_staff", "mean staff present", "số công chức bình quân", *_STAFF, None, "{:.1f}"),
-    _f("dossiers_served", "dossiers served", "hồ sơ đã xử lý", *_DOSSIERS, None, "{:,.0f}"),
-    _f("analytic_mean_wait_minutes", "mean waiting time by the Erlang C / Allen–Cunneen formula",
-       "thời gian chờ trung bình theo công thức Erlang C / Allen–Cunneen", *_WMIN, "lower"),
-    _f("analytic_probability_of_waiting", "share of dossiers that wait, by the Erlang C formula",
-       "tỷ lệ hồ sơ phải chờ theo công thức Erlang C", *_SHARE, "lower", "{:.3f}"),
-    # communes against targets
-    _f("communes_below_on_time_target", "communes below the on-time target",
-       "số xã, phường dưới chỉ tiêu giải quyết đúng hạn", *_COMMUNES, "lower", "{:.1f}"),
-    _f("communes_above_wait_target", "communes whose 90% waiting time is above the target",
-       "số xã, phường có thời gian chờ (90% hồ sơ) vượt chỉ tiêu", *_COMMUNES, "lower", "{:.1f}"),
-    _f("communes_meeting_targets", "communes meeting every target", "số xã, phường đạt mọi chỉ tiêu", *_COMMUNES,
-       "higher", "{:.1f}"),
-    # staffing decisions (commune-sim staff)
-    _f("current_staff", "staff now", "số công chức hiện có", *_STAFF, None, "{:,.0f}"),
-    _f("recommended_staff", "recommended staff", "số công chức đề xuất bố trí", *_STAFF, None, "{:,.0f}"),
-    _f("offered_load_erlangs", "workload (staff busy on average)", "khối lượng công việc (số người bận bình quân)",
-       "staff", "người", None, "{:.2f}"),
-    _f("expected_utilisation", "expected utilisation (workload ÷ staff)", "tỷ lệ thời gian bận dự kiến (khối lượng ÷ số người)",
-       *_SHARE, None, "{:.2f}"),
-    _f("pool_p90_wait_minutes", "waiting time at this desk that 90% of dossiers stay under",
-       "thời gian chờ tại bộ phận này mà 90% hồ sơ không vượt quá", *_WMIN, "lower"),
-]}
-
-#: Parts a figure can be broken down by; names of pools, channels and fields a scenario uses.
-PARTS: dict[str, dict[str, str]] = {
-    "counter": {"en": "counter (intake)", "vi": "quầy tiếp nhận"},
-    "back_office": {"en": "back office", "vi": "bộ phận chuyên môn"},
-    "leader": {"en": "leader sign-off", "vi": "lãnh đạo ký duyệt"},
-    "in_person": {"en": "in person", "vi": "trực tiếp"},
-    "online": {"en": "online", "vi": "trực tuyến"},
-    "postal": {"en": "by post", "vi": "qua bưu chính công ích"},
-    "directive": {"en": "directive tasks", "vi": "nhiệm vụ được giao"},
-    "civil_status": {"en": "civil status", "vi": "hộ tịch"},
-    "certification": {"en": "certification", "vi": "chứng thực"},
-    "land": {"en": "land", "vi": "đất đai"},
-    "construction": {"en": "construction permits", "vi": "cấp phép xây dựng"},
-    "business_household": {"en": "household business registration", "vi": "đăng ký hộ kinh doanh"},
-    "social_protection": {"en": "social protection", "vi": "bảo trợ xã hội"},
-    "any": {"en": "all procedures", "vi": "mọi thủ tục"},
-    "other_same_day": {"en": "other same-day procedures", "vi": "thủ tục khác giải quyết trong ngày"},
-    "directive_task": {"en": "directive tasks", "vi": "nhiệm vụ được giao"},
-}
-
-#: Every other string a planner reads, by key. ``{name}`` fields are filled by :func:`text`.
-TEXT: dict[str, dict[str, str]] = {
-    "figure": {"en": "figure", "vi": "chỉ số"},
-    "mean": {"en": "mean", "vi": "trung bình"},
-    "ci95": {"en": "± 95% interval", "vi": "± khoảng tin cậy 95%"},
-    "replications": {"en": "replications", "vi": "lần mô phỏng"},
-    "seed": {"en": "seed", "vi": "hạt giống ngẫu nhiên"},
-    "utilisation_of": {"en": "utilisation of {pool}", "vi": "tỷ lệ thời gian bận — {pool}"},
-    "simulated": {"en": "simulated", "vi": "mô phỏng"},
-    "formula": {"en": "formula", "vi": "công thức"},
-    # every-commune figures (run, compare, sweep)
-    "communes_above_wait_target_line": {
-        "en": "communes whose 90% waiting time is above {target} working minutes",
-        "vi": "số xã, phường có thời gian chờ (90% hồ sơ) vượt {target} phút làm việc"},
-    "communes_below_on_time_target_line": {
-        "en": "communes below the on-time target of {target}",
-        "vi": "số xã, phường dưới chỉ tiêu giải quyết đúng hạn {target}"},
-    "worst_commune_wait": {"en": "worst commune, 90% waiting time: {name}, {value} working minutes",
-                           "vi": "xã, phường có thời gian chờ (90% hồ sơ) cao nhất: {name}, {value} phút làm việc"},
-    "worst_commune_on_time": {"en": "worst commune, on-time share: {name}, {value}",
-                              "vi": "xã, phường có tỷ lệ đúng hạn thấp nhất: {name}, {value}"},
-    # staffing decisions
-    "staffing_title": {"en": "Staffing recommendation: {scenario}", "vi": "Đề xuất bố trí nhân sự: {scenario}"},
-    "staffing_axis_staff": {"en": "staff per commune (staff)", "vi": "số công chức mỗi xã, phường (người)"},
-    "staffing_axis_load": {"en": "workload of the commune at this desk (staff busy on average)",
-                           "vi": "khối lượng công việc của xã, phường tại bộ phận này (số người bận bình quân)"},
-    "staffing_now": {"en": "staff now", "vi": "hiện có"},
-    "staffing_axis_population": {"en": "population of the commune (people)", "vi": "dân số của xã, phường (người)"},
-    "allocation_equal": {"en": "equal share of the same total", "vi": "chia đều cùng tổng số"},
-    "allocation_proportional": {"en": "share proportional to workload, same total",
-                                "vi": "chia theo khối lượng công việc, cùng tổng số"},
-    "staffing_recommended": {"en": "recommended", "vi": "đề xuất"},
-    "staffing_missed": {"en": "misses a target even so", "vi": "vẫn chưa đạt chỉ tiêu"},
-    "staffing_targets": {"en": "targets: {targets}", "vi": "chỉ tiêu: {targets}"},
-    "target_wait": {"en": "90% of dossiers wait at most {value} working minutes at each desk",
-                    "vi": "90% hồ sơ chờ không quá {value} phút làm việc tại mỗi bộ phận"},
-    "target_on_time": {"en": "on-time share at least {value}", "vi": "tỷ lệ giải quyết đúng hạn ít nhất {value}"},
-    "target_confident": {"en": "each with its whole 95% interval", "vi": "tính cả khoảng tin cậy 95%"},
-    "target_utilisation": {"en": "expected utilisation at most {value}", "vi": "tỷ lệ thời gian bận dự kiến không quá {value}"},
-    "staffing_minimum_sentence": {
-        "en": "{pool}: {total} staff in all (now {now}), {low} to {high} per commune, are the fewest with which "
-              "{meeting} of {communes} communes meet the targets ({targets}).",
-        "vi": "{pool}: cần ít nhất {total} công chức (hiện có {now}), mỗi xã, phường từ {low} đến {high} người, để "
-              "{meeting}/{communes} xã, phường đạt chỉ tiêu ({targets})."},
-    "staffing_budget_sentence": {
-        "en": "{pool}: sharing {total} staff (now {now}) as recommended, {meeting} of {communes} communes meet the "
-              "targets (now {meeting_now}); the longest 90% waiting time at this desk is {worst} working minutes, "
-              "in {worst_name} (now {worst_now}, in {worst_now_name}).",
-        "vi": "{pool}: phân bổ {total} công chức (hiện có {now}) theo đề xuất thì {meeting}/{communes} xã, phường "
-              "đạt chỉ tiêu (hiện nay {meeting_now}); thời gian chờ (90% hồ sơ) cao nhất tại bộ phận này là {worst} "
-              "phút làm việc, ở {worst_name} (hiện nay {worst_now}, ở {worst_now_name})."},
-    "reason_on_time_ceiling": {
-        "en": "even with unlimited {pools} staff its on-time share is {share} ± {hw}, below {target}: the rest is late "
-              "for reasons staff at these desks cannot change (statutory deadlines shorter than the work, sign-off "
-              "batch times, province delays, supplementation, other desks)",
-        "vi": "dù bố trí không giới hạn công chức ở {pools}, tỷ lệ đúng hạn vẫn chỉ {share} ± {hw}, dưới {target}: phần "
-              "còn lại quá hạn vì những lý do mà nhân sự các bộ phận này không thay đổi được (thời hạn theo quy định "
-              "ngắn hơn thời gian xử lý, giờ ký duyệt theo đợt, chờ cấp tỉnh, yêu cầu bổ sung hồ sơ, bộ phận khác)"},
-    "reason_wait_cap": {"en": "even {cap} staff at {pool} leave its 90% waiting time there above {target} working minutes",
-                        "vi": "dù có {cap} công chức ở {pool}, thời gian chờ (90% hồ sơ) tại đó vẫn vượt {target} phút làm việc"},
-    "reason_rounds": {"en": "the on-time target was not reached within the search's rounds",
-                      "vi": "chưa đạt tỷ lệ đúng hạn sau số vòng tìm kiếm cho phép"},
-    "reason_budget": {"en": "the budget of {budget} {pool} staff is {short} short of what every commune's targets need "
-                            "({needed}); the positions went where they bring the most communes to the targets",
-                      "vi": "biên chế {budget} người cho {pool} còn thiếu {short} người so với mức để mọi xã, phường đạt "
-                            "chỉ tiêu ({needed}); số biên chế đã được phân bổ để nhiều xã, phường đạt chỉ tiêu nhất"},
-    "reason_budget_unreachable": {
-        "en": "no number of {pool} staff up to {top} brings it to the targets (with the other desks as they are)",
-        "vi": "không số công chức nào ở {pool} (đến {top} người) giúp đạt chỉ tiêu (các bộ phận khác giữ nguyên)"},
-    "reason_unknown": {"en": "it misses a target in the final simulation",
-                       "vi": "chưa đạt chỉ tiêu trong lần mô phỏng cuối"},
-    "staffing_not_met": {"en": "Not met in {count} commune(s): {names}. Because: {reasons}",
-                         "vi": "Chưa đạt ở {count} xã, phường: {names}. Lý do: {reasons}"},
-}
+    @property
+    def is_share(self) -> bool:
+        return self.fmt == SHARE
 
 
+FIGURES: dict[str, Figure] = {row[0]: Figure(*row) for row in FIGURE_ROWS}
+#: The figures of the key-figure tables (``run``, ``compare``, reports), in reading order.
+KEY_FIGURES = ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "dossiers_overdue_in_process",
+               "mean_wait_minutes", "p50_wait_minutes", "p90_wait_minutes", "p95_wait_minutes",
+               "probability_of_waiting", "mean_time_in_system_days", "p90_time_in_system_days",
+               "mean_time_in_system_working_days", "p90_time_in_system_working_days", "on_time_share")
+#: The figures of one-line-per-variant tables (``sweep``, experiment reports).
+SUMMARY_FIGURES = ("mean_wait_minutes", "p90_wait_minutes", "on_time_share", "communes_above_wait_target",
+                   "communes_below_on_time_target")
+
+
+def names_in(scope: str) -> tuple[str, ...]:
+    """The figures that appear in ``scope`` ("region", "pool", "commune", "experiment", ...)."""
+    return tuple(name for name, f in FIGURES.items() if scope in f.scope)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """Something an experiment or a calibration varies (a scenario key path or a short name)."""
+
+    name: str
+    en: str
+    vi: str
+    unit_en: str
+    unit_vi: str
+    fmt: str = "{:g}"
+
+    def label(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.vi if lang == "vi" else self.en
+
+    def unit(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.unit_vi if lang == "vi" else self.unit_en
+
+
+PARAMETERS: dict[str, Parameter] = {row[0]: Parameter(*row) for row in PARAMETER_ROWS}
+
+
+def check_language(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise ValueError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+# ------------------------------------------------------------------ figures
 def figure(name: str) -> Figure:
-    """The catalogue entry of ``name``; a breakdown such as ``pools.counter.utilisation`` or
-    ``by_field.land.on_time_share`` is looked up by its last part."""
+    """The catalogue entry of ``name``; a breakdown such as ``pools.counter.utilisation``,
+    ``by_field.land.on_time_share`` or a commune column ``utilisation_counter`` is looked up
+    by its last part."""
     key = name.rsplit(".", 1)[-1]
+    for prefix in ("utilisation_", "staff_"):
+        if key.startswith(prefix) and key not in FIGURES:
+            key = prefix.rstrip("_")
     if key not in FIGURES:
-        raise KeyError(f"figure {name!r} is not in the catalogue (sim/study/catalogue.py)")
+        raise KeyError(f"figure {name!r} is not in the catalogue (sim/study/catalogue_text.py)")
     return FIGURES[key]
 
 
+def _pool_of(name: str) -> str | None:
+    last = name.rsplit(".", 1)[-1]
+    for prefix in ("utilisation_", "staff_"):
+        if last.startswith(prefix) and last not in FIGURES:
+            return last.removeprefix(prefix)
+    return None
+
+
+def label(name: str, lang: str = DEFAULT_LANGUAGE, with_unit: bool = True) -> str:
+    """A figure's label as a reader says it, with the part it is about and its unit:
+    ``pools.counter.utilisation`` -> "counter (intake): utilisation (share of staff time busy) (%)"."""
+    entry = figure(name)
+    base = entry.label(lang)
+    parts = name.split(".")
+    pool = _pool_of(name)
+    if pool:
+        base = f"{part(pool, lang)}: {base}"
+    if parts[0] in ("pools", "by_field", "by_channel") and len(parts) == 3:
+        base = f"{part(parts[1], lang)}: {base}"
+    if parts[0] == "communes_max":
+        base = text("worst_commune_of", lang, figure=base)
+    return f"{base} ({entry.unit(lang)})" if with_unit else base
+
+
+def unit(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    return figure(name).unit(lang)
+
+
+def value(name: str, x, lang: str = DEFAULT_LANGUAGE, signed: bool = False) -> str:
+    """``x`` printed the way figure ``name`` prints (a share as a percentage) in ``lang``; with
+    ``signed``, a plus sign on a positive value that does not print as zero."""
+    out = number(x, figure(name).fmt, lang)
+    return ("+" + out) if signed and out != "—" and x > 0 and re.search(r"[1-9]", out) else out
+
+
+def resolution(name: str) -> float:
+    """Half the last digit figure ``name`` prints: a difference smaller than this prints as zero."""
+    fmt = figure(name).fmt
+    digits = int(re.search(r"\.(\d+)", fmt).group(1)) if "." in fmt else 0
+    return 0.5 * 10 ** -(digits + (2 if "%" in fmt else 0))
+
+
+def interval(name: str, mean, half_width, lang: str = DEFAULT_LANGUAGE, floor: float | None = None,
+             ceiling: float | None = None, compact: bool = False) -> str:
+    """"12.3 (95% interval 11.1–13.5)" in the figure's format (``compact``: "12.3 (11.1–13.5)", for a
+    table whose heading says what the brackets hold); an interval on a count of things is kept
+    within [``floor``, ``ceiling``]."""
+    if mean is None or half_width is None or not finite(half_width) or not finite(mean):
+        return value(name, mean, lang)
+    if half_width == 0:  # every replication gave the same value: no interval to show
+        whole = float(mean).is_integer() and not figure(name).is_share
+        return number(mean, "{:,.0f}", lang) if whole else value(name, mean, lang)
+    low, high = mean - half_width, mean + half_width
+    if floor is not None:
+        low = max(low, floor)
+    if ceiling is not None:
+        high = min(high, ceiling)
+    return text("compact_interval" if compact else "value_interval", lang, value=value(name, mean, lang),
+                low=value(name, low, lang), high=value(name, high, lang))
+
+
+def finite(x) -> bool:
+    """A real number (not None, NaN or infinite)."""
+    return isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def difference(name: str, d, half_width, lang: str = DEFAULT_LANGUAGE, compact: bool = False) -> str:
+    """A paired difference with its unit and interval: "−5.2 working minutes (95% interval −6.0 to −4.4)"
+    (``compact``: "−5.2 (−6.0 to −4.4)"); a difference of shares reads in percentage points ("−1.2%")."""
+    entry = figure(name)
+    unit_text = "" if entry.is_share or compact else f" {entry.unit(lang)}"
+    shown = value(name, d, lang, signed=True) + unit_text
+    if not (finite(d) and finite(half_width)):
+        return shown
+    return text("compact_difference" if compact else "difference_interval", lang, value=shown,
+                low=value(name, d - half_width, lang, signed=True), high=value(name, d + half_width, lang, signed=True))
+
+
+# ------------------------------------------------------------------ parts and parameters
 def part(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A pool, channel or field name as a reader says it; a scenario's own names pass through."""
+    """A pool, channel, field or policy name as a reader says it; a scenario's own names pass through."""
     entry = PARTS.get(name)
-    return entry[lang] if entry else name.replace("_", " ")
+    return entry[lang] if entry else str(name).replace("_", " ")
 
 
+def parameter(name: str, lang: str = DEFAULT_LANGUAGE, with_unit: bool = True) -> str:
+    """What an experiment varies, as an axis label: ``staff.per_commune.counter`` ->
+    "counter staff per commune (staff)"; an unknown path reads as its words."""
+    entry = PARAMETERS.get(name)
+    if entry is None:
+        words = name.rsplit(".", 1)[-1].replace("_", " ")
+        return words
+    return f"{entry.label(lang)} ({entry.unit(lang)})" if with_unit and entry.unit(lang) else entry.label(lang)
+
+
+def parameter_value(name: str, x, lang: str = DEFAULT_LANGUAGE, scenario_names: dict | None = None) -> str:
+    """A parameter's level as a reader says it (a share as %, a policy by its words, a scenario by its name)."""
+    if name == "scenario" and scenario_names and x in scenario_names:
+        return scenario_names[x]
+    if isinstance(x, str):
+        return part(x.rsplit("/", 1)[-1].removesuffix(".yaml"), lang)
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return str(x)
+    entry = PARAMETERS.get(name)
+    return number(x, entry.fmt if entry else "{:g}", lang)
+
+
+def variant_label(parameters: dict, lang: str = DEFAULT_LANGUAGE, scenario_names: dict | None = None) -> str:
+    """A variant named by its parameter levels: "counter staff per commune 4, share online 50%"."""
+    if not parameters:
+        return text("base_variant", lang)
+    items = []
+    for name, x in parameters.items():
+        level = parameter_value(name, x, lang, scenario_names)
+        items.append(level if name == "scenario" else f"{parameter(name, lang, with_unit=False)} {level}")
+    return ", ".join(items)
+
+
+# ------------------------------------------------------------------ sentences
 def text(key: str, lang: str = DEFAULT_LANGUAGE, **fields) -> str:
     return TEXT[key][lang].format(**fields)
 
 
-def number(value, fmt: str = "{:.1f}", lang: str = DEFAULT_LANGUAGE) -> str:
-    """``value`` printed with ``fmt``; Vietnamese swaps the separators (1.234,5); None or NaN: —."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def number(x, fmt: str = "{:.1f}", lang: str = DEFAULT_LANGUAGE) -> str:
+    """``x`` printed with ``fmt``; Vietnamese swaps the separators (1.234,5); None or NaN: —."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
-    out = fmt.format(value)
+    out = fmt.format(x)
+    if out.startswith("-") and re.fullmatch(r"-0([.,]0*)?%?", out):
+        out = out[1:]  # no "-0.0": a difference that rounds to nothing has no sign
     if lang == "vi":
         out = out.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return out
+
+
+# ------------------------------------------------------------------ place and period
+def period(start: dt.date | str, days: float, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The simulated dates: "1–13 July 2025" / "1/7–13/7/2025"."""
+    start = dt.date.fromisoformat(start) if isinstance(start, str) else start
+    end = start + dt.timedelta(days=max(int(math.ceil(days)) - 1, 0))
+    if lang == "vi":
+        if start.year == end.year:
+            return f"{start.day}/{start.month}–{end.day}/{end.month}/{end.year}"
+        return f"{start.day}/{start.month}/{start.year}–{end.day}/{end.month}/{end.year}"
+    if start.year != end.year:
+        return f"{start.day} {MONTHS_EN[start.month - 1]} {start.year} – {end.day} {MONTHS_EN[end.month - 1]} {end.year}"
+    if start.month != end.month:
+        return f"{start.day} {MONTHS_EN[start.month - 1]} – {end.day} {MONTHS_EN[end.month - 1]} {end.year}"
+    if start.day == end.day:
+        return f"{start.day} {MONTHS_EN[start.month - 1]} {start.year}"
+    return f"{start.day}–{end.day} {MONTHS_EN[end.month - 1]} {end.year}"
+
+
+def place(scenario_name: str) -> str:
+    """The place a scenario is about: the part of its name before the first comma or colon
+    ("Hà Nội, 1–13 July 2025 ..." -> "Hà Nội"). Scenario names keep their Vietnamese spelling."""
+    return re.split(r"[,:(]", scenario_name, maxsplit=1)[0].strip() or scenario_name
+
+
+def place_and_period(resolved: dict, lang: str = DEFAULT_LANGUAGE) -> str:
+    """"Hà Nội, 1–13 July 2025" from a resolved scenario (a dict as the manifest holds it)."""
+    horizon = resolved.get("horizon", {})
+    when = period(horizon["start_date"], horizon["days"], lang) if "start_date" in horizon else ""
+    return ", ".join(p for p in (place(resolved.get("name", "")), when) if p)
+
+
+def short_names(names: list[str], width: int = 34) -> tuple[str, list[str]]:
+    """Scenario names shortened for legends: the words all of them share go to the title, the rest
+    is kept (cut at a word with "…" past ``width``). Returns (shared words, short names)."""
+    if len(names) < 2 or len(set(names)) < len(names):
+        return "", [_cut(n, width) for n in names]
+    common = names[0]
+    for n in names[1:]:
+        k = 0
+        while k < min(len(common), len(n)) and common[k] == n[k]:
+            k += 1
+        common = common[:k]
+    common = common[: max(common.rfind(" "), common.rfind(","), 0)] if common and not all(
+        n[len(common):len(common) + 1] in ("", ",", " ", "(", ":") for n in names) else common
+    rest = [n[len(common):].strip(" ,:;–-").removeprefix("(").removesuffix(")").strip() for n in names]
+    if not all(rest):
+        return "", [_cut(n, width) for n in names]
+    return common.strip(" ,:;–-"), [_cut(r, width) for r in rest]
+
+
+def _cut(name: str, width: int) -> str:
+    if len(name) <= width:
+        return name
+    cut = name[: width - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > width // 2 else cut).rstrip(" ,;:–-") + "…"

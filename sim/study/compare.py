@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from ..engine.stats import mean_and_half_width
 from ..scenario.schema import Scenario
-from .analysis import effective_targets, run_figures, worst_communes
+from .analysis import effective_targets, missing_counts, Targets, verdict, worst_communes
+from .catalogue import KEY_FIGURES, figure as catalogue_figure, resolution
 from .runner import RunSet, run_replications
 
-FIGURES = ["dossiers_arrived", "dossiers_completed", "dossiers_in_process", "mean_wait_minutes",
-           "p90_wait_minutes", "mean_time_in_system_days", "mean_time_in_system_working_days",
-           "on_time_share", "communes_above_wait_target", "communes_below_on_time_target"]
-COMMUNE_FIGURES = ["p90_wait_minutes", "mean_wait_minutes", "on_time_share", "mean_time_in_system_days"]
+#: every commune against the targets, beside the region's figures
+COMMUNE_COUNTS = ("communes_above_wait_target", "communes_below_on_time_target")
+#: per-commune figures of communes_comparison.csv
+COMMUNE_FIGURES = ("p90_wait_minutes", "mean_wait_minutes", "on_time_share", "mean_time_in_system_days")
 
 
 @dataclass
@@ -27,19 +28,26 @@ class Comparison:
     runs: list[RunSet]
     targets: tuple[float, float] = effective_targets(None)  # (wait minutes, on-time share): the first scenario's
 
+    @property
+    def names(self) -> list[str]:
+        """The scenarios' own names (``name:``), in order."""
+        return [runs.scenario.name for runs in self.runs]
+
     def rows(self) -> list[dict]:
-        """One row per figure and scenario: mean, half-width, paired difference to the first."""
+        """One row per figure and scenario: mean, half-width, paired difference to the first and
+        whether it is better, worse or not clearly different (the catalogue's ``better``)."""
         rows = []
         base = self.runs[0].results
-        for figure in FIGURES + self._pool_figures():
+        for figure in list(KEY_FIGURES) + list(COMMUNE_COUNTS) + self._pool_figures():
             base_values = [_figure(r, figure, self.targets) for r in base]
             for label, runs in zip(self.labels, self.runs):
                 values = [_figure(r, figure, self.targets) for r in runs.results]
                 mean, hw = mean_and_half_width(values)
                 diffs = [v - b for v, b in zip(values, base_values) if v is not None and b is not None]
                 d_mean, d_hw = mean_and_half_width(diffs)
-                rows.append({"figure": figure, "scenario": label, "mean": mean, "ci95_half_width": hw,
-                             "difference_to_first": d_mean, "difference_ci95_half_width": d_hw})
+                rows.append({"figure": figure, "scenario": label, "scenario_name": runs.scenario.name, "mean": mean,
+                             "ci95_half_width": hw, "difference_to_first": d_mean, "difference_ci95_half_width": d_hw,
+                             "verdict": verdict(catalogue_figure(figure).better, d_mean, d_hw, resolution(figure))})
         return rows
 
     def worst(self) -> list[tuple[str, dict]]:
@@ -81,9 +89,8 @@ def _number(value) -> bool:
 
 
 def _figure(result: dict, figure: str, targets: tuple[float, float] = effective_targets(None)):
-    if figure.startswith("communes_"):
-        wait, on_time = targets
-        return run_figures({"region": {}, "communes": result.get("communes") or []}, on_time, wait).get(figure)
+    if figure in COMMUNE_COUNTS:
+        return missing_counts([result.get("communes") or []], Targets(*targets))[figure][0]
     if figure.startswith("utilisation_"):
         return result["pools"][figure.removeprefix("utilisation_")]["utilisation"]
     return result["region"].get(figure)

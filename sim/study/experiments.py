@@ -47,16 +47,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..scenario import loading
 from ..scenario.loading import Position, Problem, ScenarioError
 from .analysis import effective_targets
+from .catalogue import names_in
 
 SCENARIO_PARAMETER = "scenario"
-REGION_FIGURES = ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "dossiers_overdue_in_process",
-                  "mean_wait_minutes", "p50_wait_minutes", "p90_wait_minutes", "p95_wait_minutes",
-                  "probability_of_waiting", "mean_time_in_system_days", "p90_time_in_system_days",
-                  "mean_time_in_system_working_days", "p90_time_in_system_working_days", "on_time_share",
-                  "dossiers_in_process_tracked")
-POOL_FIGURES = ("pools", "dossiers_served", "mean_staff", "utilisation", "max_busy_staff", "max_staff",
-                "mean_wait_minutes", "probability_of_waiting", "mean_service_minutes", "analytic_mean_wait_minutes",
-                "analytic_probability_of_waiting", "analytic_saturated_pools")
+# Which figures a replication's results hold, by section: named once, in the catalogue.
+REGION_FIGURES = names_in("region")
+POOL_FIGURES = names_in("pool")
 PLOT_KINDS = ("staffing_curve", "wait_ecdf", "backlog", "commune_load", "figures", "by_field")
 
 
@@ -242,6 +238,36 @@ def _scenario_path(ref: str, here: Path) -> Path:
     return find_scenario(ref)
 
 
+def scenario_files(experiment: Experiment) -> list[Path]:
+    """The scenario files the variants start from: the base, and each scenario used as a level."""
+    sources = dict.fromkeys([experiment.spec.base, *(v.source for v in experiment.variants)])
+    paths = [_scenario_path(source, Path(experiment.file).parent) for source in sources]
+    return [p for p in dict.fromkeys(paths) if p.is_file()]
+
+
+def experiment_from_manifest(manifest: dict) -> Experiment | None:
+    """The experiment a sweep ran, rebuilt from its manifest (which records the experiment file's
+    content and every variant's resolved scenario), so its tables and plots can be redrawn after
+    the experiment file has changed or gone; None for a manifest that does not record them."""
+    from ..scenario.schema import Scenario
+
+    if "experiment" not in manifest or "variants" not in manifest:
+        return None
+    spec = ExperimentFile.model_validate(manifest["experiment"])
+    variants = []
+    for v in manifest["variants"]:
+        scenario = Scenario.model_validate(v["resolved_scenario"], context={"defer_consistency": True})
+        if v.get("warmup_days") is not None:
+            scenario = scenario.model_copy(update={"horizon": scenario.horizon.model_copy(
+                update={"warmup_days": v["warmup_days"]})})
+        variants.append(Variant(v["id"], v["label"], v["parameters"], v["scenario"], v.get("overrides", []), scenario))
+    base = manifest.get("base_scenario", {}).get("resolved")
+    base = Scenario.model_validate(base, context={"defer_consistency": True}) if base else None
+    return Experiment(Path(manifest.get("experiment_file", "")), spec, manifest["root_seed"],
+                      manifest.get("replications_requested", 1), variants,
+                      manifest.get("baseline_variant") or (variants[0].id if variants else ""), base=base)
+
+
 def load_experiment(path: str | Path, check_plot_figures: bool = True) -> Experiment:
     """Read and validate an experiment file and every variant it makes; raise ScenarioError."""
     import numpy as np
@@ -334,14 +360,14 @@ def known_figure(name: str, channels: set, fields: set) -> bool:
     """Whether ``name`` is a figure of the results table (pool names are not checked)."""
     parts = name.split(".")
     if len(parts) == 1:
-        return name in REGION_FIGURES or name in ("communes_below_on_time_target", "communes_above_wait_target")
+        return name in REGION_FIGURES or name in names_in("experiment")
     if parts[0] == "pools" and len(parts) == 3:
         return parts[2] in POOL_FIGURES
     if parts[0] in ("by_channel", "by_field") and len(parts) == 3:
         names = channels if parts[0] == "by_channel" else fields
         return parts[1] in names and parts[2] in REGION_FIGURES
     if parts[0] == "littles_law" and len(parts) == 2:
-        return parts[1] in ("mean_in_system", "arrival_rate_per_minute", "mean_time_in_system_minutes")
+        return parts[1] in names_in("littles_law")
     if parts[0] == "communes_max" and len(parts) == 2:
         return parts[1].startswith("utilisation_") or parts[1] == "p90_wait_minutes"
     return False

@@ -1,9 +1,16 @@
 """The output folder of a run: one folder holding the resolved scenario beside the results.
 
-    manifest.json   resolved scenario, its hash, seed, versions, command line, times, warnings
+    manifest.json   resolved scenario, its hash, seed, versions, command line, times, warnings,
+                    the comment blocks of the scenario file and the files it extends
     summary.json    key figures with 95% half-widths, breakdowns, daily backlog
-    communes.csv    one row per commune
+    communes.csv    one row per commune (means over replications)
+    communes_replications.csv  one row per commune and replication (for intervals on counts of communes)
     dossiers.parquet  one row per dossier and replication (only when asked)
+    maps/*.png      per-commune maps, when the communes are real units (sim/study/maps.py)
+
+A comparison folder holds comparison.csv, comparison.png, summaries.json (each scenario's
+summary.json), communes_replications.csv (with a ``scenario`` column) and a manifest of
+every scenario.
 
 A folder is written whole or not at all: everything goes into a hidden temporary folder
 beside the target, which is renamed into place at the end.
@@ -16,6 +23,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from ..scenario.header import scenario_headers
 from .files import atomic_folder, scenario_hash, write_json
 from .runner import RunSet, commune_rows
 
@@ -48,9 +56,10 @@ def default_out_dir(scenario_name: str, root: Path = Path("results")) -> Path:
 
 
 def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: str | None,
-             command_line: list[str] | None = None) -> dict:
+             command_line: list[str] | None = None, targets=None) -> dict:
     resolved = runs.scenario.model_dump(mode="json", by_alias=True)
     return {
+        "kind": "run",
         "scenario_name": runs.scenario.name,
         "scenario_file": source,
         "scenario_sha256": scenario_hash(resolved),
@@ -64,23 +73,49 @@ def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: 
         "wall_seconds": round(runs.wall_seconds, 3),
         "versions": versions(),
         "warnings": runs.warnings,
+        "targets": {"wait_minutes": targets.wait_minutes, "on_time_share": targets.on_time_share} if targets else None,
+        "scenario_headers": scenario_headers(source),
         "resolved_scenario": resolved,
     }
 
 
 def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | None = None,
-              force: bool = False, command_line: list[str] | None = None) -> Path:
+              force: bool = False, command_line: list[str] | None = None, targets=None) -> Path:
     with atomic_folder(out_dir, force) as tmp:
-        finished = dt.datetime.now().astimezone()
-        write_json(tmp / "manifest.json", manifest(runs, started, finished, source, command_line))
+        drawn = None
         write_json(tmp / "summary.json", runs.summary)
         if runs.results:
             import pandas as pd
 
-            pd.DataFrame(commune_rows(runs.results)).to_csv(tmp / "communes.csv", index=False)
+            rows = commune_rows(runs.results)
+            pd.DataFrame(rows).to_csv(tmp / "communes.csv", index=False)
+            pd.DataFrame(replication_rows(runs.results)).to_csv(tmp / "communes_replications.csv", index=False)
             if runs.scenario.outputs.dossier_log:
                 _write_dossier_log(tmp / "dossiers.parquet", runs.results)
+            drawn = _run_maps(rows, tmp, runs)
+        finished = dt.datetime.now().astimezone()
+        record = manifest(runs, started, finished, source, command_line, targets)
+        if drawn is not None:
+            record["maps"] = drawn
+        write_json(tmp / "manifest.json", record)
     return Path(out_dir)
+
+
+def _run_maps(rows: list[dict], folder: Path, runs: RunSet):
+    """maps/*.png when the communes are real units (a list of the files), else why not (text)."""
+    from . import maps
+
+    codes = [row.get("code") for row in rows]
+    missing = maps.geography_missing(codes, "en")
+    if missing:
+        return missing
+    written = maps.run_maps(rows, folder / "maps", runs.scenario.name, len(runs.results))
+    return [p.relative_to(folder).as_posix() for p in written]
+
+
+def replication_rows(results: list[dict], **columns) -> list[dict]:
+    """One row per commune and replication (with ``columns`` in front, e.g. a scenario index)."""
+    return [{**columns, "replication": r["replication"], **commune} for r in results for commune in r["communes"]]
 
 
 def _write_dossier_log(path: Path, results: list[dict]) -> None:
@@ -101,19 +136,34 @@ def _write_dossier_log(path: Path, results: list[dict]) -> None:
 
 def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.datetime, force: bool = False,
                      command_line: list[str] | None = None) -> Path:
-    """comparison.csv (one row per figure and scenario), communes_comparison.csv (per commune, paired
-    differences to the first scenario), comparison.png and a manifest of every scenario."""
+    """comparison.csv (one row per figure and scenario), comparison.png, each scenario's summary,
+    per-commune rows, communes_comparison.csv (per commune, paired differences to the first
+    scenario), and a manifest of every scenario."""
     import pandas as pd
 
+    from .catalogue import place_and_period, short_names
     from .plots import comparison_figure
 
+    from . import maps
+
+    first = comparison.runs[0].scenario
+    lang = first.outputs.language
+    shared, short = short_names(comparison.names, 28)
     with atomic_folder(out_dir, force) as tmp:
-        finished = dt.datetime.now().astimezone()
         pd.DataFrame(rows).to_csv(tmp / "comparison.csv", index=False)
+        comparison_figure(rows, short, tmp / "comparison.png", where=place_and_period(first.model_dump(mode="json"), lang),
+                          lang=lang)
+        write_json(tmp / "summaries.json", [runs.summary for runs in comparison.runs])
         pd.DataFrame(comparison.commune_rows()).to_csv(tmp / "communes_comparison.csv", index=False)
-        comparison_figure(rows, comparison.labels, tmp / "comparison.png")
+        communes = [row for k, runs in enumerate(comparison.runs) for row in replication_rows(runs.results, scenario=k)]
+        pd.DataFrame(communes).to_csv(tmp / "communes_replications.csv", index=False)
+        written, why_not = maps.compare_maps([runs.scenario.name for runs in comparison.runs],
+                                             [runs.results for runs in comparison.runs], tmp / "maps")
+        finished = dt.datetime.now().astimezone()
         write_json(tmp / "manifest.json", {
+            "kind": "compare",
             "command_line": command_line if command_line is not None else sys.argv,
             "scenarios": [manifest(runs, started, finished, label) for label, runs in zip(comparison.labels, comparison.runs)],
+            "maps": why_not or [p.relative_to(tmp).as_posix() for p in written],
         })
     return Path(out_dir)

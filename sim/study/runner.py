@@ -101,7 +101,7 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
     except KeyboardInterrupt:
         interrupted = True
     results = [done[r] for r in sorted(done)]
-    return RunSet(scenario, results, interrupted, time.perf_counter() - started)
+    return RunSet(scenario, results, interrupted, time.perf_counter() - started, warnings=list(region.notes))
 
 
 def replicate(region: Region, replications: int, executor=None) -> list[dict]:
@@ -209,6 +209,9 @@ def commune_rows(results: list[dict]) -> list[dict]:
     for i, first in enumerate(results[0]["communes"]):
         per_rep = [r["communes"][i] for r in results]
         row = {"commune": first["commune"], "type": first["type"], "population": first["population"]}
+        if "code" in first:  # real units only
+            row = {"commune": first["commune"], "code": first["code"], "type": first["type"],
+                   "population": first["population"]}
         for key, value in first.items():
             if key in row or not isinstance(value, (int, float)):
                 continue

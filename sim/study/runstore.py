@@ -32,9 +32,11 @@ _RUN_FILE = re.compile(r"^(?P<variant>[\w-]+)-r(?P<replication>\d+)\.json$")
 
 
 def identity_hash(scenario) -> str:
-    """The hash of a run's scenario, leaving out ``replications`` (a count, not a setting of the run)."""
+    """The hash of a run's scenario, leaving out ``replications`` (a count, not a setting of the run)
+    and the output language."""
     dump = scenario.model_dump(mode="json", by_alias=True)
     dump.pop("replications", None)
+    dump.get("outputs", {}).pop("language", None)  # the language of the words, not a setting of the run
     return scenario_hash(dump)
 
 

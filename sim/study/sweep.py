@@ -198,6 +198,7 @@ def _source() -> dict | None:
 
 def _base_manifest(experiment, command_line, started) -> dict:
     return {
+        "kind": "sweep",
         "experiment_name": experiment.spec.name,
         "experiment_file": str(experiment.file),
         "experiment_sha256": _experiment_hash(experiment),
@@ -210,10 +211,12 @@ def _base_manifest(experiment, command_line, started) -> dict:
         "on_time_target": experiment.spec.on_time_target,
         "wait_target_minutes": experiment.spec.wait_target_minutes,
         "parameters": experiment.parameter_names,
+        "experiment": experiment.spec.model_dump(mode="json", by_alias=True),
         "command_line": command_line if command_line is not None else sys.argv,
         "started_at": started.isoformat(timespec="seconds"),
         "versions": versions(),
         "source": _source(),
+        "scenario_headers": experiment_headers(experiment),
         "base_scenario": {"reference": experiment.spec.base, "set": experiment.spec.set_,
                           "resolved": experiment.base.model_dump(mode="json", by_alias=True) if experiment.base else None},
         "variants": [{"id": v.id, "label": v.label, "parameters": v.parameters, "scenario": v.source,
@@ -222,6 +225,20 @@ def _base_manifest(experiment, command_line, started) -> dict:
                       "resolved_scenario": v.scenario.model_dump(mode="json", by_alias=True)}
                      for v in experiment.variants],
     }
+
+
+def experiment_headers(experiment) -> list[dict]:
+    """The comment blocks of the scenario files the variants start from (and the files they extend)."""
+    from ..scenario.header import scenario_headers
+    from .experiments import scenario_files
+
+    out, seen = [], set()
+    for path in scenario_files(experiment):
+        for header in scenario_headers(path):
+            if header["file"] not in seen:
+                seen.add(header["file"])
+                out.append(header)
+    return out
 
 
 def prepare_out(experiment, out: Path, resume: bool) -> str | None:
@@ -297,9 +314,9 @@ def _finish(experiment, out, manifest, status, error, sweep, stages, started, cl
     files += runstore.write_table(worst_table(experiment, records), out / "worst_communes", parquet=False)
     plots, warnings = [], []
     if status == "complete" and experiment.spec.plots:
-        from .plots import experiment_plots
+        from .experiment_plots import experiment_plots
 
-        plots, warnings = experiment_plots(experiment, out, table, summary, records)
+        plots, warnings = experiment_plots(experiment, out, table, summary, records, language(experiment))
     counts = {}
     for vid, r in records:
         counts[vid] = counts.get(vid, 0) + 1
@@ -341,10 +358,6 @@ def worst_table(experiment, records):
 
 
 # ------------------------------------------------------------------ command line
-SHOWN = (("mean_wait_minutes", "mean wait (min)", "{:.1f}"), ("p90_wait_minutes", "p90 wait (min)", "{:.1f}"),
-         ("on_time_share", "on-time share", "{:.3f}"), ("communes_below_on_time_target", "communes < target", "{:.1f}"))
-
-
 def run_sweep_command(args) -> int:
     from ..errors import UsageError
     from .experiments import load_experiment
@@ -373,7 +386,7 @@ def run_sweep_command(args) -> int:
               file=sys.stderr)
     if not args.quiet:
         print_summary(result.summary, experiment)
-        print_worst_communes(out / "worst_communes.csv")
+        print_worst_communes(out / "worst_communes.csv", language(experiment))
     print(f"results: {out}")
     if result.status != "complete":
         print(f"{result.status}: {runs['finished']} of {runs['expected']} runs finished; "
@@ -390,7 +403,7 @@ def overload_warnings(experiment) -> dict[str, list[str]]:
     return {vid: w for vid, w in found.items() if w}
 
 
-def print_worst_communes(path: Path) -> None:
+def print_worst_communes(path: Path, lang: str = "en") -> None:
     """One line per variant: its worst commune by p90 wait, in the catalogue's words."""
     import pandas as pd
 
@@ -400,21 +413,18 @@ def print_worst_communes(path: Path) -> None:
         return
     table = pd.read_csv(path)
     for row in table[table["figure"] == "p90_wait_minutes"].itertuples():
-        print(f"{row.variant}: " + text("worst_commune_wait", name=row.commune, value=number(row.value, "{:.1f}")))
+        print(f"{row.variant}: " + text("worst_commune_wait", lang, name=row.commune,
+                                        value=number(row.value, "{:.1f}", lang)))
 
 
 def print_summary(summary, experiment) -> None:
-    print(f"{experiment.spec.name} — root seed {experiment.root_seed}, 95% intervals over replications")
-    print(f"{'variant':<40} {'n':>3} " + " ".join(f"{label:>22}" for _, label, _ in SHOWN))
-    by_key = {(row.variant, row.figure): row for row in summary.itertuples()}
-    for v in experiment.variants:
-        cells, n = [], 0
-        for figure, _, fmt in SHOWN:
-            row = by_key.get((v.id, figure))
-            if row is None:
-                cells.append(f"{'—':>22}")
-                continue
-            n = row.replications
-            hw = "" if row.ci95_half_width != row.ci95_half_width else " ± " + fmt.format(row.ci95_half_width)
-            cells.append(f"{fmt.format(row.mean) + hw:>22}")
-        print(f"{(v.id + ' ' + v.label)[:40]:<40} {n:>3} " + " ".join(cells))
+    """The terminal table (sim/study/tables.py), in the language of the base scenario."""
+    from .tables import print_sweep
+
+    print_sweep(summary, experiment, language(experiment))
+
+
+def language(experiment) -> str:
+    """The language of an experiment's words: its base scenario's ``outputs.language``."""
+    first = experiment.variants[0].scenario if experiment.variants else experiment.base
+    return first.outputs.language if first is not None else "en"
