@@ -1,8 +1,8 @@
 """Compare `commune-sim staff`'s recommendations with equal and proportional shares of the same
 total, on fresh random numbers, and plot recommended staff per commune against population.
 
-    sh experiments/hanoi-staffing.sh          # the three staffing runs (minutes)
-    .venv/bin/python experiments/hanoi_staffing.py
+    sh experiments/hanoi-staffing.sh          # the staffing runs (tens of minutes)
+    .venv/bin/python experiments/hanoi_staffing.py [STUDY ...]
 
 Reads experiments/results/hanoi-staffing/<study>/ and writes there: comparison.csv (every
 allocation of every study: staff, communes meeting the target counted per replication with
@@ -113,15 +113,26 @@ def plot(folder: Path, name: str, table: pd.DataFrame, allocations: dict, pools:
     write_text(OUT / f"{name}-per-commune.csv", pd.DataFrame(data).to_csv(index=False))
 
 
-def main() -> None:
+STUDIES = [  # folder, scenario, pools, minimum per commune of the equal and proportional shares, replications
+    ("july-counter-minimum", "hanoi/2025-07-first-13-days", ["counter"], {"counter": 1}, 5),
+    ("july-counter-confident", "hanoi/2025-07-first-13-days", ["counter"], {"counter": 1}, 5),
+    ("quarter-counter-minimum", "hanoi/2025-q3", ["counter"], {"counter": 1}, 3),
+    ("july-budget", "hanoi/2025-07-first-13-days", ["counter", "back_office"], {"counter": 1, "back_office": 2}, 5),
+    ("july-counter-budget-252", "hanoi/2025-07-first-13-days", ["counter"], {"counter": 1}, 5),
+]
+
+
+def main(only: list[str]) -> None:
+    path = OUT / "comparison.csv"
+    kept = pd.read_csv(path) if path.is_file() else pd.DataFrame()
     rows = []
-    rows += study("july-counter-minimum", "hanoi/2025-07-first-13-days", ["counter"], {"counter": 1}, 5)
-    rows += study("july-budget", "hanoi/2025-07-first-13-days", ["counter", "back_office"],
-                  {"counter": 1, "back_office": 2}, 5)
-    if (OUT / "quarter-counter-minimum" / "staffing.csv").is_file():
-        rows += study("quarter-counter-minimum", "hanoi/2025-q3", ["counter"], {"counter": 1}, 3)
-    write_text(OUT / "comparison.csv", pd.DataFrame(rows).to_csv(index=False))
+    for name, scenario, pools, minimum, replications in STUDIES:
+        if (only and name not in only) or not (OUT / name / "staffing.csv").is_file():
+            rows += kept[kept.study == name].to_dict("records") if not kept.empty else []
+            continue
+        rows += study(name, scenario, pools, minimum, replications)
+    write_text(path, pd.DataFrame(rows).to_csv(index=False))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])  # study names: only these (the others' rows are kept)

@@ -88,8 +88,10 @@ def staff_command(args) -> int:
     overrides = list(args.overrides)
     overrides += [f"replications={args.replications}"] if args.replications else []
     overrides += [f"seed={args.seed}"] if args.seed is not None else []
+    overrides += [f"outputs.language={args.lang}"] if getattr(args, "lang", None) else []
     path = find_scenario(args.scenario)
     scenario = load_scenario(path, overrides)
+    lang = scenario.outputs.language
     from ...scenario.communes import build_communes
 
     pools, targets, budgets = request(args, scenario, len(build_communes(scenario.communes)))
@@ -125,11 +127,11 @@ def staff_command(args) -> int:
         outputs.write_csv(tmp / "staffing.csv", table)
         _write_recommended(tmp, out, scenario, path, search, region.communes, args)
         write_json(tmp / "summary.json", summary)
-        title = catalogue.text("staffing_title", args.lang, scenario=scenario.name)
-        outputs.staffing_png(tmp / "staffing.png", search, evaluator, after, before, title, args.lang)
+        title = catalogue.text("staffing_title", lang, scenario=scenario.name)
+        outputs.staffing_png(tmp / "staffing.png", search, evaluator, after, before, title, lang)
         write_json(tmp / "manifest.json", _manifest(scenario, path, args, started, summary))
     if not args.quiet:
-        for line in answer(summary, search, region.communes, args.lang):
+        for line in answer(summary, search, region.communes, lang):
             print(line)
     print(f"results: {out}")
     return 0
