@@ -264,3 +264,15 @@ def test_confident_targets_need_the_whole_interval():
     e = evaluator.evaluate({"counter": [sure]})
     share, hw = e.interval("share_over_wait_target_counter", 0)
     assert share + hw <= 0.1
+
+
+@pytest.mark.slow
+def test_real_communes_get_staff_change_maps(tmp_path, capsys):
+    out = tmp_path / "s"
+    sets = ["communes.only=[\"Hoàn Kiếm\", \"Cửa Nam\", \"Ba Đình\"]", "horizon.days=3"]
+    assert main(["staff", "hanoi/real-communes", *[x for s in sets for x in ("--set", s)], "--pools", "counter",
+                 "--wait-p90", "30", "--replications", "2", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["maps"] == ["maps/staff_change_counter.vi.png", "maps/staff_change_counter.en.png"]
+    assert (out / "maps" / "staff_change_counter.vi.png").stat().st_size > 10_000
+    assert all(len(r["code"]) == 5 for r in _csv(out / "staffing.csv"))

@@ -129,7 +129,9 @@ def staff_command(args) -> int:
         write_json(tmp / "summary.json", summary)
         title = catalogue.text("staffing_title", lang, scenario=scenario.name)
         outputs.staffing_png(tmp / "staffing.png", search, evaluator, after, before, title, lang)
-        write_json(tmp / "manifest.json", _manifest(scenario, path, args, started, summary))
+        record = _manifest(scenario, path, args, started, summary)
+        record["maps"] = outputs.staff_maps(tmp, table, search.pools, scenario.name)
+        write_json(tmp / "manifest.json", record)
     if not args.quiet:
         for line in answer(summary, search, region.communes, lang):
             print(line)

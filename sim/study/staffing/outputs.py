@@ -9,7 +9,8 @@
                       after (per-replication counts, mean and 95% half-width); the worst commune
                       before and after; the communes not met and why; simulations used
     staffing.png      recommended against current staff per commune, against its workload
-    manifest.json     as for ``run``: resolved scenario, hash, seed, versions, command line, times
+    manifest.json     as for ``run``: resolved scenario, hash, seed, versions, command line, times;
+                      ``maps`` lists maps/staff_change_<pool>.<lang>.png (real communes) or says why none
 """
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def rows(search, evaluator, before, after) -> list[dict]:
             row["meets_targets"] = commune_meets(search, after, c)
             reason = search.unmet.get(c)
             row["why_not_met"] = "" if row["meets_targets"] else reason_text(reason, "en")
+            row["code"] = getattr(info, "code", "") or ""  # a real unit's official code: maps
             out.append(row)
     return out
 
@@ -252,6 +254,18 @@ def targets_text(targets, lang: str) -> str:
     if targets.confident:
         parts.append(catalogue.text("target_confident", lang))
     return "; ".join(parts)
+
+
+def staff_maps(folder: Path, table: list[dict], pools: list[str], place: str):
+    """maps/staff_change_<pool>.<lang>.png on real communes (a list of files), else why not (text)."""
+    from .. import maps
+
+    missing = maps.geography_missing([row["code"] for row in table], "en")
+    if missing:
+        return missing
+    written = [maps.staff_change_map(table, folder / "maps" / f"staff_change_{pool}.{lang}.png", pool, place, lang)
+               for pool in pools for lang in catalogue.LANGUAGES]
+    return [p.relative_to(folder).as_posix() for p in written]
 
 
 def write_csv(path: Path, table: list[dict]) -> None:
