@@ -6,8 +6,8 @@ The objective, in order:
 2. then the smallest worst p90 wait at the pool (the worst commune as small as possible);
 3. then the next-worst as small as possible, and so on (lexicographic minimax, "leximin");
    where waits tie (e.g. no one waits), the higher expected utilisation counts as worse, then
-   the lower commune index. So positions left over once nobody waits go where staff are
-   busiest.
+   the commune with fewer staff, then the lower commune index. So positions left over once
+   nobody waits go where staff are busiest.
 
 A commune's value at level s is the tuple (p90 wait, expected utilisation, -s, -index): strictly
 decreasing in s once the p90 wait is made non-increasing (each level takes the best wait of
