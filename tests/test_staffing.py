@@ -276,3 +276,15 @@ def test_real_communes_get_staff_change_maps(tmp_path, capsys):
     assert manifest["maps"] == ["maps/staff_change_counter.vi.png", "maps/staff_change_counter.en.png"]
     assert (out / "maps" / "staff_change_counter.vi.png").stat().st_size > 10_000
     assert all(len(r["code"]) == 5 for r in _csv(out / "staffing.csv"))
+
+
+def test_a_staff_folder_has_its_own_report(tmp_path, capsys):
+    out = tmp_path / "s"
+    assert main(["staff", str(MMC), "--set", "horizon.days=6", "--wait-p90", "5", "--replications", "2",
+                 "--out", str(out)]) == 0
+    assert {"staffing.png", "staffing.vi.png", "staffing.en.png"} <= {p.name for p in out.iterdir()}
+    assert json.loads((out / "manifest.json").read_text())["kind"] == "staff"
+    assert main(["report", str(out), "--lang", "vi"]) == 0
+    page = (out / "report-vi.html").read_text(encoding="utf-8")
+    assert "Đề xuất bố trí nhân sự" in page and "quầy tiếp nhận: cần ít nhất" in page
+    assert "Số công chức hiện có và đề xuất" in page and "data:image/png;base64," in page

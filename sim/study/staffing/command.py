@@ -122,18 +122,22 @@ def staff_command(args) -> int:
     if budgets:
         _budget_reasons(search, after, n)
     summary = _summary(scenario, search, evaluator, before, after, budgets, args, time.perf_counter() - clock)
+    summary["answer"] = {language: answer(summary, search, region.communes, language) for language in catalogue.LANGUAGES}
+    summary["targets_text"] = {language: outputs.targets_text(search.targets, language) for language in catalogue.LANGUAGES}
     table = outputs.rows(search, evaluator, before, after)
     with atomic_folder(out, args.force) as tmp:
         outputs.write_csv(tmp / "staffing.csv", table)
         _write_recommended(tmp, out, scenario, path, search, region.communes, args)
         write_json(tmp / "summary.json", summary)
-        title = catalogue.text("staffing_title", lang, scenario=scenario.name)
-        outputs.staffing_png(tmp / "staffing.png", search, evaluator, after, before, title, lang)
+        for language in (lang, *catalogue.LANGUAGES):  # staffing.png in the command's language, and each
+            title = catalogue.text("staffing_title", language, scenario=scenario.name)
+            name = "staffing.png" if language == lang and not (tmp / "staffing.png").exists() else f"staffing.{language}.png"
+            outputs.staffing_png(tmp / name, search, evaluator, after, before, title, language)
         record = _manifest(scenario, path, args, started, summary)
         record["maps"] = outputs.staff_maps(tmp, table, search.pools, scenario.name)
         write_json(tmp / "manifest.json", record)
     if not args.quiet:
-        for line in answer(summary, search, region.communes, lang):
+        for line in summary["answer"][lang]:
             print(line)
     print(f"results: {out}")
     return 0
@@ -218,7 +222,10 @@ def _manifest(scenario, path, args, started, summary) -> dict:
     from ..outputs import versions
 
     resolved = scenario.model_dump(mode="json", by_alias=True)
-    return {"command": "staff", "scenario_name": scenario.name, "scenario_file": str(path),
+    from ...scenario.header import scenario_headers
+
+    return {"kind": "staff", "command": "staff", "scenario_name": scenario.name, "scenario_file": str(path),
+            "scenario_headers": scenario_headers(path),
             "scenario_sha256": scenario_hash(resolved), "seed": scenario.seed,
             "replications": scenario.replications, "mode": summary["mode"], "pools": summary["pools"],
             "targets": summary["targets"], "simulations": summary["simulations"], "status": "complete",
