@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast bench clean
+.PHONY: run test test-fast bench backtest-refresh clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m 'not slow'
+
+# Rewrite tests/backtest/expected.json: only when a change of results is deliberate (say why in the commit).
+backtest-refresh: $(STAMP)
+	$(PY) tests/test_backtest.py --refresh
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'

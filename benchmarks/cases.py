@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import baselines  # noqa: E402
+import numpy as np  # noqa: E402
 
 from sim.engine.model import Simulation  # noqa: E402
 from sim.scenario.region import Region
@@ -143,6 +144,44 @@ def hanoi_q3(repeats: int, quick: bool) -> dict:
         note(f"hanoi/2025-q3 replication {runs[-1]['wall_s']:.2f} s ({i + 1}/{repeats})")
     out = {"scenario": "hanoi/2025-q3", "dossiers": runs[0]["dossiers"], **timed_runs(runs), "load_s": round(load_s, 3)}
     return with_target(out, "wall_s <= 10", out["wall_s"] <= 10)
+
+
+def draw_all_arrivals(region) -> tuple[int, float]:
+    """Every block of every commune of one replication, drawn as the simulation draws them
+    (dossier work included), without simulating: (arrivals, seconds)."""
+    from sim.engine.arrivals import CommuneArrivals
+
+    gc.collect()
+    started = time.perf_counter()
+    end, block_minutes, arrivals = region.scenario.horizon.days * 1440.0, region.plan.block_days * 1440.0, 0
+    for commune in range(len(region.communes)):
+        draw = CommuneArrivals(region.plan, region.scenario, commune, 0)
+        for index in range(int(np.ceil(end / block_minutes))):
+            arrivals += draw.block(index, end).n
+    return arrivals, time.perf_counter() - started
+
+
+def arrivals_by_date(repeats: int, quick: bool) -> dict:
+    """Arrivals drawn per second for hanoi/2025-q3 with its dated periods (a linear ramp of the
+    channel mix) against the same quarter at a single rate: demand by date must not slow the draw."""
+    dated = Region(load_scenario("hanoi/2025-q3"))
+    single = Region(load_scenario("hanoi/2025-q3", ["demand.periods=[]"]))
+    runs = {"dated": [], "single": []}
+    for i in range(repeats):
+        for name, region in (("single", single), ("dated", dated)):
+            runs[name].append(draw_all_arrivals(region))
+        note(f"arrivals: single rate {runs['single'][-1][1]:.2f} s, dated {runs['dated'][-1][1]:.2f} s ({i + 1}/{repeats})")
+    out = {}
+    for name, values in runs.items():
+        wall = median([w for _, w in values])
+        out[f"{name}_arrivals"] = values[0][0]
+        out[f"{name}_wall_s"] = round(wall, 3)
+        out[f"{name}_runs"] = [round(w, 3) for _, w in values]
+        out[f"{name}_arrivals_per_s"] = round(values[0][0] / wall)
+    out["dossiers"] = out["dated_arrivals"]
+    out["wall_s"] = out["dated_wall_s"]
+    out["ratio_dated_to_single"] = round(out["dated_arrivals_per_s"] / out["single_arrivals_per_s"], 3)
+    return with_target(out, "ratio_dated_to_single >= 0.95", out["ratio_dated_to_single"] >= 0.95)
 
 
 class TreeMemory:
@@ -319,6 +358,7 @@ def startup_help(repeats: int, quick: bool) -> dict:
 LEADING = ("name", "dossiers", "stage_visits", "wall_s", "stage_visits_per_s", "peak_rss_mib",
            "baseline_stage_visits_per_s", "ratio_to_baseline", "target", "meets_target")
 BENCHMARKS = {"engine_mm4_126": engine_mm4_126, "ciw_mm4_126": ciw_mm4_126, "hanoi_q3": hanoi_q3,
+              "arrivals_by_date": arrivals_by_date,
               "national_q3": national_q3, "national_q3_one_process": lambda r, q: national_q3(r, q, jobs=1),
               "parallel_8_replications": parallel_8_replications,
               "startup_help": startup_help,

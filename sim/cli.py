@@ -29,12 +29,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output folder (default: results/<scenario>-<time>)")
     run.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
     run.add_argument("--dossier-log", action="store_true", help="also write dossiers.parquet (one row per dossier)")
-    run.add_argument("--strict", action="store_true", help="refuse to run (exit 2) when a pool's expected utilisation is 1 or more")
+    _add_check_options(run)
     _add_language(run)
     _add_targets(run)
 
-    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate = sub.add_parser("validate", help="check scenario files without running them (the same checks as run)")
     validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                          help="check with this override applied to every file, as `run --set` would (repeatable)")
+    _add_check_options(validate)
 
     compare = sub.add_parser("compare", help="run scenarios with common random numbers and compare them side by side",
                              description="Run each scenario with the first one's seed and replications (common random numbers) "
@@ -43,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_run_options(compare)
     compare.add_argument("--out", type=Path, help="also write comparison.csv and manifest.json to this folder")
     compare.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
+    _add_check_options(compare)
     _add_language(compare)
     _add_targets(compare)
 
@@ -57,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, help="output folder (default: results/<experiment>)")
     sweep.add_argument("--resume", action="store_true", help="run only the runs missing from --out")
     sweep.add_argument("--quiet", action="store_true", help="no progress")
+    _add_check_options(sweep)
 
     calibrate = sub.add_parser("calibrate", help="fit a scenario's free parameters to reported figures",
                                description="Fit the free parameters named in the targets file with scipy.optimize under "
@@ -69,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--out", type=Path, help="output folder (default: results/calibrate-<scenario>)")
     calibrate.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
     calibrate.add_argument("--quiet", action="store_true", help="no progress")
+    calibrate.add_argument("--force-large", action="store_true", help=FORCE_LARGE_HELP)
 
     staff = sub.add_parser("staff", help="recommend staff per commune: the fewest that meet targets, or the best spread of a budget",
                            description="Minimum mode (no --budget): for every commune and listed pool, the fewest staff with which "
@@ -114,6 +120,14 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override a scenario field by its dotted path; VALUE is parsed as YAML (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress and no table; only the output folder path")
+
+
+FORCE_LARGE_HELP = "run even beyond the size limits (communes, expected dossiers, runs): see README, Before a run"
+
+
+def _add_check_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--strict", action="store_true", help="refuse (exit 2) when a pool's expected utilisation is 1 or more")
+    p.add_argument("--force-large", action="store_true", help=FORCE_LARGE_HELP)
 
 
 def _add_language(p: argparse.ArgumentParser, text: str | None = None) -> None:
@@ -190,148 +204,200 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    unknown = _unknown_command(argv)
+    if unknown:
+        parser.error(unknown)  # exit 2, like every usage error argparse finds
+    args = parser.parse_args(argv)
     args.command_line = ["commune-sim", *argv]
     from .scenario.loading import ScenarioError
+    from .study.interrupts import handle_signals
 
-    try:
-        return COMMANDS[args.command](args)
-    except ScenarioError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except UsageError as exc:
-        print(f"commune-sim: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 1
+    with handle_signals():  # SIGTERM is Ctrl-C; a second one never tears what is being written
+        try:
+            return COMMANDS[args.command](args)
+        except ScenarioError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        except UsageError as exc:
+            print(f"commune-sim: error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 1
+
+
+def _unknown_command(argv: list[str]) -> str | None:
+    """A first word that is no command, with a did-you-mean (argparse only lists the choices)."""
+    import difflib
+
+    word = next((a for a in argv if not a.startswith("-")), None)
+    if word is None or word in COMMANDS or (argv and argv[0].startswith("-") and argv[0] not in ("--", "-h", "--help")):
+        return None
+    close = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; commands: {', '.join(COMMANDS)}"
+    return f"unknown command {word!r}{hint}"
 
 
 # -------------------------------------------------------------------- commands
-def _load(args):
-    from .study.api import find_scenario, load_scenario
-
+def _overrides(args) -> list[str]:
     overrides = list(args.overrides) + _target_overrides(args)
     if getattr(args, "lang", None):
         overrides.append(f"outputs.language={args.lang}")
-    if args.replications is not None:
+    if getattr(args, "replications", None) is not None:
         overrides.append(f"replications={args.replications}")
-    if args.seed is not None:
+    if getattr(args, "seed", None) is not None:
         overrides.append(f"seed={args.seed}")
-    path = find_scenario(args.scenario)
-    return load_scenario(path, overrides), path
+    return overrides
 
 
 def cmd_run(args) -> int:
     from .study.analysis import targets_for
-    from .study.api import Results
+    from .study.api import Results, prepare_scenario
+    from .study.interrupts import received, shielded
     from .study.outputs import default_out_dir, write_run
     from .study.progress import ProgressBar
     from .study.runner import run_replications
     from .study.tables import print_run
 
-    scenario, path = _load(args)
-    if args.dossier_log:
-        scenario = scenario.model_copy(update={"outputs": scenario.outputs.model_copy(update={"dossier_log": True})})
+    extra = ["outputs.dossier_log=true"] if args.dossier_log else []
+    prepared = prepare_scenario(args.scenario, _overrides(args) + extra, force_large=args.force_large)
+    scenario, path = prepared.scenario, prepared.path
     out = args.out or default_out_dir(scenario.name)
-    check_out_dir(out, args.force)
-    warnings = overload_warnings(scenario, path, args.strict)
+    check_out_dir(out, args.force)  # before the computing: a folder that cannot be written is known now
+    warnings = report_warnings(prepared.warnings, args.strict, path, notes=prepared.region.notes)
     started = dt.datetime.now().astimezone()
     bar = ProgressBar(scenario.name[:40])
     try:
-        runs = run_replications(scenario, jobs=args.jobs, progress=None if args.quiet else bar)
+        runs = run_replications(scenario, jobs=args.jobs, progress=None if args.quiet else bar, region=prepared.region)
     finally:
         bar.close()
     runs.warnings.extend(warnings)
     targets = targets_for(scenario.model_dump(mode="json"), args.wait_target, args.on_time_target)
+
+    def table(folder: str) -> None:
+        if not args.quiet and runs.results:
+            print_run(Results(runs, started).summary, runs.scenario, runs.results, scenario.outputs.language, targets,
+                      folder)
+
     try:
-        written = write_run(out, runs, started, str(path), force=args.force, command_line=args.command_line,
-                            targets=targets)
+        with shielded():  # a Ctrl-C now waits: the finished replications are written whole
+            written = write_run(out, runs, started, str(path), force=args.force, command_line=args.command_line,
+                                targets=targets, interrupted=received)
     except Exception as exc:  # noqa: BLE001 — a failed write is a failed run
-        print(f"commune-sim: could not write {out}: {exc}", file=sys.stderr)
+        table("")
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        print(f"commune-sim: could not write {out}: {reason}; nothing was saved", file=sys.stderr)
         return 1
-    if not args.quiet:
-        print_run(Results(runs, started).summary, runs.scenario, runs.results, scenario.outputs.language, targets,
-                  str(written))
+    table(str(written))
     print(f"results: {written}")
-    if runs.interrupted:
-        print(f"interrupted: {len(runs.results)} of {scenario.replications} replications kept", file=sys.stderr)
+    if runs.interrupted or received():
+        why = runs.error or "interrupted (Ctrl-C or SIGTERM)"
+        print(f"{why}: {len(runs.results)} of {scenario.replications} replications kept in {written}", file=sys.stderr)
         return 1
     return 0
 
 
 def check_out_dir(out: Path, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file, not a folder")
+    from .study.files import folder_problem
+
+    problem = folder_problem(out)
+    if problem:
+        raise UsageError(problem)
     if out.exists() and any(out.iterdir()) and not force:
         raise UsageError(f"--out {out} is not empty; choose another folder or pass --force")
 
 
-def overload_warnings(scenario, path, strict: bool) -> list[str]:
-    """Expected utilisation >= 1: a warning (stderr, manifest), or with --strict an error."""
-    from .scenario.checks import utilisation_warnings
+def report_warnings(warnings: list[str], strict: bool, path, label: str = "", notes=()) -> list[str]:
+    """Overload warnings (one line per pool) on stderr; with --strict, an error (exit 2).
+    ``notes``, what building the region assumed (imputed populations...), are printed too."""
     from .scenario.loading import Position, Problem, ScenarioError
 
-    from .scenario.region import Region
-
-    region = Region(scenario)
-    warnings = utilisation_warnings(scenario, region=region)
     if warnings and strict:
         raise ScenarioError([Problem(Position(str(path), None, None), "staff", w) for w in warnings])
-    for w in [*region.notes, *warnings]:  # the notes reach the manifest with the run's own warnings
-        print(f"warning: {w}", file=sys.stderr)
+    for w in [*notes, *warnings]:  # the notes (what building the region assumed) reach the manifest too
+        print(f"warning: {label}{w}", file=sys.stderr)
     return warnings
 
 
 def cmd_compare(args) -> int:
     from .scenario.loading import ScenarioError
-    from .study.api import find_scenario, load_scenario
+    from .study.api import prepare_scenario
     from .study.compare import compare
+    from .study.interrupts import received, shielded
     from .study.progress import ProgressBar
     from .study.tables import print_comparison, print_worst_communes
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenarios")
-    if args.out:
-        check_out_dir(args.out, args.force)
-    extra = [f"replications={args.replications}"] if args.replications else []
-    extra += [f"seed={args.seed}"] if args.seed is not None else []
-    extra += [f"outputs.language={args.lang}"] if args.lang else []
-    extra += _target_overrides(args)
-    loaded, problems = [], []
+    loaded, problems, prepared_all = [], [], []
     for name in args.scenarios:
         try:
-            loaded.append((name, load_scenario(find_scenario(name), [*args.overrides, *extra])))
+            prepared = prepare_scenario(name, _overrides(args), force_large=args.force_large)
         except ScenarioError as exc:
             problems.extend(exc.problems)
+            continue
+        loaded.append((name, prepared.scenario))
+        prepared_all.append((name, prepared))
     if problems:
         raise ScenarioError(problems)
+    for name, prepared in prepared_all:  # the same checks as `run`, each scenario's warnings once
+        report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{name}: ", notes=prepared.region.notes)
+    if args.out:
+        check_out_dir(args.out, args.force)
     started = dt.datetime.now().astimezone()
     bar = ProgressBar("compare")
     try:
         result = compare(loaded, jobs=args.jobs, progress=None if args.quiet else bar)
     finally:
         bar.close()
+    if not result.runs or result.labels[0] != args.scenarios[0]:
+        print("interrupted before a replication of the first scenario finished: nothing to compare", file=sys.stderr)
+        return 1
     rows = result.rows()
-    print_comparison(rows, result.names, result.runs[0].scenario.outputs.language)
+    lang = result.runs[0].scenario.outputs.language
+    print_periods(result.labels, [runs.scenario for runs in result.runs], lang)
+    print_comparison(rows, result.names, lang)
     for name, worst in zip(result.names, (w for _, w in result.worst())):
-        print_worst_communes(worst, result.runs[0].scenario.outputs.language, prefix=f"{name[:40]}: ")
+        print_worst_communes(worst, lang, prefix=f"{name[:40]}: ")
     if args.out:
         from .study.outputs import write_comparison
 
-        written = write_comparison(args.out, result, rows, started, force=args.force, command_line=args.command_line)
+        try:
+            with shielded():
+                written = write_comparison(args.out, result, rows, started, force=args.force,
+                                           command_line=args.command_line, interrupted=received)
+        except OSError as exc:
+            print(f"commune-sim: could not write {args.out}: {exc.strerror or exc}; nothing was saved", file=sys.stderr)
+            return 1
         print(f"results: {written}")
-    return 1 if any(r.interrupted for r in result.runs) else 0
+    if result.interrupted or received():
+        why = next((r.error for r in result.runs if r.error), None) or "interrupted (Ctrl-C or SIGTERM)"
+        print(f"{why}: the comparison is incomplete", file=sys.stderr)
+        return 1
+    return 0
+
+
+def print_periods(labels: list[str], scenarios: list, lang: str) -> None:
+    """Each scenario's simulated dates, days and working days (a name may not say them right)."""
+    from .scenario.region import period
+    from .study.catalogue import period_detail
+
+    for label, scenario in zip(labels, scenarios):
+        print(f"{label}: {period_detail(period(scenario), lang)}")
 
 
 def cmd_validate(args) -> int:
+    """Every check `run` makes before it runs, and nothing more: the overload warnings too."""
     from .scenario.loading import ScenarioError
-    from .study.api import load_scenario
+    from .study.api import prepare_scenario
 
     problems = []
     for file in args.files:
         try:
-            load_scenario(Path(file))
+            prepared = prepare_scenario(file, args.overrides, force_large=args.force_large)
+            report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{file}: ",
+                            notes=prepared.region.notes)
             print(f"{file}: ok")
         except ScenarioError as exc:
             problems.extend(exc.problems)
@@ -353,7 +419,16 @@ def cmd_schema(args) -> int:
 
     text = json.dumps(scenario_json_schema(Scenario), indent=2, ensure_ascii=False) + "\n"
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
+        from .study.files import file_problem, write_text
+
+        problem = file_problem(args.out)
+        if problem:
+            raise UsageError(problem)
+        try:
+            write_text(args.out, text)
+        except OSError as exc:
+            print(f"commune-sim: could not write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
     else:
         sys.stdout.write(text)
     return 0

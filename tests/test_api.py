@@ -10,18 +10,16 @@ import datetime as dt
 import io
 import json
 import runpy
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import MMC, ROOT
 
 import sim
 import sim.scenario.loading
 from sim.study.files import scenario_hash
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "api_example.py"
-MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 MMC_FAST = ["horizon.days=5", "horizon.warmup_days=1"]
 KEY_FIGURES = ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "mean_wait_minutes",
                "p90_wait_minutes", "on_time_share")

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import arrivals
+import pytest
+from conftest import HANOI
+
+from sim.engine import arrivals, dossier
 from sim.engine.model import Simulation
 from sim.scenario.region import Region
 from sim.study.api import load_scenario
 
-HANOI = "hanoi/2025-07-first-13-days"
 
 
 def test_rows_come_in_chunks_that_make_up_the_block_in_time_order():
@@ -23,14 +25,73 @@ def test_rows_come_in_chunks_that_make_up_the_block_in_time_order():
     rows = [row for chunk in chunks for row in chunk]
     assert len(rows) == block.n > arrivals.CHUNK
     assert rows == list(zip(*(column.tolist() for column in block.columns)))
-    times = [row[0] for row in rows]
+    col = {name: i for i, name in enumerate(dossier.NAMES)}
+    times = [row[col["arrival"]] for row in rows]
     assert times == sorted(times) and 7 * 1440 <= times[0] and times[-1] < 14 * 1440
     # The deadline column is the statutory deadline of each row, as computed one at a time.
-    deadline_days = [sim.fields[row[2]].deadline_working_days for row in rows]
-    late = sim.plan.after_cutoff(np.array(times), np.array([row[2] for row in rows]))
-    assert [row[10] for row in rows] == [sim.statutory.add_working_days(t, d + int(x))
-                                         for t, d, x in zip(times, deadline_days, late)]
-    assert {row[-1] // (len(sim.channels) * len(sim.fields)) for row in rows} == {5}  # the commune's keys
+    fields = [row[col["field"]] for row in rows]
+    deadline_days = [sim.fields[f].deadline_working_days for f in fields]
+    late = sim.plan.after_cutoff(np.array(times), np.array(fields))
+    assert [row[col["deadline"]] for row in rows] == [sim.statutory.add_working_days(t, d + int(x))
+                                                      for t, d, x in zip(times, deadline_days, late)]
+    assert {row[col["key"]] // (len(sim.channels) * len(sim.fields)) for row in rows} == {5}  # the commune's keys
+
+
+# ------------------------------------------------- one description of a dossier's work
+def test_a_block_holds_every_declared_column_with_its_dtype():
+    sim = Simulation(Region(load_scenario(HANOI)), 0)
+    block = sim.communes[0].arrivals.block(0, sim.end_time)
+    assert len(block.columns) == len(dossier.WORK)
+    for column, values in zip(dossier.WORK, block.columns):
+        assert values.dtype == np.dtype(column.dtype), column.name
+    with pytest.raises(ValueError, match=r"missing \['key'\].*not declared \['colour'\]"):
+        arrivals.Block.of(**{name: block.columns[i] for i, name in enumerate(dossier.NAMES) if name != "key"},
+                          colour=block.columns[0])
+
+
+def test_a_returning_dossier_gets_every_redrawn_column_afresh_and_keeps_the_others():
+    scenario = load_scenario(HANOI, ["demand.fields.land.lead_time_working_days={kind: exponential, mean: 2}",
+                                     "demand.fields.land.wait_on_others_working_days={kind: exponential, mean: 3}",
+                                     "demand.fields.land.appointment=at_appointment"])
+    sim = Simulation(Region(scenario), 0)
+    commune = sim.communes[3]
+    rows = commune.arrivals.block(0, sim.end_time).next_rows()
+    land = sim.plan.field_names.index("land")
+    row = next(r for r in rows if r[dossier.NAMES.index("field")] == land)
+    d = dossier.Dossier()
+    dossier.fill(d, row)
+    assert d.release_at > d.arrival  # held for its appointment
+    sentinel = object()
+    for name in dossier.REDRAWN:
+        setattr(d, name, sentinel)
+    d.release_at = 1.0  # a stale appointment (it is compared: no sentinel)
+    commune.arrivals.redraw(d, 3 * 1440.0 + 600)
+    assert d.release_at == sim.statutory.deadline_day_opening(d.deadline) > 3 * 1440.0
+    for name in dossier.REDRAWN:
+        if name == "delay_days" and not (d.supplement or d.province):
+            continue  # a delay is drawn only for a dossier that goes back or up again
+        assert getattr(d, name) is not sentinel, name
+    for name in set(dossier.NAMES) - set(dossier.REDRAWN):
+        assert getattr(d, name) == row[dossier.NAMES.index(name)], name
+
+
+def test_the_dossier_log_follows_its_table():
+    d = dossier.Dossier()
+    dossier.fill(d, tuple(range(len(dossier.NAMES))))
+
+    class Info:
+        index = 4
+
+    class Home:
+        info = Info()
+
+    d.home = d.commune = Home()
+    d.first_wait, d.returns, d.done_at = 2.5, 1, -1.0
+    row = dossier.log_row(d, 99.0, True)
+    assert len(row) == len(dossier.LOG) == len(dossier.LOG_NAMES)
+    values = dict(zip(dossier.LOG_NAMES, row))
+    assert values["arrival_minute"] == d.arrival and values["finish_minute"] == 99.0 and values["on_time"] is True
+    assert values["home_commune"] == 4 and values["supplementation_returns"] == 1
 
 
 def test_blocks_are_a_week_unless_a_shard_would_hold_too_many_arrivals():

@@ -358,3 +358,17 @@ def test_vectorised_working_time_equals_one_at_a_time(cal, pairs):
     assert cal.working_minutes_many(t1).tolist() == [cal.working_minutes(b) for b in t1.tolist()]
     assert cal.working_days_between_many(t0, t1).tolist() == [cal.working_days_between(a, b)
                                                                for a, b in zip(t0.tolist(), t1.tolist())]
+
+
+@PROP
+@given(cals_all, st.lists(times, min_size=1, max_size=20), st.lists(st.integers(0, 25), min_size=20, max_size=20))
+def test_the_appointment_is_the_first_opening_of_the_deadline_day(cal, instants, days):
+    """deadline_day_opening(_many): the same instant one by one and for an array (whatever
+    shortcut the array takes), never after the deadline, on the deadline's own day."""
+    deadlines = cal.add_working_days_many(np.array(instants), np.array(days[: len(instants)]))
+    many = cal.deadline_day_opening_many(deadlines)
+    for deadline, opening in zip(deadlines.tolist(), many.tolist()):
+        assert opening == cal.deadline_day_opening(deadline)
+        assert opening <= deadline and math.ceil(deadline / 1440.0) - 1 == math.floor(opening / 1440.0)
+        if not cal.always_open:
+            assert cal.is_open(opening)

@@ -1,13 +1,12 @@
 """The pre-run overload check: a warning in the manifest, an error with --strict."""
 import json
-from pathlib import Path
+
+from conftest import MMC
 
 from sim.cli import main
 from sim.scenario.checks import utilisation_warnings
 from sim.study.api import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
-MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 SHORT = ["--set", "horizon.days=2", "--set", "horizon.warmup_days=0.5", "--replications", "1", "--quiet"]
 
 

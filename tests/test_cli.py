@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import HANOI_FILE as HANOI
+from conftest import MMC, read_json, run_cli
 
 from sim.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
-HANOI = ROOT / "scenarios" / "hanoi" / "2025-07-first-13-days.yaml"
 # mmc.yaml has warmup_days: 5, which must stay below days, hence the second override.
 FAST = ["--set", "horizon.days=5", "--set", "horizon.warmup_days=1", "--replications", "2"]
 OUTPUT_FILES = {"manifest.json", "summary.json", "communes.csv", "communes_replications.csv"}
@@ -31,16 +30,8 @@ LOCATED = re.compile(r"^(?P<file>[^\n]+?):(?P<line>\d+):(?P<column>\d+): (?P<key
 BIN = Path(sys.executable).parent / "commune-sim"
 
 
-def run_cli(*args) -> int:
-    return main([str(a) for a in args])
-
-
 def files_in(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir()}
-
-
-def read_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 # ------------------------------------------------------------------------------------ run

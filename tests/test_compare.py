@@ -1,14 +1,12 @@
 """compare: common random numbers, paired differences, and the command line around them."""
-from pathlib import Path
 
 import pandas as pd
+from conftest import MMC
 
 from sim.cli import main
 from sim.study.api import load_scenario
 from sim.study.compare import compare
 
-ROOT = Path(__file__).resolve().parents[1]
-MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 SHORT = ["horizon.days=4", "horizon.warmup_days=0.5", "replications=4"]
 
 

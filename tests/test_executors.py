@@ -1,15 +1,13 @@
 """Executors: one concurrent.futures interface, and the same tables whatever the backend."""
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import MMC
 
 from sim.study.executors import InProcessExecutor, open_backend
 from sim.study.experiments import load_experiment
 from sim.study.sweep import run_sweep
 
-ROOT = Path(__file__).resolve().parents[1]
-MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 EXPERIMENT = f"""\
 name: backends
 base: {MMC}

@@ -6,18 +6,16 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import MMC
 
 from sim.cli import main
 from sim.scenario.loading import ScenarioError
 from sim.study.experiments import load_experiment
 from sim.study.sweep import run_sweep
 
-ROOT = Path(__file__).resolve().parents[1]
-MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 
 TINY = f"""\
 name: tiny

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from sim import reference
 from sim.cli import main
@@ -25,7 +26,6 @@ from sim.scenario.region import Region, build_calendar
 from sim.scenario.schema import scenario_dir
 from sim.study.api import load_scenario, run
 
-ROOT = Path(__file__).resolve().parents[1]
 LIBRARY_DIR = scenario_dir()
 REAL_TABLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "communes"
 HANOI_TABLE = REAL_TABLES / "hanoi.csv"
@@ -210,13 +210,28 @@ def expected_arrivals(path: Path) -> dict[str, float]:
             for k, (name, channel) in enumerate(zip(plan.channel_names, plan.channels))}
 
 
-def test_hanoi_quarter_is_92_days_with_the_july_daily_volume():
+def test_hanoi_quarter_is_the_reported_13_days_then_a_labelled_move_online():
     quarter = load_scenario("hanoi/2025-q3")
     default = load_scenario("hanoi/2025-07-first-13-days")
     assert (quarter.horizon.start_date.isoformat(), quarter.horizon.days) == ("2025-07-01", 92)
-    assert quarter.demand == default.demand
     calendar = build_calendar(quarter)
     assert sum(calendar.is_working_day(d) for d in range(92)) == 64
+    # 1-13 July: the reported figures, exactly the default's demand (66,000 dossiers, 14% online)
+    first = Region(load_scenario("hanoi/2025-q3", ["horizon.days=13"])).plan.arithmetic()
+    assert first["expected_dossiers"] == pytest.approx(Region(default).plan.arithmetic()["expected_dossiers"], rel=1e-9)
+    assert first["expected_dossiers"] == pytest.approx(66_000, rel=0.001)
+    assert first["expected_dossiers_by_channel"]["online"] / first["expected_dossiers"] == pytest.approx(0.14, abs=0.001)
+    assert quarter.demand.periods[0].from_.isoformat() == "2025-07-14"
+    # then the same daily volume, and an online share rising to half of an ordinary week's dossiers
+    plan = Region(quarter).plan
+    assert set(plan.volume_by_day[:92].tolist()) == {default.demand.dossiers_per_working_day}
+    online = plan.shares_by_day[:92, plan.channel_names.index("online")]
+    assert (np.diff(online) >= 0).all() and online[12] == pytest.approx(0.1238) and online[91] == pytest.approx(0.4717)
+    s = online[91]
+    assert 5.6 * s / (5.6 * s + 5 * (1 - s)) == pytest.approx(0.5, abs=0.001)  # the header's arithmetic
+    assert plan.arithmetic()["expected_dossiers"] == pytest.approx(484_728, rel=1e-5)  # as the header says
+    text = "\n".join(header(LIBRARY_DIR / "hanoi" / "2025-q3.yaml"))
+    assert "ASSUMPTION — FILINGS MOVE ONLINE" in text and "Đà Nẵng" in text and "90" in text
 
 
 def test_danang_quarter_reproduces_the_reported_totals():
@@ -285,7 +300,9 @@ def test_national_template_takes_any_province_on_the_command_line(province):
 @pytest.mark.parametrize("path", PROVINCE_FILES, ids=PROVINCE_IDS)
 def test_every_province_scenario_runs_two_days(path):
     skip_if_table_absent(path)
-    scenario = load_scenario(path, ["horizon.days=2"])
+    # observed daily counts must lie inside the horizon: run those files over the dates they cover
+    days = 13 if resolved(path).get("demand", {}).get("observed") else 2
+    scenario = load_scenario(path, [f"horizon.days={days}"])
     summary = run(scenario, replications=1).summary
     assert summary["dossiers_arrived"] > 0
     assert summary["dossiers_arrived"] == summary["dossiers_completed"] + summary["dossiers_in_process"]

@@ -13,40 +13,17 @@ import math
 
 import pytest
 
+from conftest import ARRIVAL, CHANNEL, DAY, DEADLINE, FIELD, FINISH, HOME, ON_TIME, RETURNS, WAIT, det, make, simulate
+
 from sim.engine.model import Dossier, Simulation
 from sim.scenario.region import Region
 from sim.scenario.schema import Scenario
 from sim.study.api import load_scenario
-from sim.study.outputs import DOSSIER_LOG_COLUMNS
 
-COL = {name: i for i, name in enumerate(DOSSIER_LOG_COLUMNS)}
-HOME, CHANNEL, FIELD = COL["home_commune"], COL["channel"], COL["field"]
-ARRIVAL, WAIT, FINISH = COL["arrival_minute"], COL["first_wait_working_minutes"], COL["finish_minute"]
-DEADLINE, ON_TIME, RETURNS = COL["deadline_minute"], COL["on_time"], COL["supplementation_returns"]
-
-DAY = 1440.0
-MONDAY = dt.date(2025, 7, 7)
+MONDAY = dt.date(2025, 7, 7)  # conftest.scenario_dict starts on this Monday by default
 OFFICE = {"weekday_hours": [["08:00", "12:00"], ["13:00", "17:00"]]}
 WEEK_HOURS = [(480.0, 720.0), (780.0, 1020.0)]  # the same hours, in minutes after midnight
 SIGMAS = 4.0
-
-
-def det(value: float) -> dict:
-    return {"kind": "deterministic", "value": value}
-
-
-def make(*, channels: dict, fields: dict, staff: dict, rate: float, days: int = 7, start: dt.date = MONDAY,
-         calendar: dict | None = None, communes: dict | None = None, seed: int = 7, **extra) -> Scenario:
-    data = {
-        "name": "feature test", "seed": seed,
-        "horizon": {"start_date": start.isoformat(), "days": days},
-        "calendar": OFFICE if calendar is None else calendar,
-        "demand": {"dossiers_per_working_day": rate, "channels": channels, "fields": fields},
-        "communes": communes or {"count": 1},
-        "staff": {"per_commune": staff} if "per_commune" not in staff else staff,
-        **extra,
-    }
-    return Scenario.model_validate(data)
 
 
 def counter_channel(service: dict, **kw) -> dict:
@@ -57,11 +34,6 @@ def one_field(**kw) -> dict:
     field = {"share": 1.0, "deadline_working_days": 5, "back_office": None, "sign_off": False}
     field.update(kw)
     return {"any": field}
-
-
-def run(scenario: Scenario, replication: int = 0, **kw):
-    sim = Simulation(Region(scenario), replication, dossier_log=True, **kw)
-    return sim, sim.run()
 
 
 def done(row) -> bool:
@@ -132,7 +104,7 @@ def test_arrivals_follow_opening_hours_and_profiles():
                        "hour_of_day": ONLINE_HOURS, "holiday_factor": ONLINE_HOLIDAY},
         },
         fields=one_field(), staff={"counter": 1})
-    sim, result = run(scenario)
+    sim, result = simulate(scenario)
     log = result["dossier_log"]
 
     expected = {(ch, key, v): 0.0 for ch in (0, 1) for key in ("weekday", "hour") for v in range(24)}
@@ -238,7 +210,7 @@ def test_service_unfinished_at_closing_resumes_at_next_opening():
     hours[16] = 1.0
     scenario = make(rate=30, days=days, channels=counter_channel(det(service), day_of_week=[1, 0, 0, 0, 1, 0, 0], hour_of_day=hours),
                     fields=one_field(), staff={"counter": 200})
-    _, result = run(scenario)
+    _, result = simulate(scenario)
     log = result["dossier_log"]
     before_lunch = after_lunch = over_weekend = 0
     for row in log:
@@ -268,7 +240,7 @@ def test_statutory_deadline_decides_on_time():
     }
     scenario = make(rate=60, days=10, channels=counter_channel(det(5)), fields=fields,
                     staff={"counter": 100, "back_office": 500})
-    _, result = run(scenario)
+    _, result = simulate(scenario)
     checked = {0: 0, 1: 0}
     for row in result["dossier_log"]:
         day = math.floor(row[ARRIVAL] / DAY)
@@ -291,7 +263,7 @@ def test_supplementation_returns_are_geometric():
     scenario = make(rate=300, days=days, calendar={"always_open": True}, channels=counter_channel(det(1)),
                     fields=one_field(supplementation_share=p, deadline_working_days=1), staff={"counter": 100},
                     supplementation={"citizen_delay_working_days": det(0.01)})
-    _, result = run(scenario)
+    _, result = simulate(scenario)
     log = result["dossier_log"]
     assert result["region"]["dossiers_arrived"] == len(log)  # a return is not a new arrival
     early = [row for row in log if row[ARRIVAL] < (days - 1) * DAY]
@@ -312,7 +284,7 @@ def test_supplementation_restarts_the_deadline_clock():
     scenario = make(rate=50, days=20, calendar={"always_open": True}, channels=counter_channel(det(intake)),
                     fields=one_field(supplementation_share=0.5, deadline_working_days=1), staff={"counter": 1000},
                     supplementation={"citizen_delay_working_days": det(delay_days)})
-    _, result = run(scenario)
+    _, result = simulate(scenario)
     returned = 0
     for row in result["dossier_log"]:
         if not done(row):
@@ -336,7 +308,7 @@ def test_province_forwarding_adds_the_delay_and_skips_sign_off():
                     staff={"counter": 100, "leader": 100},
                     sign_off={"pool": "leader", "service_minutes": det(sign)},
                     province={"delay_working_days": det(delay_days)})
-    sim, result = run(scenario)
+    sim, result = simulate(scenario)
     cal = sim.calendar
     forwarded = signed = 0
     early = forwarded_early = 0
@@ -377,7 +349,7 @@ def test_sign_off_in_batches(sign_minutes):
     scenario = make(rate=80, days=days, channels=counter_channel(det(intake)),
                     fields=one_field(sign_off=True), staff={"counter": 100, "leader": 100},
                     sign_off={"pool": "leader", "service_minutes": det(sign_minutes), "batch_times": ["10:00", "16:00"]})
-    sim, result = run(scenario)
+    sim, result = simulate(scenario)
     batch_instants = [d * DAY + b for d in range(days + 3) if (MONDAY + dt.timedelta(days=d)).weekday() < 5 for b in batches]
     finished = 0
     for row in result["dossier_log"]:
@@ -400,7 +372,7 @@ def _schedule_scenario(shifts: list, days: int = 7, rate: float = 100, service: 
 
 def test_staff_schedule_no_staff_before_ten_every_day():
     scenario = _schedule_scenario([{"weekdays": [0, 1, 2, 3, 4, 5, 6], "start": "08:00", "end": "10:00", "staff": 0}])
-    _, result = run(scenario)
+    _, result = simulate(scenario)
     early = 0
     for row in result["dossier_log"]:
         c = clock(row[ARRIVAL])
@@ -413,7 +385,7 @@ def test_staff_schedule_no_staff_before_ten_every_day():
 def test_staff_schedule_by_weekday():
     """No counter staff on Monday mornings: Monday-morning dossiers wait until 12:00, others do not wait."""
     scenario = _schedule_scenario([{"weekdays": [0], "start": "08:00", "end": "12:00", "staff": 0}], days=14)
-    _, result = run(scenario)
+    _, result = simulate(scenario)
     monday_mornings = 0
     for row in result["dossier_log"]:
         c, monday = clock(row[ARRIVAL]), date_of(row[ARRIVAL]).weekday() == 0
@@ -428,8 +400,8 @@ def test_staff_schedule_extra_staff_raise_throughput():
     busy_afternoons = [{"weekdays": [0, 1, 2, 3, 4, 5, 6], "start": "13:00", "end": "17:00", "delta": 2}]
     plain = _schedule_scenario([], rate=40, service=30, base=1, days=10)
     helped = _schedule_scenario(busy_afternoons, rate=40, service=30, base=1, days=10)
-    _, plain_result = run(plain)
-    _, helped_result = run(helped)
+    _, plain_result = simulate(plain)
+    _, helped_result = simulate(helped)
     assert plain_result["pools"]["counter"]["max_busy_staff"] == 1
     assert helped_result["pools"]["counter"]["max_busy_staff"] == 3
     # 10 days (8 working) × 480 minutes / 30 = 128 services with one clerk; 40 × 8 = 320 arrive
@@ -495,8 +467,8 @@ def test_changing_staff_does_not_change_arrivals():
                     supplementation={"citizen_delay_working_days": {"kind": "exponential", "mean": 1}},
                     province={"delay_working_days": det(2)})
 
-    _, few = run(scenario(1, 1, 1))
-    _, many = run(scenario(4, 3, 2))
+    _, few = simulate(scenario(1, 1, 1))
+    _, many = simulate(scenario(4, 3, 2))
 
     def arrivals(result):
         return sorted((row[HOME], row[ARRIVAL], row[CHANNEL], row[FIELD]) for row in result["dossier_log"])
@@ -511,7 +483,7 @@ def test_changing_staff_does_not_change_arrivals():
 def test_backlog_is_read_at_the_end_of_every_day():
     scenario = make(rate=200, days=3, calendar={"always_open": True}, channels=counter_channel(det(10)),
                     fields=one_field(), staff={"counter": 1})
-    _, result = run(scenario)
+    _, result = simulate(scenario)
     assert len(result["backlog_by_day"]) == 3
     assert result["backlog_by_day"][-1] == result["region"]["dossiers_in_process"]
 

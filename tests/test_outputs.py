@@ -6,13 +6,14 @@ through module-scoped fixtures.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import MMC, run_cli
+from conftest import read_json as strict_json
 
 import sim.study.outputs
 from sim.cli import main
@@ -21,8 +22,6 @@ from sim.study.files import scenario_hash
 from sim.study.outputs import DOSSIER_LOG_COLUMNS
 from sim.study.runner import run_replication
 
-ROOT = Path(__file__).resolve().parents[1]
-MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 MMC_FAST = ["--set", "horizon.days=5", "--set", "horizon.warmup_days=1"]
 HANOI_FAST = ["--replications", "1", "--set", "horizon.days=3"]
 KEY_FIGURES = ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "mean_wait_minutes",
@@ -31,17 +30,6 @@ HALF_WIDTH = "_ci95_half_width"
 COMMUNE_COLUMNS = {"commune", "type", "population", "dossiers_arrived", "dossiers_completed", "dossiers_in_process",
                    "mean_wait_minutes", "mean_wait_minutes_ci95_half_width", "p90_wait_minutes",
                    "on_time_share", "staff_counter", "utilisation_counter"}
-
-
-def run_cli(*args) -> int:
-    return main([str(a) for a in args])
-
-
-def strict_json(path: Path) -> dict:
-    """Parse as strict JSON: NaN, Infinity and -Infinity are not JSON."""
-    def refuse(name):
-        raise ValueError(f"{path.name} holds {name}, which is not valid JSON")
-    return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
 
 
 def _walk_keys(value, path=()):
@@ -275,3 +263,30 @@ def test_failed_forced_write_keeps_the_old_folder(tmp_path, monkeypatch):
     assert [p.name for p in out.iterdir()] == ["old.txt"]
     assert (out / "old.txt").read_text(encoding="utf-8") == "previous results"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+# ------------------------------------------------------------------ the period is visible
+def test_the_simulated_period_is_stated_in_the_table_summary_and_manifest(tmp_path, capsys):
+    """The default is named "1–13 July 2025"; with horizon.days=5 every output says 1–5 July:
+    5 days, of which 4 working days (1 July 2025 was a Tuesday; 5 July a Saturday)."""
+    out = tmp_path / "out"
+    assert run_cli("run", "hanoi/2025-07-first-13-days", "--replications", "1", "--set", "horizon.days=5",
+                   "--out", out) == 0
+    stdout = capsys.readouterr().out.splitlines()
+    assert stdout[0].startswith("Hà Nội, 1–13 July 2025")  # the name, as written
+    assert "simulated 2025-07-01 to 2025-07-05: 5 days, 4 working days" in stdout[:4]
+    expected = {"first_day": "2025-07-01", "last_day": "2025-07-05", "days": 5, "working_days": 4, "days_open": 4,
+                "warmup_days": 0.0}
+    assert strict_json(out / "summary.json")["period"] == expected
+    assert strict_json(out / "manifest.json")["period"] == expected
+
+
+def test_the_period_counts_public_holidays_and_saturday_openings(tmp_path):
+    """Q3 2025: 92 days, 64 working days (1-2 September are holidays); Saturday mornings open
+    add 13 days the centres open, which deadlines do not count."""
+    from sim.scenario.region import period
+
+    q3 = period(load_scenario("hanoi/2025-q3"))
+    assert (q3["first_day"], q3["last_day"], q3["days"], q3["working_days"]) == ("2025-07-01", "2025-09-30", 92, 64)
+    saturdays = period(load_scenario("hanoi/2025-q3", ["calendar.saturday_hours=[['08:00', '12:00']]"]))
+    assert saturdays["working_days"] == 64 and saturdays["days_open"] == 64 + 13

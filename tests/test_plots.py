@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import MMC
 
 from conftest import assert_readable
 from sim.cli import main
@@ -25,8 +26,6 @@ from sim.study.plots import (
 from sim.study.runstore import backlog_table, communes_table, identity_hash, load_runs
 from sim.study.sweep import run_sweep
 
-ROOT = Path(__file__).resolve().parents[1]
-MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 EXPERIMENT = f"""\
 name: plots
 base: {MMC}

@@ -1,6 +1,7 @@
 """Policies: registered by name, chosen in the scenario, and extensible in a few lines."""
 import numpy as np
 import pytest
+from conftest import HANOI
 
 from sim.engine.model import Simulation
 from sim.scenario.policies import (
@@ -13,7 +14,6 @@ from sim.scenario.policies import (
 from sim.scenario.region import Region
 from sim.study.api import load_scenario
 
-HANOI = "hanoi/2025-07-first-13-days"
 SHORT = ["horizon.days=2"]
 
 

@@ -20,18 +20,13 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.engine.model import Simulation
+from conftest import ARRIVAL, CHANNEL, DAY, DEADLINE, FIELD, FINISH, HOME, ON_TIME, RETURNS, WAIT, nan_equal
+from conftest import scenario_dict as _dict
+from conftest import simulate as run
+
 from sim.scenario.policies import largest_remainder
-from sim.scenario.region import Region
 from sim.scenario.schema import Scenario
-from sim.study.outputs import DOSSIER_LOG_COLUMNS
 
-COL = {name: i for i, name in enumerate(DOSSIER_LOG_COLUMNS)}
-HOME, CHANNEL, FIELD = COL["home_commune"], COL["channel"], COL["field"]
-ARRIVAL, WAIT, FINISH = COL["arrival_minute"], COL["first_wait_working_minutes"], COL["finish_minute"]
-DEADLINE, ON_TIME, RETURNS = COL["deadline_minute"], COL["on_time"], COL["supplementation_returns"]
-
-DAY = 1440.0
 OFFICE_MINUTES = 480.0  # 08:00-12:00 + 13:00-17:00
 MAX_PER_DAY = 150.0     # dossiers per working day per commune: keeps every example fast
 
@@ -93,16 +88,8 @@ def channels(draw, intake: dict, online_intake: dict):
 
 
 def _scenario_dict(start, days, warmup, calendar, chans, fields, staff, rate, n_communes, seed, extra=None):
-    data = {
-        "name": "property", "seed": seed,
-        "horizon": {"start_date": start.isoformat(), "days": days, "warmup_days": warmup},
-        "calendar": calendar,
-        "demand": {"dossiers_per_working_day": rate, "channels": chans, "fields": fields},
-        "communes": {"count": n_communes},
-        "staff": {"per_commune": staff},
-    }
-    data.update(extra or {})
-    return data
+    return _dict(channels=chans, fields=fields, staff=staff, rate=rate, days=days, start=start, calendar=calendar,
+                 communes={"count": n_communes}, seed=seed, warmup=warmup, name="property", **(extra or {}))
 
 
 @st.composite
@@ -167,24 +154,8 @@ def one_stage_scenarios(draw):
     return data, servers
 
 
-def run(scenario: Scenario, replication: int = 0):
-    sim = Simulation(Region(scenario), replication, dossier_log=True)
-    return sim, sim.run()
-
-
 def with_counter(data: dict, servers: int) -> Scenario:
     return Scenario.model_validate({**data, "staff": {"per_commune": {"counter": servers}}})
-
-
-def nan_equal(a, b) -> bool:
-    """Equality where NaN equals NaN (results hold NaN for empty figures)."""
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(nan_equal(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(nan_equal(x, y) for x, y in zip(a, b))
-    return a == b
 
 
 # ----------------------------------------------------------------- properties

@@ -1,12 +1,11 @@
 """The committed JSON Schema is the one the code generates, and scenario files point to it."""
 import json
-from pathlib import Path
+from conftest import ROOT
 
 from sim.cli import scenario_json_schema
 from sim.scenario.library import scenario_files
 from sim.scenario.schema import Scenario
 
-ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "scenarios" / "scenario.schema.json"
 
 

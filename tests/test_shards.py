@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import HANOI, nan_equal, same
 
 from sim.engine import shards
 from sim.engine.model import Simulation
@@ -17,29 +18,12 @@ from sim.scenario.region import Region
 from sim.study.api import load_scenario
 from sim.study.runner import run_replication, run_replications
 
-HANOI = "hanoi/2025-07-first-13-days"
 SHORT = ["horizon.days=5"]
 
 
 @pytest.fixture
 def small_shards(monkeypatch):
     monkeypatch.setattr(shards, "SHARD_COMMUNES", 40)
-
-
-def same(a, b, path="result"):
-    """Equal, except floats within 1e-9 relative (the order of a sum)."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for key in a:
-            same(a[key], b[key], f"{path}.{key}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            same(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-9, abs=1e-12), path
-    else:
-        assert a == b, path
 
 
 def test_layout_is_contiguous_near_equal_and_only_for_home_routing(small_shards):
@@ -79,19 +63,8 @@ def test_one_or_two_processes_give_identical_results(small_shards):
     two = run_replications(scenario, jobs=2).results
     for a, b in zip(one, two):
         a.pop("wall_seconds"), b.pop("wall_seconds")
-        assert a == b or _nan_equal(a, b)
+        assert a == b or nan_equal(a, b)
     assert [r["replication"] for r in two] == [0, 1]
-
-
-def _nan_equal(a, b) -> bool:
-    """== where NaN equals NaN (figures of empty groups are NaN)."""
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_nan_equal(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_nan_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
-        return math.isnan(b)
-    return a == b
 
 
 def test_adder_adds_in_shard_order_whatever_order_shards_finish(small_shards):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from sim.calibration.targets import (
     Expression,
@@ -23,7 +23,6 @@ from sim.calibration.targets import (
 from sim.study.api import load_scenario
 from sim.study.runner import run_replication
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "calibration" / "targets.yaml"
 FILE, _ = load_targets(TARGETS)
 SECTIONS = list(FILE.scenarios)

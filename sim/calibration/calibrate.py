@@ -204,19 +204,23 @@ def check_paths(fitter: Fitter, key_figures: dict[str, str], section_key: str, p
         raise loading.ScenarioError(problems)
 
 
-def prepare(scenario_arg: str, targets_path: Path, out: Path, jobs: int = 1, log=None):
+def prepare(scenario_arg: str, targets_path: Path, out: Path, jobs: int = 1, log=None, replications: int | None = None,
+            force_large: bool = False):
     """Load everything and check it before anything runs (bad input: ScenarioError)."""
     from ..study.api import find_scenario, load_scenario
 
     scenario_path = find_scenario(scenario_arg)
     targets, positions = load_targets(targets_path)
-    base = load_scenario(scenario_path)  # the scenario itself must be valid first
+    base = load_scenario(scenario_path, force_large=force_large)  # the scenario itself must be valid first
     key, section = section_for(targets, positions, targets_path, scenario_path)
+    if replications is not None:
+        section = section.model_copy(update={"replications": replications})
     mapping = Mapping(base, section.parameters, positions, f"scenarios.{key}.parameters", str(targets_path))
     expressions = [Expression(t.simulated) for t in section.simulated_targets()]
     expressions += [Expression(e) for e in section.key_figures.values()]
     paths = sorted({p for e in expressions for p in e.paths})
-    evaluator = Evaluator(scenario_path, paths, Cache(out / CACHE_FILE), jobs, log)
+    evaluator = Evaluator(scenario_path, paths, Cache(out / CACHE_FILE), jobs, log,
+                          max_tasks=max(section.replications, section.final_replications), force_large=force_large)
     fitter = Fitter(section, mapping, evaluator, log)
     for name, spec in section.parameters.items():
         x0 = spec.initial if spec.initial is not None else mapping.base_value(name)
@@ -272,36 +276,53 @@ def default_out(scenario_path: Path) -> Path:
 
 
 def calibrate_command(args) -> int:
+    from concurrent.futures import BrokenExecutor
+
     from ..errors import UsageError
     from ..study.api import find_scenario
+    from ..study.files import folder_problem
+    from ..study.interrupts import shielded
     from .report import write_outputs
 
     out = args.out or default_out(find_scenario(args.scenario))
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file, not a folder")
+    problem = folder_problem(out, inside=True)
+    if problem:
+        raise UsageError(problem)
     if out.exists() and any(out.iterdir()) and not args.resume:
         raise UsageError(f"--out {out} is not empty; pass --resume to continue the calibration there, or choose another folder")
     log = _log_to_stderr(args.quiet)
     started = dt.datetime.now().astimezone()
-    scenario_path, key, section, base, mapping, fitter = prepare(args.scenario, args.targets, out, args.jobs, log)
-    if args.replications is not None:
-        section = section.model_copy(update={"replications": args.replications})
-        fitter.section = section
+    scenario_path, key, section, base, mapping, fitter = prepare(args.scenario, args.targets, out, args.jobs, log,
+                                                                 args.replications, getattr(args, "force_large", False))
     cached = len(fitter.evaluator.cache.records)
     if cached:
         log(f"resuming: {cached} replication runs already in {out / CACHE_FILE}")
     wall = time.perf_counter()
+    resume = f"continue with --resume --out {out}"
     try:
         numbers = run_calibration(fitter, section, mapping, log)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, BrokenExecutor, OSError) as exc:
         fitter.evaluator.close(abort=True)
-        print(f"interrupted: {len(fitter.evaluator.cache.records)} replication runs kept in {out / CACHE_FILE}; "
-              f"continue with --resume --out {out}", file=sys.stderr)
+        kept = f"{len(fitter.evaluator.cache.records)} replication runs kept in {out / CACHE_FILE}"
+        if isinstance(exc, KeyboardInterrupt):
+            print(f"interrupted: {kept}; {resume}", file=sys.stderr)
+        elif isinstance(exc, BrokenExecutor):
+            print(f"commune-sim: a worker process died (killed, or out of memory?): {kept}; {resume}", file=sys.stderr)
+        else:
+            print(f"commune-sim: cannot write to {out}: {exc.strerror or exc}; {kept}; free space or make the folder "
+                  f"writable, then {resume}", file=sys.stderr)
         return 1
     fitter.evaluator.close()
     numbers.update(started=started, wall_seconds=time.perf_counter() - wall, runs=fitter.evaluator.runs,
                    command_line=getattr(args, "command_line", None))
-    write_outputs(out, scenario_path, args.targets, key, section, base, mapping, numbers)
+    try:
+        with shielded():  # a Ctrl-C now waits for the report: the fit is done
+            write_outputs(out, scenario_path, args.targets, key, section, base, mapping, numbers)
+    except OSError as exc:
+        print(f"commune-sim: cannot write the report to {out}: {exc.strerror or exc}; every replication run is kept "
+              f"in {out / CACHE_FILE}: free space or make the folder writable, then {resume} "
+              "(nothing is computed again)", file=sys.stderr)
+        return 1
     bad = [t.id for t in section.simulated_targets()
            if not t.within(float(np.mean(numbers["final"][t.id])))]
     if not args.quiet:

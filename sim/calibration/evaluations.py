@@ -16,6 +16,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from ..study.executors import stop_pool, worker_pool
 from .targets import extract
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -34,7 +35,15 @@ def engine_hash() -> str:
 
 
 def scenario_key(scenario, engine: str = "") -> str:
+    """The resolved scenario, the engine and the contents of the files it names (a commune
+    table, observed counts): an edited file is a new scenario, though its path is the same."""
     text = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+    for named in (scenario.communes.table, scenario.demand.observed):
+        if named is not None:
+            try:
+                text += hashlib.sha256(Path(named).read_bytes()).hexdigest()
+            except OSError:
+                text += "unreadable:" + named
     return hashlib.sha256((engine + text).encode("utf-8")).hexdigest()
 
 
@@ -82,8 +91,12 @@ def _run_one(scenario, replication: int, paths: list[str]) -> tuple[dict, float]
 class Evaluator:
     """Runs (scenario, replication) pairs once, in worker processes if asked, through the cache."""
 
-    def __init__(self, scenario_path: Path, paths: list[str], cache: Cache, jobs: int = 1, log=None):
+    def __init__(self, scenario_path: Path, paths: list[str], cache: Cache, jobs: int = 1, log=None,
+                 max_tasks: int | None = None, force_large: bool = False):
+        """``max_tasks``: the most replications ever run at once (no more worker processes than that)."""
         self.scenario_path, self.paths, self.cache, self.jobs = scenario_path, sorted(set(paths)), cache, jobs
+        self.workers = min(jobs, max_tasks) if max_tasks else jobs
+        self.force_large = force_large
         self.log = log or (lambda message: None)
         self._pool: ProcessPoolExecutor | None = None
         self.engine = engine_hash()
@@ -92,7 +105,7 @@ class Evaluator:
     def scenario(self, overrides: list[str]):
         from ..study.api import load_scenario
 
-        return load_scenario(self.scenario_path, overrides)
+        return load_scenario(self.scenario_path, overrides, force_large=self.force_large)
 
     def figures(self, scenario, replications: list[int], label: str = "") -> list[dict]:
         key = scenario_key(scenario, self.engine)
@@ -101,7 +114,7 @@ class Evaluator:
         meta = {"label": label, "seed": scenario.seed}
         if todo and self.jobs > 1:  # also one replication: refits run side by side in threads
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_leave_ctrl_c_to_the_parent)
+                self._pool = worker_pool(self.workers)
             futures = {r: self._pool.submit(_run_one, scenario, r, self.paths) for r in todo}
             try:
                 for r, future in futures.items():
@@ -122,14 +135,5 @@ class Evaluator:
     def close(self, abort: bool = False) -> None:
         """Stop the workers; on abort (Ctrl-C) runs in progress are abandoned, not awaited."""
         if self._pool is not None:
-            processes = list((getattr(self._pool, "_processes", None) or {}).values())
-            self._pool.shutdown(wait=not abort, cancel_futures=True)
-            for process in processes if abort else ():
-                process.terminate()
+            stop_pool(self._pool, abort)
             self._pool = None
-
-
-def _leave_ctrl_c_to_the_parent() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -175,13 +175,34 @@ class Expression:
         return _eval(self.tree, figures)
 
 
+MAX_EXPRESSION_CHARS = 500  # the longest expression in calibration/targets.yaml has 133
+MAX_EXPRESSION_DEPTH = 20   # levels of the expression tree; the deepest there has 6
+
+
 def parse_expression(text: str) -> ast.AST:
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ValueError(f"expression of {len(text):,} characters; the longest allowed is {MAX_EXPRESSION_CHARS}")
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise ValueError(f"cannot parse expression {text!r}: {exc.msg}") from None
+        raise ValueError(f"cannot parse expression {text[:60]!r}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ValueError(f"expression nested too deeply; the deepest allowed is {MAX_EXPRESSION_DEPTH} levels") from None
+    depth = _depth(tree)
+    if depth > MAX_EXPRESSION_DEPTH:
+        raise ValueError(f"expression nested {depth} levels deep; the deepest allowed is {MAX_EXPRESSION_DEPTH}")
     list(_paths(tree))  # raises on anything but arithmetic over dotted names
     return tree
+
+
+def _depth(tree: ast.AST) -> int:
+    """Nesting depth of an expression tree, counted without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _dotted(node: ast.AST) -> str | None:

@@ -1,135 +1,36 @@
 """Arrivals: a non-homogeneous Poisson process per commune and channel.
 
 The intensity of a channel is piecewise constant: over a day it follows the channel's
-hour-of-day profile (only inside opening hours for in-person filing, around the clock
-online), and the day's total is ``dossiers_per_working_day × commune weight × channel
-share × day factor`` (the day-of-week multiplier, or the holiday factor). A Poisson
-process with piecewise-constant intensity is drawn exactly by taking the number of
-arrivals in a block of days as Poisson(integrated intensity) and placing each one by
-inverting the cumulative intensity at a uniform point.
+hour-of-day profile, and the day's total is set by the demand plan (:mod:`sim.engine.demand`:
+``dossiers_per_working_day × commune weight × channel share × day factor``, changed by date
+where the scenario says so). A Poisson process with piecewise-constant intensity is drawn
+exactly by taking the number of arrivals in a block of days as Poisson(integrated
+intensity) and placing each one by inverting the cumulative intensity at a uniform point.
+Observed counts replayed exactly are placed the same way within their day.
 
-Arrivals are drawn a block of days at a time, per commune, together with
-everything a new dossier carries (field, the minutes of work it will need at each
-stage, whether it will be returned for supplementation or forwarded to the province),
-each from its own stream (:mod:`sim.engine.streams`). A block is a week, or fewer days where a
-simulation (one shard of the region, :mod:`sim.engine.shards`) would otherwise hold more than about
-``BLOCK_ARRIVALS`` arrivals at once, so memory stays bounded and does not grow with the
-horizon. The block length depends on demand and the number of communes only, so a change of
-staff or routing never changes what arrives. A block is held as numpy columns (8 bytes a
-value) and turned into row tuples ``CHUNK`` at a time as the arrivals come due: drawing in
-numpy costs per call, so the longer the block the cheaper each dossier.
+Arrivals are drawn a block of days at a time, per commune, together with everything a new
+dossier carries (the WORK columns of :mod:`sim.engine.dossier`: field, the minutes of work
+it will need at each stage, whether it will be returned for supplementation or forwarded to
+the province, its deadline, the waits on others, whether its result waits for the
+appointment date), each from its own stream (:mod:`sim.engine.streams`). A block is a week,
+or fewer days where a simulation (one shard of the region, :mod:`sim.engine.shards`) would
+otherwise hold more than about ``BLOCK_ARRIVALS`` arrivals at once, so memory stays bounded
+and does not grow with the horizon. The block length depends on demand and the number of
+communes only, so a change of staff or routing never changes what arrives. A block is held
+as numpy columns (8 bytes a value) and turned into row tuples ``CHUNK`` at a time as the
+arrivals come due: drawing in numpy costs per call, so the longer the block the cheaper
+each dossier.
 """
 from __future__ import annotations
-
-import datetime as dt
 
 import numpy as np
 
 from . import streams
-from .calendar import WorkingCalendar, parse_hhmm
+from .demand import BLOCK_ARRIVALS, DAY, MAX_BLOCK_DAYS, DemandPlan  # noqa: F401 (the plan lives in demand)
+from .distributions import Buffered
+from .dossier import ARRIVAL, DTYPES, KEY, NAMES
 
-MAX_BLOCK_DAYS = 7
-BLOCK_ARRIVALS = 200_000  # arrivals a simulation (a shard) holds at once, roughly (~20 MB)
 CHUNK = 64  # rows made into tuples at a time
-DAY = 1440.0
-
-
-#: What a new dossier carries, one tuple per arrival, in this order.
-ROW = ("time", "channel", "field", "intake_minutes", "back_office_minutes", "sign_off_minutes",
-       "supplement", "province", "delay_days", "lead_days", "deadline", "key")
-# deadline: the statutory deadline as an instant (minutes), from the field's working days
-# key = (commune x channels + channel) x fields + field: the dossier's statistics slot (Recorder._group)
-
-
-class DemandPlan:
-    """Region-wide demand: what every commune's arrival generator shares."""
-
-    def __init__(self, scenario, calendar: WorkingCalendar, weights: np.ndarray,
-                 statutory: WorkingCalendar | None = None, shards: int = 1,
-                 dossiers_per_working_day: float | None = None):
-        """``scenario``: a validated scenario (:mod:`sim.scenario.schema`); ``shards``: how
-        many simulations the region is split into (:mod:`sim.engine.shards`), which sets
-        how many days a block of arrivals holds; ``dossiers_per_working_day``: the region's
-        volume when the scenario gives it per capita (default: the scenario's own figure)."""
-        demand = scenario.demand
-        volume = demand.dossiers_per_working_day if dossiers_per_working_day is None else dossiers_per_working_day
-        self.calendar = calendar
-        self.start_date = scenario.horizon.start_date
-        self.holidays = set(scenario.calendar.holidays)
-        self.channel_names = list(demand.channels)
-        self.channels = list(demand.channels.values())
-        self.field_names = list(demand.fields)
-        self.fields = list(demand.fields.values())
-        self.base = volume * np.asarray(weights, dtype=float)
-        self.field_mix = [[demand.field_mix(c).get(f, 0.0) for f in self.field_names] for c in self.channel_names]
-        self.field_cum = [np.cumsum(mix) for mix in self.field_mix]
-        self.sign_off = scenario.sign_off
-        self.supplement_p = np.array([f.supplementation_share for f in self.fields])
-        self.province_p = np.array([f.province_share for f in self.fields])
-        self.deadline_days = np.array([f.deadline_working_days for f in self.fields], dtype=np.int64)
-        self.cutoff = np.array([parse_hhmm(f.receipt_cutoff) if f.receipt_cutoff else np.inf for f in self.fields])
-        self.statutory = statutory or calendar
-        self._profiles: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
-        daily = max(volume, 1.0) / shards
-        self.block_days = int(max(1, min(MAX_BLOCK_DAYS, BLOCK_ARRIVALS // daily)))
-
-    def day_factor(self, channel_index: int, day: int) -> float:
-        channel = self.channels[channel_index]
-        date = self.start_date + dt.timedelta(days=day)
-        if date in self.holidays:
-            return channel.holiday_factor
-        return channel.day_of_week[date.weekday()]
-
-    def day_pieces(self, channel_index: int, day: int):
-        """(start, length, weight) pieces of one day; weights sum to the day factor."""
-        channel = self.channels[channel_index]
-        factor = self.day_factor(channel_index, day)
-        if factor <= 0:
-            return []
-        if channel.during_opening_hours:
-            intervals = self.calendar.day_intervals(day)
-        else:
-            intervals = [(day * DAY, (day + 1) * DAY)]
-        pieces = []
-        for open_, close in intervals:
-            t = open_
-            while t < close:
-                hour_end = min(close, (np.floor(t / 60.0) + 1) * 60.0)
-                hour = int((t - day * DAY) // 60) % 24
-                pieces.append((t, hour_end - t, channel.hour_of_day[hour] * (hour_end - t)))
-                t = hour_end
-        total = sum(w for _, _, w in pieces)
-        if total <= 0:
-            return []
-        return [(s, length, factor * w / total) for s, length, w in pieces if w > 0]
-
-    def after_cutoff(self, t: np.ndarray, fields: np.ndarray) -> np.ndarray:
-        """1 where a dossier is filed on a working day between its field's receipt cutoff
-        and the close (it counts as received the next working day), else 0. Outside
-        working hours the deadline already starts from the next working day."""
-        cutoff = self.cutoff[fields]
-        late = np.isfinite(cutoff)
-        if not late.any():
-            return np.zeros(len(t), dtype=np.int64)
-        day = (t // DAY).astype(np.int64)
-        closes = {d: self.statutory.day_intervals(d) for d in np.unique(day[late]).tolist()}
-        close = np.array([closes[d][-1][1] if closes.get(d) else -np.inf for d in day.tolist()])
-        return (late & (t - day * DAY >= cutoff) & (t < close)).astype(np.int64)
-
-    def block_profile(self, channel_index: int, block: int):
-        """Cumulative unit intensity over a block: (starts, lengths, cum_before, cum_after)."""
-        key = (channel_index, block)
-        if key not in self._profiles:
-            if len(self._profiles) > 64:
-                self._profiles.clear()
-            first = block * self.block_days
-            pieces = [p for day in range(first, first + self.block_days) for p in self.day_pieces(channel_index, day)]
-            starts = np.array([p[0] for p in pieces])
-            lengths = np.array([p[1] for p in pieces])
-            cum = np.cumsum([p[2] for p in pieces]) if pieces else np.zeros(0)
-            before = np.concatenate(([0.0], cum[:-1])) if pieces else np.zeros(0)
-            self._profiles[key] = (starts, lengths, before, cum)
-        return self._profiles[key]
 
 
 class CommuneArrivals:
@@ -148,6 +49,14 @@ class CommuneArrivals:
         self.province_rng = streams.stream(*key, streams.PROVINCE)
         self.delay_rng = streams.stream(*key, streams.DELAYS)
         self.lead_rng = streams.stream(*key, streams.LEAD_TIME)
+        # Streams of features a scenario may not use: made only when used (a generator costs
+        # ~15 microseconds, and there are three per commune per replication)
+        self.deadline_rng = streams.stream(*key, streams.DEADLINE_MIX) if plan.deadline_mixes else None
+        self.wait_rng = streams.stream(*key, streams.WAIT_ON_OTHERS) if plan.waiting_fields else None
+        self.appointment_rng = streams.stream(*key, streams.APPOINTMENT) if plan.held_shares else None
+        self.replication = replication
+        self.rework_rng = streams.stream(*key, streams.REWORK)  # everything drawn again after supplementation
+        self._buffers: dict = {}
         self.citizen_delay = scenario.supplementation.citizen_delay_working_days if scenario.supplementation else None
         self.province_delay = scenario.province.delay_working_days if scenario.province else None
         sign_off = scenario.sign_off
@@ -157,18 +66,23 @@ class CommuneArrivals:
         """The arrivals of block ``index`` (before ``until``), sorted by time."""
         plan = self.plan
         times, channels = [], []
-        for k, channel in enumerate(plan.channels):
-            rate = plan.base[self.commune] * channel.share
-            starts, lengths, before, cum = plan.block_profile(k, index)
-            if rate <= 0 or not len(cum):
-                continue
+        replay = plan.observed is not None and plan.observed.replay
+        for k in range(len(plan.channels)):
+            rate, starts, lengths, before, cum = plan.block_intensity(k, index, self.commune)
             rng = self.arrival_rngs[k]
-            n = rng.poisson(rate * cum[-1])
-            u = rng.random(n) * cum[-1]
-            piece = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
-            t = starts[piece] + (u - before[piece]) / (cum[piece] - before[piece]) * lengths[piece]
+            if rate > 0 and len(cum):
+                n = rng.poisson(rate * cum[-1])
+                u = rng.random(n) * cum[-1]
+                piece = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
+                t = starts[piece] + (u - before[piece]) / (cum[piece] - before[piece]) * lengths[piece]
+            elif not replay:
+                continue
+            else:
+                t = np.zeros(0)
+            if replay:  # the observed days' exact counts (their Poisson intensity is 0)
+                t = np.concatenate((t, self._replayed(k, index, rng)))
             times.append(t)
-            channels.append(np.full(n, k, dtype=np.int64))
+            channels.append(np.full(len(t), k, dtype=np.int64))
         t = np.concatenate(times) if times else np.zeros(0)
         ch = np.concatenate(channels) if channels else np.zeros(0, dtype=np.int64)
         keep = t < until
@@ -176,6 +90,25 @@ class CommuneArrivals:
         order = np.argsort(t, kind="stable")
         t, ch = t[order], ch[order]
         return self._dossier_work(t, ch)
+
+    def _replayed(self, k: int, index: int, rng) -> np.ndarray:
+        """Exactly the observed count of each observed day of the block, placed in the day by
+        the channel's intensity profile."""
+        plan = self.plan
+        starts, lengths, weights, days = plan.block_profile(k, index)[4]
+        covered = plan.observed.covered
+        counts = np.array([plan.replay_counts(self.replication, int(d))[self.commune, k] if d in covered else 0
+                           for d in days], dtype=np.int64)  # per piece: the count of its day, on its first piece
+        first_piece = np.concatenate(([True], days[1:] != days[:-1])) if len(days) else np.zeros(0, dtype=bool)
+        counts = np.where(first_piece, counts, 0)
+        if not counts.sum():
+            return np.zeros(0)
+        cum = np.cumsum(weights)
+        before = np.concatenate(([0.0], cum[:-1]))
+        day_end = np.array([cum[days == d][-1] for d in days])  # cumulative intensity at the end of each piece's day
+        u = np.repeat(before, counts) + rng.random(int(counts.sum())) * np.repeat(day_end - before, counts)
+        piece = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
+        return starts[piece] + (u - before[piece]) / (cum[piece] - before[piece]) * lengths[piece]
 
     def _dossier_work(self, t: np.ndarray, ch: np.ndarray) -> "Block":
         plan, n = self.plan, len(t)
@@ -210,30 +143,117 @@ class CommuneArrivals:
             mask = fields == f
             if field.lead_time_working_days is not None and mask.any():
                 lead[mask] = field.lead_time_working_days.sample(self.lead_rng, int(mask.sum()))
-        deadline = plan.statutory.add_working_days_many(t, plan.deadline_days[fields] + plan.after_cutoff(t, fields))
+        deadline_days = self._deadline_days(fields)
+        deadline = plan.statutory.add_working_days_many(t, deadline_days + plan.after_cutoff(t, fields))
         key = (self.commune * len(plan.channels) + ch) * len(plan.fields) + fields
-        return Block((t, ch, fields, intake, back_office, sign_off, supplement, province, delay, lead, deadline, key))
+        return Block.of(arrival=t, channel=ch, field=fields, intake_minutes=intake, back_office_minutes=back_office,
+                        sign_off_minutes=sign_off, supplement=supplement, province=province, delay_days=delay,
+                        lead_days=lead, wait_days=self._waits(fields, deadline_days), deadline_days=deadline_days,
+                        deadline=deadline, release_at=self._release_at(fields, deadline), key=key)
+
+    # Each of these draws only for the fields that use the feature, on its own stream: a
+    # scenario without it draws nothing more than before (common random numbers).
+    def _deadline_days(self, fields: np.ndarray) -> np.ndarray:
+        """The statutory deadline of each dossier: its field's, or one drawn from its mix."""
+        days = self.plan.deadline_days[fields]
+        for f, cum, choices in self.plan.deadline_mixes:
+            mask = fields == f
+            if mask.any():
+                pick = np.minimum(np.searchsorted(cum, self.deadline_rng.random(int(mask.sum())), side="right"), len(cum) - 1)
+                days[mask] = choices[pick]
+        return days
+
+    def _waits(self, fields: np.ndarray, deadline_days: np.ndarray) -> np.ndarray:
+        """Working days each dossier waits on other agencies after back-office work."""
+        wait = np.zeros(len(fields))
+        for f in self.plan.waiting_fields:
+            mask = fields == f
+            if mask.any():
+                wait[mask] = self._wait_of(self.plan.fields[f], int(mask.sum()), deadline_days[mask],
+                                           lambda dist, n: dist.sample(self.wait_rng, n))
+        return wait
+
+    @staticmethod
+    def _wait_of(field, n: int, deadline_days, sample):
+        rule = field.wait_on_others_working_days
+        fraction = getattr(rule, "fraction_of_deadline", None)
+        return sample(rule, n) if fraction is None else sample(fraction, n) * deadline_days
+
+    def _release_at(self, fields: np.ndarray, deadline: np.ndarray) -> np.ndarray:
+        """When a finished dossier may be handed back: its appointment instant (the opening of
+        its deadline day) if it is held for the appointment, else -1 (on completion)."""
+        release = np.full(len(fields), -1.0)
+        for f, share in self.plan.held_shares:
+            mask = fields == f
+            if mask.any():
+                held = mask.copy()
+                if share < 1:
+                    held[mask] = self.appointment_rng.random(int(mask.sum())) < share
+                release[held] = self.plan.statutory.deadline_day_opening_many(deadline[held])
+        return release
+
+    # ------------------------------------------------------- a citizen comes back
+    def redraw(self, d, now: float) -> None:
+        """Fresh work for a dossier filed again after supplementation (every WORK column
+        marked ``redrawn``), from the commune's rework stream, one value at a time."""
+        plan = self.plan
+        field, channel = plan.fields[d.field], plan.channels[d.channel]
+        late = plan.after_cutoff(np.array([now]), np.array([d.field]))[0]
+        d.deadline = plan.statutory.add_working_days(now, d.deadline_days + int(late))
+        d.intake_minutes = self.draw(field.intake_service_minutes or channel.intake.service_minutes) if channel.intake else 0.0
+        d.back_office_minutes = self.draw(field.back_office.service_minutes) if field.back_office else 0.0
+        d.sign_off_minutes = self.draw(self.sign_off_dist) if self.sign_off_dist else 0.0
+        d.supplement = self.uniform() < field.supplementation_share
+        d.province = not d.supplement and self.uniform() < field.province_share
+        if d.supplement:
+            d.delay_days = self.draw(self.citizen_delay)
+        elif d.province:
+            d.delay_days = self.draw(self.province_delay)
+        d.lead_days = self.draw(field.lead_time_working_days) if field.lead_time_working_days else 0.0
+        d.wait_days = (self._wait_of(field, 1, d.deadline_days, lambda dist, n: self.draw(dist))
+                       if field.wait_on_others_working_days is not None else 0.0)
+        if d.release_at >= 0:  # held for the appointment: a fresh receipt, a fresh appointment date
+            d.release_at = plan.statutory.deadline_day_opening(d.deadline)
+
+    def draw(self, dist) -> float:
+        """One value from ``dist`` on this commune's rework stream."""
+        key = id(dist)
+        if key not in self._buffers:
+            self._buffers[key] = Buffered(dist, self.rework_rng)
+        return self._buffers[key]()
+
+    def uniform(self) -> float:
+        return self.rework_rng.random()
 
 
 class Block:
-    """One commune's arrivals over a block of days: ROW columns, handed out as tuples
-    ``CHUNK`` rows at a time (a tuple of Python values reads fast; a column row does not)."""
+    """One commune's arrivals over a block of days: the WORK columns of
+    :mod:`sim.engine.dossier`, handed out as tuples ``CHUNK`` rows at a time (a tuple of
+    Python values reads fast; a column row does not)."""
 
     __slots__ = ("columns", "n", "_next")
 
     def __init__(self, columns: tuple[np.ndarray, ...]):
         self.columns, self.n, self._next = columns, len(columns[0]), 0
 
+    @classmethod
+    def of(cls, **drawn: np.ndarray) -> "Block":
+        """A block from one array per WORK column, by name (every column, no other)."""
+        if drawn.keys() != set(NAMES):
+            missing, extra = sorted(set(NAMES) - drawn.keys()), sorted(drawn.keys() - set(NAMES))
+            raise ValueError(f"a block needs exactly the WORK columns (missing {missing}, not declared {extra})")
+        return cls(tuple(np.asarray(drawn[name], dtype=DTYPES[name]) for name in NAMES))
+
     @property
     def times(self) -> np.ndarray:
-        return self.columns[0]
+        return self.columns[ARRIVAL]
 
     @property
     def keys(self) -> np.ndarray:
-        return self.columns[-1]
+        return self.columns[KEY]
 
     def next_rows(self) -> list[tuple]:
-        """The next ``CHUNK`` rows as ROW tuples; [] once the block is used up."""
+        """The next ``CHUNK`` rows as tuples in WORK order; [] once the block is used up."""
         i, j = self._next, min(self._next + CHUNK, self.n)
         self._next = j
         return list(zip(*(c[i:j].tolist() for c in self.columns)))

@@ -111,6 +111,10 @@ class WorkingCalendar:
                              "(give weekly_hours or always_open=True)")
         self.holidays = frozenset(holidays)
         self._holiday_days = frozenset((h - start_date).days for h in self.holidays)
+        # (first open, last close) when every day with hours has the same ones (a statutory calendar)
+        distinct = {hours for hours in week if hours}
+        only = next(iter(distinct)) if len(distinct) == 1 else None
+        self._same_hours_every_working_day = (only[0][0], only[-1][1]) if only else None
         self._wd0 = start_date.weekday()
         if self.always_open:
             self.minutes_per_working_day = DAY
@@ -285,6 +289,28 @@ class WorkingCalendar:
         while int(n.max()) >= len(self._wdays):
             self._extend(self._ndays + 1)
         return np.asarray(self._last_close)[np.asarray(self._wdays)[n]]
+
+    def deadline_day_opening(self, deadline: float) -> float:
+        """The first opening of the day a deadline instant falls on (the appointment: a result
+        held for its appointment date is handed back from then). A deadline at midnight
+        closes the day before; a day without opening hours starts at midnight."""
+        day = math.ceil(deadline / DAY) - 1
+        hours = self._hours(day) if not self.always_open else ()
+        return day * DAY + (hours[0][0] if hours else 0.0)
+
+    def deadline_day_opening_many(self, deadlines: np.ndarray) -> np.ndarray:
+        """:meth:`deadline_day_opening` for an array (a block of arrivals)."""
+        deadlines = np.asarray(deadlines, dtype=float)
+        days = np.ceil(deadlines / DAY) - 1
+        if self.always_open:
+            return days * DAY
+        if self._same_hours_every_working_day:  # a deadline is a last close: its day opens a fixed time earlier
+            open_, close = self._same_hours_every_working_day
+            if np.all(deadlines - days * DAY == close):
+                return deadlines - (close - open_)
+        unique, where = np.unique(days.astype(np.int64), return_inverse=True)
+        first = np.array([self.deadline_day_opening((d + 1) * DAY) for d in unique.tolist()], dtype=float)
+        return first[where.reshape(-1)] if len(days) else np.zeros(0)
 
     def working_minutes_many(self, t: np.ndarray) -> np.ndarray:
         """:meth:`working_minutes` for an array of instants (the same arithmetic)."""

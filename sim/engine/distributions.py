@@ -37,7 +37,7 @@ def register(cls: type["Distribution"]) -> type["Distribution"]:
 class Distribution(BaseModel):
     """Base class: non-negative random durations."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     kind: str
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -52,6 +52,24 @@ class Distribution(BaseModel):
         """Squared coefficient of variation, Var/mean²."""
         raise NotImplementedError
 
+    def upper_quantile(self, p: float) -> float | None:
+        """A value that draws exceed with probability at most ``p`` (the exact quantile where
+        it is known in closed form, else a bound above it); None if the class cannot say.
+        The scenario checks use it to refuse durations the calendar cannot hold."""
+        return None
+
+    @property
+    def upper_bound(self) -> float:
+        """The largest value it can draw (infinite unless bounded): a fraction must stay <= 1."""
+        return math.inf
+
+
+def _normal_upper(p: float) -> float:
+    """The standard normal quantile of 1 - p."""
+    from statistics import NormalDist
+
+    return -NormalDist().inv_cdf(p)
+
 
 PositiveFinite = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
@@ -60,7 +78,7 @@ PositiveFinite = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 class Exponential(Distribution):
     kind: Literal["exponential"] = "exponential"
     mean_value: PositiveFinite = Field(alias="mean")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def sample(self, rng, size):
         return rng.exponential(self.mean_value, size)
@@ -73,11 +91,14 @@ class Exponential(Distribution):
     def cv2(self):
         return 1.0
 
+    def upper_quantile(self, p):
+        return self.mean_value * math.log(1 / p)
+
 
 class _MeanCV(Distribution):
     """Parameterised by mean and coefficient of variation: what reports and staff quote."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
     mean_value: PositiveFinite = Field(alias="mean")
     cv: PositiveFinite
 
@@ -99,6 +120,12 @@ class Lognormal(_MeanCV):
         mu = math.log(self.mean_value) - sigma2 / 2
         return rng.lognormal(mu, math.sqrt(sigma2), size)
 
+    def upper_quantile(self, p):
+        sigma2 = math.log1p(self.cv**2) if self.cv < 1e150 else math.inf
+        if not math.isfinite(sigma2):
+            return math.inf
+        return math.exp(min(math.log(self.mean_value) - sigma2 / 2 + _normal_upper(p) * math.sqrt(sigma2), 709.0))
+
 
 @register
 class Gamma(_MeanCV):
@@ -107,6 +134,18 @@ class Gamma(_MeanCV):
     def sample(self, rng, size):
         shape = 1.0 / self.cv**2
         return rng.gamma(shape, self.mean_value / shape, size)
+
+    def upper_quantile(self, p):
+        """The Chernoff bound: P(X > u·mean) <= exp(-k (u - 1 - ln u)) for shape k, u > 1;
+        above the exact quantile, by less than a factor 2 for every shape."""
+        if self.cv >= 1e150:
+            return math.inf
+        c = math.log(1 / p) * self.cv**2  # solve u - 1 - ln u = c for u > 1
+        lo, hi = 1.0, c + 2 + math.log(c + 2)
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if mid - 1 - math.log(mid) < c else (lo, mid)
+        return self.mean_value * hi
 
 
 @register
@@ -124,6 +163,13 @@ class Deterministic(Distribution):
     @property
     def cv2(self):
         return 0.0
+
+    def upper_quantile(self, p):
+        return self.value
+
+    @property
+    def upper_bound(self):
+        return self.value
 
 
 @register
@@ -151,6 +197,13 @@ class Empirical(Distribution):
         m = self.mean
         return float(np.var(self.values)) / (m * m)
 
+    def upper_quantile(self, p):
+        return max(self.values)
+
+    @property
+    def upper_bound(self):
+        return max(self.values)
+
 
 @register
 class Uniform(Distribution):
@@ -174,6 +227,47 @@ class Uniform(Distribution):
     @property
     def cv2(self):
         return ((self.high - self.low) ** 2 / 12) / self.mean**2
+
+    def upper_quantile(self, p):
+        return self.high
+
+    @property
+    def upper_bound(self):
+        return self.high
+
+
+@register
+class Beta(_MeanCV):
+    """Values between 0 and 1 with a given mean and coefficient of variation: a share or a
+    fraction (e.g. the part of a deadline spent waiting on other agencies)."""
+
+    kind: Literal["beta"] = "beta"
+
+    @model_validator(mode="after")
+    def _feasible(self):
+        m = self.mean_value
+        if not m < 1:
+            raise ValueError(f"a beta mean must be below 1 (got {m})")
+        largest = math.sqrt((1 - m) / m)
+        if not self.cv < largest:
+            raise ValueError(f"a beta with mean {m:g} needs cv below {largest:.4g} (got {self.cv})")
+        return self
+
+    def _shapes(self) -> tuple[float, float]:
+        m = self.mean_value
+        k = (1 - m) / (m * self.cv**2) - 1  # a + b
+        return m * k, (1 - m) * k
+
+    def sample(self, rng, size):
+        a, b = self._shapes()
+        return rng.beta(a, b, size)
+
+    def upper_quantile(self, p):
+        return 1.0
+
+    @property
+    def upper_bound(self):
+        return 1.0
 
 
 def distribution_type():

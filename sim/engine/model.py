@@ -7,41 +7,42 @@ at every midnight (staff shifts, sign-off batches, the daily backlog reading).
 The life of a dossier reads as the methods below, in order::
 
     arrive -> intake (counter, or review of an online filing)
+           -> lead time?                      waiting on others before the work (no staff)
            -> back office of its field
            -> returned for supplementation?  back to the citizen, comes back later,
               deadline clock restarted, and arrives again
+           -> waits on other agencies?        verification, survey, tax (no staff)
            -> forwarded to the province?      a delay outside the commune, then complete
            -> leader sign-off (continuous, or in batches at set times)
-           -> complete: on time if finished by its statutory deadline
+           -> complete: its result is handed back at once, or, if it is held for its
+              appointment date and finished before it, on that date (in process, not late)
 
-Every step is a plain function call or one scheduled :class:`~sim.engine.pools.Call`; there is
+Two waits use no staff: the lead time (``lead_time_working_days``) comes before the
+back-office work (the commune cannot start: information, coordination), the wait on other
+agencies (``wait_on_others_working_days``) after it (the commune's file is with the
+cadastral office or the tax authority) and before sign-off. A dossier returned for
+supplementation does not wait on others: its file is incomplete.
+
+Every step is a plain function call or one scheduled :class:`~sim.engine.scheduling.Call`; there is
 no process per dossier. Routing and staffing policies come from :mod:`sim.scenario.policies`.
 """
 from __future__ import annotations
 
 import gc
 
-import numpy as np
-import simpy
-
-from . import streams
 from .arrivals import DAY, CommuneArrivals
 from .calendar import parse_hhmm
-from .distributions import Buffered
-from .pools import Call, Pool
+from .dossier import Dossier, fill
+from .pools import Pool
 from .recorder import Recorder, Tally, figures
 from .routing import Router
-
-
-class Dossier:
-    __slots__ = ("commune", "home", "channel", "field", "arrival", "deadline", "intake_minutes",
-                 "back_office_minutes", "sign_off_minutes", "supplement", "province", "delay_days", "lead_days", "counted", "key",
-                 "first_wait", "returns", "minutes", "then", "enqueued_w", "end_w")
+from .scheduling import Call, environment, pending
 
 
 def _settled_at_intake(field) -> bool:
     return (field.lead_time_working_days is None and field.back_office is None and not field.sign_off
-            and field.supplementation_share == 0 and field.province_share == 0)
+            and field.supplementation_share == 0 and field.province_share == 0
+            and field.wait_on_others_working_days is None)
 
 
 class Commune:
@@ -49,18 +50,6 @@ class Commune:
         self.index, self.info = index, info
         self.pools = {name: Pool(sim.env, sim.calendar, name, index, n) for name, n in staff.items()}
         self.arrivals = CommuneArrivals(sim.plan, sim.scenario, index, sim.replication)
-        self.rework_rng = streams.stream(sim.scenario.seed, sim.replication, index, streams.REWORK)
-        self._buffers: dict = {}
-
-    def draw(self, dist) -> float:
-        """One value from ``dist`` on this commune's rework stream (a dossier filed again)."""
-        key = id(dist)
-        if key not in self._buffers:
-            self._buffers[key] = Buffered(dist, self.rework_rng)
-        return self._buffers[key]()
-
-    def uniform(self) -> float:
-        return self.rework_rng.random()
 
 
 class Simulation:
@@ -73,7 +62,7 @@ class Simulation:
         self.region, self.scenario, self.replication = region, region.scenario, replication
         scenario = region.scenario
         self.on_day = on_day  # called with each simulated day number (progress)
-        self.env = simpy.Environment()
+        self.env = environment()
         self.calendar = region.calendar
         self.statutory = region.statutory  # deadlines, working days in system
         self.day_minutes = self.calendar.minutes_per_working_day
@@ -93,7 +82,10 @@ class Simulation:
         # Bound methods made once: the dossier path hands them to pools as "what next".
         self._after_intake, self._after_back_office = self.after_intake, self.after_back_office
         self.recorder = Recorder(self, dossier_log)
-        self._complete = self.recorder.completed  # what `complete` does, one call shorter
+        # What `complete` does, one call shorter: hand the result back, or, where some field
+        # holds results for the appointment date, first check whether it is due yet.
+        holds = any(f.at_appointment_share > 0 for f in self.fields)
+        self._complete = self._release if holds else self.recorder.completed
         # What follows intake, per field: a field settled at the counter with nothing after
         # it (no lead time, back office, rework, province or sign-off) completes at once.
         self._after_intake_of = [self._complete if _settled_at_intake(f) else self._after_intake for f in self.fields]
@@ -143,7 +135,7 @@ class Simulation:
         """Every dossier still in the system: queued, in a sign-off tray, or held by a
         pending event (in service, with the citizen, at the province, waiting on others)."""
         found = [d for pool in self.all_pools() for d in (*pool.queue, *pool.tray)]
-        found += [event._value for *_, event in self.env._queue if isinstance(event._value, Dossier)]
+        found += [p for p in pending(self.env) if type(p) is Dossier]
         return found
 
     def _next_block(self, commune: Commune, index: int) -> None:
@@ -160,11 +152,11 @@ class Simulation:
             Call(self.env, start + self.block_minutes, self._block_done, commune)
 
     def _block_done(self, event) -> None:
-        commune = event._value
+        commune = event.payload
         self._next_block(commune, commune.block_index + 1)
 
     def _arrival(self, event) -> None:
-        commune = event._value
+        commune = event.payload
         rows = commune.rows
         row = rows[commune.next_row]
         commune.next_row += 1
@@ -179,17 +171,16 @@ class Simulation:
 
     def _new_dossier(self, commune: Commune, row: tuple) -> Dossier:
         d = Dossier()
+        fill(d, row)
         d.home = d.commune = commune
-        (d.arrival, d.channel, d.field, d.intake_minutes, d.back_office_minutes, d.sign_off_minutes,
-         d.supplement, d.province, d.delay_days, d.lead_days, d.deadline, d.key) = row
         d.counted = d.arrival >= self.warmup_time
-        d.first_wait = -1.0
+        d.first_wait = d.done_at = -1.0
         d.returns = 0
         self.recorder.entered += 1
         return d
 
     def _midnight(self, event) -> None:
-        day = event._value
+        day = event.payload
         if day > 0:
             self.recorder.end_of_day(day - 1)
             if self.on_day is not None:
@@ -244,12 +235,16 @@ class Simulation:
             self.router.back_office_pool(d, stage.pool).request(d, d.back_office_minutes, self._after_back_office)
 
     def _lead_time_over(self, event) -> None:
-        self.after_intake(event._value)
+        self.after_intake(event.payload)
 
     def after_back_office(self, d: Dossier) -> None:
         field = self.fields[d.field]
         if d.supplement:
             self.return_to_citizen(d)
+        elif d.wait_days > 0:
+            back = self.calendar.add_working_minutes(self.env._now, d.wait_days * self.day_minutes)
+            d.wait_days = 0.0
+            Call(self.env, back, self._others_done, d)
         elif d.province:
             back = self.calendar.add_working_minutes(self.env._now, d.delay_days * self.day_minutes)
             Call(self.env, back, self._from_province, d)
@@ -258,31 +253,22 @@ class Simulation:
         else:
             self._complete(d)
 
+    def _others_done(self, event) -> None:
+        self.after_back_office(event.payload)
+
     def return_to_citizen(self, d: Dossier) -> None:
         back = self.calendar.add_working_minutes(self.env._now, d.delay_days * self.day_minutes)
         Call(self.env, back, self._comes_back, d)
 
     def _comes_back(self, event) -> None:
         """The citizen brings the missing papers: a fresh filing with a fresh deadline clock."""
-        d, home = event._value, event._value.home
-        field, channel = self.fields[d.field], self.channels[d.channel]
+        d = event.payload
         d.returns += 1
-        late = self.plan.after_cutoff(np.array([self.env._now]), np.array([d.field]))[0]
-        d.deadline = self.statutory.add_working_days(self.env._now, field.deadline_working_days + int(late))
-        d.intake_minutes = home.draw(field.intake_service_minutes or channel.intake.service_minutes) if channel.intake else 0.0
-        d.back_office_minutes = home.draw(field.back_office.service_minutes) if field.back_office else 0.0
-        d.sign_off_minutes = home.draw(self.scenario.sign_off.service_minutes) if self.scenario.sign_off else 0.0
-        d.supplement = home.uniform() < field.supplementation_share
-        d.province = not d.supplement and home.uniform() < field.province_share
-        if d.supplement:
-            d.delay_days = home.draw(self.scenario.supplementation.citizen_delay_working_days)
-        elif d.province:
-            d.delay_days = home.draw(self.scenario.province.delay_working_days)
-        d.lead_days = home.draw(field.lead_time_working_days) if field.lead_time_working_days else 0.0
+        d.home.arrivals.redraw(d, self.env._now)
         self.arrive(d)
 
     def _from_province(self, event) -> None:
-        self.complete(event._value)
+        self.complete(event.payload)
 
     def sign(self, d: Dossier) -> None:
         pool = self.router.sign_off_pool(d, self.scenario.sign_off.pool)
@@ -298,4 +284,15 @@ class Simulation:
                 pool.request(d, d.sign_off_minutes, self._complete)
 
     def complete(self, d: Dossier) -> None:
-        self.recorder.completed(d)
+        self._complete(d)
+
+    def _release(self, d: Dossier) -> None:
+        """Work done: hand the result back now, or hold it until its appointment instant."""
+        if d.release_at > self.env._now:
+            d.done_at = self.env._now
+            Call(self.env, d.release_at, self._released, d)
+        else:
+            self.recorder.completed(d)
+
+    def _released(self, event) -> None:
+        self.recorder.completed(event.payload)

@@ -15,43 +15,11 @@ p90 wait at each pool of each commune, not only before a dossier's first service
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappush
 
 from simpy.core import Environment
-from simpy.events import NORMAL
 
 from .calendar import WorkingCalendar
-
-
-class Call:
-    """``fn(event)`` at absolute time ``at``; the payload is ``event._value``.
-
-    The engine's only kind of scheduled event: no generator, no process, one heap entry.
-    It goes straight onto SimPy's event queue with its absolute time (what
-    ``Environment.schedule`` does with ``now + delay``), which saves a call and a rounding
-    step per event; an instant already past is clamped to now. It carries exactly what
-    ``Environment.step`` reads of an event (``callbacks``, ``_ok``, ``_value``) in slots,
-    rather than subclassing ``simpy.Event`` and its per-instance dictionary.
-    """
-
-    __slots__ = ("env", "callbacks", "_value", "_ok")
-
-    def __init__(self, env: Environment, at: float, fn, payload=None):
-        self.env = env
-        self.callbacks = [fn]
-        self._value = payload
-        self._ok = True
-        now = env._now
-        heappush(env._queue, (at if at > now else now, NORMAL, next(env._eid), self))
-
-    def again(self, at: float, fn, payload) -> None:
-        """Re-arm this event from inside its own callback (SimPy is done with it): a
-        feeder or a staff member going on to the next dossier reuses its event."""
-        self.callbacks = [fn]
-        self._value = payload
-        env = self.env
-        now = env._now
-        heappush(env._queue, (at if at > now else now, NORMAL, next(env._eid), self))
+from .scheduling import Call
 
 
 class Pool:
@@ -141,7 +109,7 @@ class Pool:
             event.again(self.calendar.instant(end_w), self._finish, dossier)
 
     def _finish(self, event) -> None:
-        dossier = event._value
+        dossier = event.payload
         w_now = dossier.end_w
         if self.queue and self.free >= 0:
             self._start(self.queue.popleft(), w_now, event)  # the same staff member goes on: busy unchanged
@@ -149,7 +117,7 @@ class Pool:
             self._integrate(w_now)
             self.busy -= 1
             self.free += 1
-            event._value = None  # let the finished dossier go
+            event.payload = None  # let the finished dossier go
             self.spare_events.append(event)  # the next service start re-arms it
         dossier.then(dossier)
 

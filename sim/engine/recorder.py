@@ -8,6 +8,12 @@ Figures cover the dossiers that arrive after the warm-up ("counted" dossiers):
   filed online at night that is taken at 08:00 has waited 0 working minutes);
 * time in system from first filing to completion, in calendar days and in working days;
 * on-time share: completed by the statutory deadline (restarted after supplementation);
+  split three ways as Vietnamese reports do: early (trước hạn, handed back before the
+  deadline day), on the due date (đúng hạn, on the deadline day, by the deadline) and late
+  (quá hạn, after the deadline); a result held for its appointment date counts when it is
+  handed back;
+* in process at the end: already overdue, within the deadline, and held for the
+  appointment date (work done, result not yet handed back);
 * per commune, per channel, per field, per pool; the backlog at the end of every day;
 * the time-average number of dossiers in the system, for Little's law, from the time each
   dossier spends in the system after the warm-up (added when it leaves, or at the end).
@@ -23,38 +29,43 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analytic import predict_pool
+from .dossier import log_row
 from .stats import GroupHistograms
 
 DAY = 1440.0
 BATCH = 1 << 15  # observations buffered before they are folded into the histograms
 GROUPINGS = ("region", "commune", "channel", "field")
 RESOLUTION = {"region": 64, "commune": 16, "channel": 32, "field": 32}  # sub-buckets per octave
+ON_TIME_SLACK = 1e-6  # minutes: a result handed back at the deadline instant, give or take float noise, is on time
 
 
 class Grouping:
     """Histograms of wait, time in system (days, working days) and counts for one way of
     slicing the dossiers: one group for the region, one per commune, channel or field."""
 
+    COUNTS = ("arrived", "on_time", "early", "overdue", "held")
+
     def __init__(self, groups: int, sub: int):
         self.arrived = np.zeros(groups, dtype=np.int64)
         self.on_time = np.zeros(groups, dtype=np.int64)
+        self.early = np.zeros(groups, dtype=np.int64)  # handed back before the deadline day
         self.overdue = np.zeros(groups, dtype=np.int64)  # in process past the deadline at the end
+        self.held = np.zeros(groups, dtype=np.int64)  # in process at the end, held for the appointment date
         self.waits = GroupHistograms(groups, sub)
         self.days = GroupHistograms(groups, sub)
         self.working_days = GroupHistograms(groups, sub)
 
     def add(self, other: "Grouping") -> None:
         """The same groups, seen in another shard: counts and histograms add up."""
-        self.arrived += other.arrived
-        self.on_time += other.on_time
-        self.overdue += other.overdue
+        for name in self.COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         for mine, theirs in self._histograms(other):
             mine.add_histograms(theirs)
 
     def extend(self, other: "Grouping") -> None:
         """The groups that follow (the next shard's communes)."""
-        self.arrived, self.on_time, self.overdue = (np.concatenate((getattr(self, k), getattr(other, k)))
-                                                    for k in ("arrived", "on_time", "overdue"))
+        for name in self.COUNTS:
+            setattr(self, name, np.concatenate((getattr(self, name), getattr(other, name))))
         for mine, theirs in self._histograms(other):
             mine.extend(theirs)
 
@@ -75,6 +86,12 @@ class Grouping:
         }
         with np.errstate(invalid="ignore", divide="ignore"):
             columns["on_time_share"] = np.where(completed > 0, self.on_time / np.maximum(completed, 1), np.nan)
+            share = lambda count: np.where(completed > 0, count / np.maximum(completed, 1), np.nan)  # noqa: E731
+            columns["early_share"] = share(self.early)
+            columns["on_due_date_share"] = share(self.on_time - self.early)
+            columns["late_share"] = share(completed - self.on_time)
+        columns["dossiers_in_process_within_deadline"] = self.arrived - completed - self.overdue
+        columns["dossiers_held_for_appointment"] = self.held
         return [{k: v[g].item() for k, v in columns.items()} for g in range(len(self.arrived))]
 
 
@@ -112,12 +129,11 @@ class Recorder:
             self.area += now - (d.arrival if d.arrival > warm else warm)
         if not d.counted:
             return
-        on_time = now <= d.deadline + 1e-6
-        self._done.append((d.key, d.arrival, now, on_time))  # working days: in the batch, at _flush
+        self._done.append((d.key, d.arrival, now, d.deadline))  # on time, early, working days: at _flush
         if len(self._done) >= BATCH:
             self._flush()
         if self.log is not None:
-            self.log.append(self._log_row(d, now, on_time))
+            self.log.append(log_row(d, now, now <= d.deadline + ON_TIME_SLACK))
 
     def _flush(self) -> None:
         arrivals = np.concatenate(self._arrivals) if self._arrivals else np.zeros(0, dtype=np.int64)
@@ -126,13 +142,16 @@ class Recorder:
         self._arrivals, self._done = [], []
         self.first_waits.clear()  # the pools hold this list: empty it, do not replace it
         working_days = self.statutory.working_days_between_many(done[:, 1], done[:, 2])
+        on_time = done[:, 2] <= done[:, 3] + ON_TIME_SLACK
+        early = done[:, 2] < self.statutory.deadline_day_opening_many(done[:, 3])  # before the deadline day
         for name, grouping in self.groupings.items():
             grouping.arrived += np.bincount(self._group(name, arrivals), minlength=len(grouping.arrived))
             grouping.waits.add(self._group(name, waits[:, 0].astype(np.int64)), waits[:, 1])
             groups = self._group(name, done[:, 0].astype(np.int64))
             grouping.days.add(groups, (done[:, 2] - done[:, 1]) / DAY)
             grouping.working_days.add(groups, working_days)
-            grouping.on_time += np.bincount(groups, done[:, 3], minlength=len(grouping.on_time)).astype(np.int64)
+            grouping.on_time += np.bincount(groups, on_time, minlength=len(grouping.on_time)).astype(np.int64)
+            grouping.early += np.bincount(groups, early, minlength=len(grouping.early)).astype(np.int64)
 
     def _group(self, name: str, keys: np.ndarray) -> np.ndarray:
         """Decode dossier keys, (commune × channels + channel) × fields + field, into groups."""
@@ -147,10 +166,6 @@ class Recorder:
     def end_of_day(self, day: int) -> None:
         self.backlog_by_day.append(self.entered - self.left)
 
-    def _log_row(self, d, finish, on_time):
-        return (d.home.info.index, d.commune.info.index, d.channel, d.field, d.arrival, d.first_wait,
-                finish, d.deadline, on_time, d.returns)
-
     # ------------------------------------------------------------------ results
     def tally(self, end_time: float, in_process: list) -> "Tally":
         """The replication's raw aggregates; ``in_process`` are the dossiers still in the system."""
@@ -160,10 +175,12 @@ class Recorder:
         self.live = sorted((d for d in in_process if d.counted), key=lambda d: (d.arrival, d.home.index))
         self._flush()
         overdue = np.array([d.key for d in self.live if d.deadline < end_time], dtype=np.int64)
+        held = np.array([d.key for d in self.live if d.done_at >= 0], dtype=np.int64)
         for name, grouping in self.groupings.items():
             grouping.overdue = np.bincount(self._group(name, overdue), minlength=len(grouping.overdue))
+            grouping.held = np.bincount(self._group(name, held), minlength=len(grouping.held))
         if self.log is not None:
-            self.log.extend(self._log_row(d, math.nan, False) for d in self.live)
+            self.log.extend(log_row(d, math.nan, False) for d in self.live)
         w_end = self.calendar.working_minutes(end_time)
         for pool in sim.all_pools():
             pool._integrate(w_end)

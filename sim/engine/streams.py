@@ -26,6 +26,13 @@ DELAYS = 8  # citizen and province delays
 ROUTING = 9  # random choices of routing policies
 DIRECTIVES = 10  # (reserved)
 LEAD_TIME = 11  # elapsed time waiting on others before back-office work
+DEADLINE_MIX = 12  # which deadline of a field's mix a dossier has
+WAIT_ON_OTHERS = 13  # waiting on other agencies after back-office work
+APPOINTMENT = 14  # held until the appointment date, in a field that mixes both rules?
+OBSERVED = 15  # replay of observed counts: how a day's count is dealt out (extra key: the day)
+
+#: The "commune" of streams that belong to the whole region (no commune has this index).
+REGION = 1_000_000_000
 
 
 def stream(seed: int, replication: int, commune: int, quantity: int, *extra: int) -> np.random.Generator:

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
+import itertools
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import reference
+from .limits import FORCE, HARD_MAX_COMMUNES, MAX_POPULATION
+from .reading import MAX_TABLE_BYTES, InputFileError, read_text
 
 _PROBS = [0.0, 0.10, 0.25, 0.50, 0.75, 0.90, 1.0]
 MISSING_POPULATION = ("error", "drop", "zero", "median_of_type")
@@ -89,13 +93,14 @@ def build_communes(spec, base_dir: Path | None = None) -> list[CommuneInfo]:
     return select_communes(spec, base_dir).communes
 
 
-def select_communes(spec, base_dir: Path | None = None) -> Selection:
-    """The communes ``spec`` (the scenario's ``communes`` section) describes, with notes."""
+def select_communes(spec, base_dir: Path | None = None, max_rows: int | None = None) -> Selection:
+    """The communes ``spec`` (the scenario's ``communes`` section) describes, with notes. A
+    table of more than ``max_rows`` rows is refused after reading that many (linear time)."""
     if spec.province is None and spec.table is None:
         return Selection(_synthetic(spec))
     source = "communes.province" if spec.province is not None else "communes.table"
     rows = _province_rows(spec.province) if spec.province is not None else \
-        _table_rows(resolve_table(spec.table, base_dir))
+        _table_rows(resolve_table(spec.table, base_dir), max_rows)
     notes: list[str] = []
     chosen = _only(rows, spec.only) if spec.only else rows
     chosen = _fill_missing(chosen, rows, spec.missing_population, source, notes)
@@ -156,15 +161,22 @@ def resolve_table(table: str, base_dir: Path | None) -> Path:
     return path
 
 
-def _table_rows(path: Path) -> list[_Row]:
-    """name, type, population (empty = unknown) and, if the table has the column, code."""
+def _table_rows(path: Path, max_rows: int | None = None) -> list[_Row]:
+    """name, type, population (empty = unknown) and, if the table has the column, code.
+
+    Read by the one safe reader (a regular file of at most ``MAX_TABLE_BYTES``: never a pipe
+    or a device), in one pass; beyond ``max_rows`` rows it stops."""
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+        reader = csv.DictReader(io.StringIO(read_text(path, MAX_TABLE_BYTES), newline=""))
+        rows = list(reader if max_rows is None else itertools.islice(reader, max_rows + 1))
     except OSError as exc:
         raise CommuneError("communes.table", f"cannot read the commune table: {exc.strerror or exc}", str(path)) from None
-    except UnicodeDecodeError:
-        raise CommuneError("communes.table", "cannot read the commune table: it is not UTF-8 text", str(path)) from None
+    except (InputFileError, csv.Error) as exc:
+        raise CommuneError("communes.table", f"cannot read the commune table: {exc}", str(path)) from None
+    if max_rows is not None and len(rows) > max_rows:
+        extra = f" ({FORCE})" if max_rows < HARD_MAX_COMMUNES else ""
+        raise CommuneError("communes.table", f"more than {max_rows:,} communes; the largest number allowed is "
+                                             f"{max_rows:,}{extra}", str(path))
     if not rows:
         raise CommuneError("communes.table", f"{path}: the commune table is empty", str(path))
     missing = {"name", "population"} - set(rows[0])
@@ -181,6 +193,9 @@ def _table_rows(path: Path) -> list[_Row]:
             raise CommuneError("communes.table", f"{path}:{i + 2}: population must be a number", text) from None
         if population is not None and (population < 0 or population != population or population == float("inf")):
             raise CommuneError("communes.table", f"{path}:{i + 2}: population must be a finite number >= 0", text)
+        if population is not None and population > MAX_POPULATION:
+            raise CommuneError("communes.table", f"{path}:{i + 2}: population above {MAX_POPULATION:,.0f}, the largest "
+                                                 "allowed for one commune", text[:20])
         code = (row.get("code") or "").strip()
         if code and code not in known:
             raise CommuneError("communes.table", f"{path}:{i + 2}: {code!r} is not the code of a unit "

@@ -7,21 +7,38 @@ present, policies are registered and have what they need.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+
+from .limits import value_problems
+from .problems import Issue
 
 SHARE_TOLERANCE = 1e-6  # shares must sum to 1 within this
 
 
-@dataclass(frozen=True)
-class Issue:
-    path: str
-    message: str
-    got: object = None
+def problems(scenario, communes: int | None = None) -> list[Issue]:
+    """Every rule across sections; ``communes`` is the number of communes when known (real
+    communes and tables are read after validation), for the rules that depend on it."""
+    return [*_shares(scenario), *_demand_by_date(scenario), *_pools(scenario), *_sections(scenario),
+            *_allocation(scenario, communes), *_routing(scenario), *_geography(scenario), *value_problems(scenario)]
 
 
-def problems(scenario) -> list[Issue]:
-    return [*_shares(scenario), *_pools(scenario), *_sections(scenario), *_allocation(scenario), *_routing(scenario),
-            *_geography(scenario)]
+def _demand_by_date(scenario):
+    """Periods in date order with channel shares that add up; a total that can be solved."""
+    demand = scenario.demand
+    for i, period in enumerate(demand.periods):
+        if i and period.from_ <= demand.periods[i - 1].from_:
+            yield Issue(f"demand.periods.{i}.from", f"periods must be in date order: {period.from_} is not after "
+                        f"{demand.periods[i - 1].from_}", period.from_.isoformat())
+    for i, message in demand.period_shares()[1]:
+        yield Issue(f"demand.periods.{i}.channel_shares", message, demand.periods[i].channel_shares)
+    total = demand.total
+    if total is not None:
+        if total.from_ < scenario.horizon.start_date:
+            yield Issue("demand.total.from", f"is before horizon.start_date ({scenario.horizon.start_date})",
+                        total.from_.isoformat())
+        volume = [p for p in demand.periods if p.dossiers_per_working_day is not None]
+        if volume and volume[0].from_ <= total.from_:
+            yield Issue("demand.total", f"periods set dossiers_per_working_day from {volume[0].from_} on, so the total "
+                        f"from {total.from_} has no daily volume left to derive", total.dossiers)
 
 
 def _shares(scenario):
@@ -34,7 +51,7 @@ def _shares(scenario):
 
 def _field_has_demand(scenario, field: str) -> bool:
     demand = scenario.demand
-    return any(ch.share > 0 and demand.field_mix(c).get(field, 0) > 0 for c, ch in demand.channels.items())
+    return any(demand.channel_used(c) and demand.field_mix(c).get(field, 0) > 0 for c in demand.channels)
 
 
 def work_senders(scenario) -> dict[str, list[str]]:
@@ -42,7 +59,7 @@ def work_senders(scenario) -> dict[str, list[str]]:
     used: dict[str, list[str]] = {}
     demand = scenario.demand
     for name, ch in demand.channels.items():
-        if ch.intake and ch.share > 0:
+        if ch.intake and demand.channel_used(name):
             used.setdefault(ch.intake.pool, []).append(f"demand.channels.{name}.intake.pool")
     for name, f in demand.fields.items():
         if f.back_office and _field_has_demand(scenario, name):
@@ -88,13 +105,13 @@ def _sections(scenario):
         if f.province_share > 0 and scenario.province is None:
             yield Issue(f"demand.fields.{name}.province_share", "needs a province section (delay at the province)", f.province_share)
     for name, ch in scenario.demand.channels.items():
-        if ch.share > 0 and sum(ch.day_of_week) == 0 and ch.holiday_factor == 0:
+        if scenario.demand.channel_used(name) and sum(ch.day_of_week) == 0 and ch.holiday_factor == 0:
             yield Issue(f"demand.channels.{name}.day_of_week", "the channel has a share but no day with arrivals", ch.day_of_week)
-        if ch.share > 0 and sum(ch.hour_of_day) == 0:
+        if scenario.demand.channel_used(name) and sum(ch.hour_of_day) == 0:
             yield Issue(f"demand.channels.{name}.hour_of_day", "the channel has a share but no hour with arrivals", ch.hour_of_day)
 
 
-def _allocation(scenario):
+def _allocation(scenario, communes: int | None = None):
     from .policies import ALLOCATIONS
 
     allocation, pools = scenario.staff.allocation, scenario.staff.per_commune
@@ -103,15 +120,20 @@ def _allocation(scenario):
     for k, pool in enumerate(allocation.pools):
         if pool not in pools:
             yield Issue(f"staff.allocation.pools.{k}", "pool not defined in staff.per_commune", pool)
-    count = None if scenario.communes.real else scenario.communes.count
+    count = communes if communes is not None else None if scenario.communes.real else scenario.communes.count
     for pool in scenario.staff.by_population:
         if pool in allocation.pools or pool in allocation.totals:
             yield Issue(f"staff.by_population.{pool}", "this pool is also in staff.allocation; staff it one way", pool)
-    for pool, total in allocation.totals.items():
+    for pool in sorted((set(allocation.pools) | set(allocation.totals)) & set(pools)):
+        total = allocation.totals.get(pool, pools[pool] * (count or 0))
+        where = f"staff.allocation.totals.{pool}" if pool in allocation.totals else f"staff.per_commune.{pool}"
+        if count is not None and total < allocation.minimum * count and allocation.policy != "as_given":
+            yield Issue(where, f"a total of {total:,} cannot give each of {count:,} communes the minimum of "
+                               f"{allocation.minimum} (staff.allocation.minimum); the smallest total allowed is "
+                               f"{allocation.minimum * count:,}", total)
+    for pool in allocation.totals:
         if pool not in pools:
             yield Issue(f"staff.allocation.totals.{pool}", "pool not defined in staff.per_commune", pool)
-        elif count is not None and total < allocation.minimum * count:
-            yield Issue(f"staff.allocation.totals.{pool}", f"fewer than minimum {allocation.minimum} x {count} communes", total)
 
 
 def _routing(scenario):

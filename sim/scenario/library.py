@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from .problems import ScenarioError
+from .reading import read_yaml
 from .schema import scenario_dir
 
 
@@ -19,8 +19,8 @@ def library(root: Path | None = None) -> list[tuple[str, str]]:
     entries = []
     for path in scenario_files(root):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
+            data, _ = read_yaml(path)  # the same safe, bounded reader as everything else
+        except ScenarioError:
             data = {}
         description = data.get("description") or data.get("name") or "(no description)"
         entries.append((path.relative_to(root).with_suffix("").as_posix(), str(description)))

@@ -14,71 +14,19 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 import types
 from collections import abc
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Sequence, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ValidationError
+
+from .problems import MISSING, Position, Problem, ScenarioError
+from .reading import ScenarioLoader, read_mapping, read_yaml
 
 __all__ = ["MISSING", "Position", "Problem", "ScenarioError", "ScenarioLoader",
            "read_yaml", "resolve", "deep_merge", "validate", "load"]
-
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __reduce__(self) -> str:  # unpickles as the module-level singleton
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
-_Y = "tag:yaml.org,2002:"
-_SCALAR_TAGS = {_Y + t for t in ("null", "bool", "int", "float", "str", "timestamp")}
-
-
-@dataclass(frozen=True)
-class Position:
-    file: str
-    line: int | None
-    column: int | None
-
-    def __str__(self) -> str:
-        return ":".join(str(x) for x in (self.file, self.line, self.line and self.column) if x is not None)
-
-
-@dataclass(frozen=True)
-class Problem:
-    position: Position | None
-    key_path: str
-    message: str
-    got: object = MISSING
-
-    def __str__(self) -> str:
-        parts = [str(self.position)] if self.position else []
-        parts += [self.key_path] if self.key_path else []
-        text, got = ": ".join(parts + [self.message]), repr(self.got)
-        got = got if len(got) <= 80 else got[:77] + "..."
-        return text if self.got is MISSING else f"{text} (got {got})"
-
-
-def _sort_key(p: Problem) -> tuple:
-    pos = p.position or Position("\uffff", None, None)  # problems without a position go last
-    return (pos.file, pos.line or 0, pos.column or 0)
-
-
-class ScenarioError(Exception):
-    """One or more problems with a scenario; ``str()`` gives one problem per line."""
-
-    def __init__(self, problems: Sequence[Problem]):
-        self.problems = sorted(problems, key=_sort_key)
-        super().__init__("\n".join(map(str, self.problems)))
-
-    def __reduce__(self):
-        return (ScenarioError, (self.problems,))
 
 
 def _dotted(path: Sequence) -> str:
@@ -93,146 +41,8 @@ def _walk(value: Any, prefix: tuple = ()):
         yield from _walk(sub, prefix + (key,))
 
 
-class ScenarioLoader(yaml.SafeLoader):
-    """SafeLoader that builds plain data from the composed node tree itself, recording the
-    position of every key and list item and collecting problems instead of stopping at the first."""
-
-    def __init__(self, stream: str, file: str):
-        super().__init__(stream)
-        self.file = file
-        self.positions: dict[tuple, Position] = {}
-        self.value_positions: dict[tuple, Position] = {}
-        self.problems: list[Problem] = []
-        self._active: set = set()   # nodes being built (guards against recursive aliases)
-        self._checked: set = set()  # mapping nodes already duplicate-checked and flattened
-
-    def pos(self, node_or_mark) -> Position:
-        mark = getattr(node_or_mark, "start_mark", node_or_mark)
-        return Position(self.file, mark.line + 1, mark.column + 1)
-
-    def parse(self) -> Any:
-        """Compose and build the single document (None if empty); raise ScenarioError on problems."""
-        try:
-            node = self.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            msg = exc.problem or exc.context or "syntax error"
-            if exc.context and exc.problem and exc.problem.startswith("but "):
-                msg = f"{exc.context}, {exc.problem}"
-            elif exc.context and exc.problem:
-                where = f" at line {exc.context_mark.line + 1}" if exc.context_mark else ""
-                msg += f" ({exc.context}{where})"
-            pos = self.pos(mark) if mark else Position(self.file, None, None)
-            raise ScenarioError([Problem(pos, "", f"invalid YAML: {msg}")]) from None
-        except yaml.YAMLError as exc:
-            raise ScenarioError([Problem(Position(self.file, None, None), "", f"invalid YAML: {exc}")]) from None
-        finally:
-            self.dispose()
-        value = None if node is None else self.build(node, ())
-        if node is not None:
-            self.positions[()] = self.pos(node)
-        if self.problems:
-            raise ScenarioError(self.problems)
-        return value
-
-    def problem(self, node, path, message: str, got: object = MISSING) -> None:
-        self.problems.append(Problem(self.pos(node), _dotted(path), message, got))
-
-    def refuse(self, node, path) -> None:
-        tag = "!!" + node.tag[len(_Y):] if node.tag.startswith(_Y) else node.tag
-        if node.tag.startswith(_Y + "python/"):
-            msg = f"YAML tag '{tag}' is refused: tags that construct Python objects are not allowed"
-        else:
-            msg = (f"unsupported YAML tag '{tag}': only mappings, lists, strings, numbers, "
-                   "booleans, null and dates are allowed")
-        self.problem(node, path, msg)
-
-    def scalar(self, node, path) -> tuple[bool, Any]:
-        if not isinstance(node, yaml.ScalarNode):
-            self.problem(node, path, "mapping keys must be plain strings or numbers")
-            return False, None
-        if node.tag not in _SCALAR_TAGS:
-            self.refuse(node, path)
-            return False, None
-        try:
-            return True, self.construct_object(node)
-        except (ValueError, yaml.YAMLError) as exc:
-            self.problem(node, path, f"invalid value: {exc}", node.value)
-            return False, None
-
-    def build(self, node, path: tuple) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node, path)[1]
-        if node in self._active:
-            self.problem(node, path, "recursive YAML alias (a value that contains itself)")
-            return None
-        if node.tag != _Y + ("seq" if isinstance(node, yaml.SequenceNode) else "map"):
-            return self.refuse(node, path)
-        self._active.add(node)
-        try:
-            if isinstance(node, yaml.SequenceNode):
-                for i, item in enumerate(node.value):
-                    self.positions[path + (i,)] = self.pos(item)
-                return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-            return self.build_mapping(node, path)
-        finally:
-            self._active.discard(node)
-
-    def build_mapping(self, node, path: tuple) -> dict:
-        if node not in self._checked:  # duplicates among this mapping's own keys, before `<<` merging
-            first: dict = {}
-            for key_node, _ in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
-                    continue  # merge keys are handled below; bad keys are reported below
-                try:
-                    key = self.construct_object(key_node)
-                except (ValueError, yaml.YAMLError):
-                    continue
-                if key in first:
-                    self.problem(key_node, path + (key,), f"duplicate key {key!r} (first at line {first[key]})")
-                else:
-                    first[key] = key_node.start_mark.line + 1
-            try:
-                self.flatten_mapping(node)
-            except yaml.YAMLError as exc:
-                self.problem(node, path, f"invalid merge ('<<'): {getattr(exc, 'problem', exc)}")
-                return {}
-            self._checked.add(node)
-        out: dict = {}
-        for key_node, value_node in node.value:
-            ok, key = self.scalar(key_node, path)
-            if not ok:
-                continue
-            self.positions[path + (key,)] = self.pos(key_node)
-            self.value_positions[path + (key,)] = self.pos(value_node)
-            out[key] = self.build(value_node, path + (key,))
-        return out
-
-
 def _read(path) -> tuple[dict, dict[tuple, Position], dict[tuple, Position]]:
-    file = str(path)
-    here = Position(file, None, None)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(here, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(here, "", f"cannot read file: {exc}")]) from None
-    loader = ScenarioLoader(text, file)
-    data = loader.parse()
-    if not isinstance(data, dict):
-        if data is None:
-            raise ScenarioError([Problem(here, "", "file is empty; expected a mapping of keys")])
-        kind = "a list" if isinstance(data, list) else f"a single {type(data).__name__} value"
-        raise ScenarioError([Problem(loader.positions.get((), here), "",
-                                     f"top level must be a mapping of keys, not {kind}", data)])
-    return data, loader.positions, loader.value_positions
-
-
-def read_yaml(path) -> tuple[dict, dict[tuple, Position]]:
-    """Safely read one YAML file that must contain a mapping; return (data, positions)."""
-    data, positions, _ = _read(path)
-    return data, positions
+    return read_mapping(path)
 
 
 def _under(paths, prefix: tuple) -> list[tuple]:
@@ -266,15 +76,42 @@ def deep_merge(base: dict, override: dict) -> dict:
 
 def _find(ref: str, folders: Sequence[Path]) -> Path | None:
     names = [ref] if ref.endswith((".yaml", ".yml")) else [ref, ref + ".yaml", ref + ".yml"]
-    for folder in folders:
-        for name in names:
-            if (folder / name).is_file():
-                return folder / name
+    for test in (Path.is_file, Path.exists):  # a file first; else whatever is there (the reader says what)
+        for folder in folders:
+            for name in names:
+                if test(folder / name):
+                    return folder / name
     return None
 
 
-def _resolve_file(path: Path, chain: tuple, search_dirs: tuple) -> tuple[dict, dict]:
+def library_names(search_dirs: Sequence[Path]) -> list[str]:
+    """Names of the scenario files under the library folders (``hanoi/2025-q3``)."""
+    return sorted({p.relative_to(d).with_suffix("").as_posix() for d in search_dirs if Path(d).is_dir()
+                   for p in Path(d).rglob("*.yaml")})
+
+
+def did_you_mean(ref: str, names: Sequence[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``names``, or ``""``."""
+    bare = ref.removesuffix(".yaml").removesuffix(".yml")
+    close = [n for n in difflib.get_close_matches(bare, names, n=1, cutoff=0.75) if n != bare]
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _anchor_paths(data: dict, path_keys: Sequence[tuple], folder: Path) -> None:
+    """Relative file names at ``path_keys`` (e.g. communes.table) are relative to the file
+    that declares them: rewrite them relative to the working directory, before merging."""
+    for key in path_keys:
+        node: Any = data
+        for part in key[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        value = node.get(key[-1]) if isinstance(node, dict) else None
+        if isinstance(value, str) and value and not os.path.isabs(value):
+            node[key[-1]] = str(folder / value)
+
+
+def _resolve_file(path: Path, chain: tuple, search_dirs: tuple, path_keys: tuple = ()) -> tuple[dict, dict]:
     data, positions, value_positions = _read(path)
+    _anchor_paths(data, path_keys, path.parent)
     if "extends" not in data:
         return data, positions
     refs, key_pos = data.pop("extends"), positions[("extends",)]
@@ -295,7 +132,8 @@ def _resolve_file(path: Path, chain: tuple, search_dirs: tuple) -> tuple[dict, d
         target = _find(ref, folders)
         if target is None:
             looked = ", ".join(os.path.normpath(f) for f in folders)
-            problems.append(Problem(pos, "extends", f"file {ref!r} not found (looked in: {looked})"))
+            hint = did_you_mean(ref, library_names(search_dirs))
+            problems.append(Problem(pos, "extends", f"file {ref!r} not found (looked in: {looked}){hint}"))
             continue
         seen = [real for real, _ in chain]
         if target.resolve() in seen:
@@ -303,7 +141,7 @@ def _resolve_file(path: Path, chain: tuple, search_dirs: tuple) -> tuple[dict, d
             problems.append(Problem(pos, "extends", "cyclic extends: " + " -> ".join(cycle)))
             continue
         try:
-            base, bpos = _resolve_file(target, chain, search_dirs)
+            base, bpos = _resolve_file(target, chain, search_dirs, path_keys)
         except ScenarioError as exc:
             problems.extend(exc.problems)
             continue
@@ -315,7 +153,8 @@ def _resolve_file(path: Path, chain: tuple, search_dirs: tuple) -> tuple[dict, d
     return merged, mpos
 
 
-def _apply_override(data: dict, positions: dict, text: str) -> list[Problem]:
+def _apply_override(data: dict, positions: dict, text: str, path_keys: Sequence[tuple] = (),
+                    folder: Path | None = None) -> list[Problem]:
     here = Position("--set", None, None)
     key, eq, raw = text.partition("=")
     parts = key.strip().split(".")
@@ -349,16 +188,22 @@ def _apply_override(data: dict, positions: dict, text: str) -> list[Problem]:
         if not last:
             node = node[step]
     node[step] = value
+    if folder is not None:  # a file named by this override is relative to `folder`
+        _anchor_paths(data, [k for k in path_keys if k[: len(path)] == path], folder)
     for p in _under(list(positions), path):
         del positions[p]
     positions.update({p: here for p in [path, *(p for p, _ in _walk(value, path))]})
     return []
 
 
-def resolve(path, overrides: Sequence[str] = (), search_dirs: Sequence[Path] = ()) -> tuple[dict, dict[tuple, Position]]:
-    """Read `path`, apply its `extends` chain, then the `key.path=value` overrides in order."""
-    data, positions = _resolve_file(Path(path), (), tuple(Path(d) for d in search_dirs))
-    problems = [p for text in overrides for p in _apply_override(data, positions, text)]
+def resolve(path, overrides: Sequence[str] = (), search_dirs: Sequence[Path] = (), path_keys: Sequence[tuple] = (),
+            override_dir: Path | None = None) -> tuple[dict, dict[tuple, Position]]:
+    """Read `path`, apply its `extends` chain, then the `key.path=value` overrides in order.
+
+    File names at ``path_keys`` are relative to the file that declares them; set by an
+    override, relative to ``override_dir`` (default: the working directory)."""
+    data, positions = _resolve_file(Path(path), (), tuple(Path(d) for d in search_dirs), tuple(path_keys))
+    problems = [p for text in overrides for p in _apply_override(data, positions, text, path_keys, override_dir)]
     if problems:
         raise ScenarioError(problems)
     return data, positions
@@ -397,7 +242,7 @@ def _candidates(tp: Any, value: Any) -> list:
     return [tp]
 
 
-def _allowed_keys(model_cls: type, path: tuple, data: Any) -> list[str]:
+def _allowed_keys(model_cls: type, path: tuple, data: Any, branch: str | None = None) -> list[str]:
     found, value = _candidates(model_cls, data), data
     for step in path:
         value = value[step]
@@ -413,17 +258,63 @@ def _allowed_keys(model_cls: type, path: tuple, data: Any) -> list[str]:
             elif origin in (dict, abc.Mapping) and len(args) == 2:
                 nxt += _candidates(args[1], value)
         found = nxt
-    return sorted({f.alias or n for tp in found if isinstance(tp, type) and issubclass(tp, BaseModel)
-                   for n, f in tp.model_fields.items()})
+    models = [tp for tp in found if isinstance(tp, type) and issubclass(tp, BaseModel)]
+    named = [tp for tp in models if branch and re.search(rf"\b{tp.__name__}\b", branch)]
+    return sorted({f.alias or n for tp in named or models for n, f in tp.model_fields.items()})
 
 
-def _unknown_key(model_cls: type, path: tuple, data: Any) -> str:
+def _branch_at(loc: tuple, data: Any, missing: bool) -> int | None:
+    """Index in a pydantic ``loc`` of the first union branch tag (a part that is no key of the data)."""
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None if missing and i == len(loc) - 1 else i
+    return None
+
+
+def _best_branches(errors: list[dict], data: Any) -> list[tuple[dict, str | None]]:
+    """For a value of a union type pydantic reports every branch's errors; keep one branch:
+    not one whose type the value does not even have, then the one with the fewest errors.
+    Returns (error, branch tag or None) pairs."""
+    tagged = []
+    for err in errors:
+        loc = tuple(err["loc"])
+        i = _branch_at(loc, data, err["type"] == "missing")
+        tagged.append((err, None if i is None else (loc[:i], loc[i])))
+    branches: dict[tuple, dict[str, list]] = {}
+    for err, where in tagged:
+        if where is not None:
+            branches.setdefault(where[0], {}).setdefault(where[1], []).append(err)
+    chosen = {}
+    for prefix, by_tag in branches.items():
+        def wrong_type(tag, prefix=prefix, by_tag=by_tag):
+            return any(tuple(e["loc"]) == prefix + (tag,) and e["type"].endswith("_type") for e in by_tag[tag])
+        fitting = [t for t in by_tag if not wrong_type(t)] or list(by_tag)
+        chosen[prefix] = min(fitting, key=lambda t: len(by_tag[t]))
+    return [(err, None if where is None else where[1]) for err, where in tagged
+            if where is None or chosen[where[0]] == where[1]]
+
+
+def _close_key(key: str, names: list[str]) -> str | None:
+    """The allowed key ``key`` most likely mistypes (a transposition first), never ``key`` itself."""
+    names = [n for n in names if n != key]
+    swapped = [n for n in names if sorted(n) == sorted(key)]
+    close = swapped or difflib.get_close_matches(key, names, n=1)
+    return close[0] if close else None
+
+
+def _unknown_key(model_cls: type, path: tuple, data: Any, branch: str | None = None) -> str:
     key, msg = str(path[-1]), f"unknown key {path[-1]!r}"
     try:
-        names = _allowed_keys(model_cls, path[:-1], data)
+        names = _allowed_keys(model_cls, path[:-1], data, branch)
     except (KeyError, IndexError, TypeError):
         names = []
-    close = difflib.get_close_matches(key, names, n=1)
+    close = _close_key(key, names)
+    close = [close] if close else []
     if close:
         return f"{msg}; did you mean {close[0]!r}?"
     return f"{msg}; allowed keys: {', '.join(names)}" if names else msg
@@ -439,12 +330,12 @@ def validate(model_cls: type[BaseModel], data: dict, positions: dict[tuple, Posi
     try:
         result = model_cls.model_validate(data, context=context)
     except ValidationError as exc:
-        for err in exc.errors(include_url=False):
+        for err, branch in _best_branches(exc.errors(include_url=False), data):
             path = _data_path(tuple(err["loc"]), data, keep_last=err["type"] == "missing")
             msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
             got = MISSING if err["type"] == "missing" else err.get("input", MISSING)
             if err["type"] == "extra_forbidden" and path:
-                msg = _unknown_key(model_cls, path, data)
+                msg = _unknown_key(model_cls, path, data, branch)
             key_path = _dotted(path)
             if (key_path, None) in seen or (key_path, msg) in seen:
                 continue

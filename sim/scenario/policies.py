@@ -58,13 +58,15 @@ def proportional(scenario, communes, plan, pool: str, total: int) -> list[int]:
 
 
 def expected_minutes(plan, pool, central: set = frozenset(), only_central: bool = False,
-                     fields: set | None = None) -> list[float]:
+                     fields: set | None = None, channel_shares=None) -> list[float]:
     """Expected staff-minutes of work per ordinary working day that each commune sends ``pool``.
 
     Rework counts: a field returned for supplementation with share p is handled 1/(1-p)
     times on average. Back-office work of ``central`` channels goes to a central pool; with
     ``only_central`` the result is each commune's contribution to that central pool.
-    ``fields`` (names) restricts the work to those fields.
+    ``fields`` (names) restricts the work to those fields. ``channel_shares``: each channel's
+    volume relative to the base volume on the day considered (default: the channel shares;
+    demand that changes by date gives other days, see ``DemandPlan.demand_states``).
     """
     per_unit = 0.0  # minutes per dossier-per-day of commune base volume
     for k, channel in enumerate(plan.channels):
@@ -73,7 +75,8 @@ def expected_minutes(plan, pool, central: set = frozenset(), only_central: bool 
         for f, field in enumerate(plan.fields):
             if fields is not None and plan.field_names[f] not in fields:
                 continue
-            share = channel.share * mix[f] / (1 - field.supplementation_share)
+            channel_share = channel.share if channel_shares is None else channel_shares[k]
+            share = channel_share * mix[f] / (1 - field.supplementation_share)
             if only_central:
                 if to_centre and field.back_office is not None:
                     per_unit += share * field.back_office.service_minutes.mean
@@ -252,7 +255,10 @@ def district_groups(spec, communes) -> dict[str, tuple[int, ...]]:
     if spec.by == "former_district":
         return geography.former_district_groups(communes)
     n = len(communes)
-    return {f"District {k + 1:02d}": tuple(i for i in range(n) if i * spec.count // n == k) for k in range(spec.count)}
+    groups: list[list[int]] = [[] for _ in range(spec.count)]
+    for i in range(n):  # commune i belongs to district i * count // n: one pass over the communes
+        groups[i * spec.count // n].append(i)
+    return {f"District {k + 1:02d}": tuple(g) for k, g in enumerate(groups)}
 
 
 def district_centres(spec, communes, base: list[float]) -> list[DistrictCentre]:

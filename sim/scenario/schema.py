@@ -19,7 +19,9 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -27,6 +29,7 @@ from pydantic import (
 
 from ..engine.distributions import distribution_type
 from .consistency import SHARE_TOLERANCE, problems
+from .limits import HARD_MAX_COMMUNES
 
 Dist = distribution_type()
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -47,7 +50,7 @@ ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$", examples=
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 def _check_shares(shares: dict[str, float], what: str) -> None:
@@ -120,11 +123,65 @@ class Channel(Model):
         return value
 
 
+class DeadlineShare(Model):
+    """One statutory deadline of a field's mix: the share of its dossiers that have it."""
+
+    share: Share = Field(description="Share of the field's dossiers with this deadline.")
+    days: int = Field(ge=0, le=365, description="Statutory deadline in working days (0 = by the close of the day of receipt).")
+
+
+class AtAppointmentShare(Model):
+    """A mix: this share of finished dossiers is held until the appointment date, the rest is released on completion."""
+
+    at_appointment: Share = Field(description="Share of the field's dossiers whose result is handed back on the appointment date.")
+
+
+class FractionOfDeadline(Model):
+    """A wait given as a fraction of each dossier's own statutory deadline (in working days)."""
+
+    fraction_of_deadline: Dist = Field(description="Fraction of the deadline spent waiting, between 0 and 1 (e.g. {kind: beta, mean: 0.4, cv: 0.5}).")
+
+    @field_validator("fraction_of_deadline")
+    @classmethod
+    def _at_most_one(cls, value):
+        if not value.upper_bound <= 1:
+            raise ValueError(f"a fraction must stay between 0 and 1: use kind beta, or a uniform, deterministic or "
+                             f"empirical distribution whose largest value is at most 1 (this one reaches {value.upper_bound:g})")
+        return value
+
+
+def _wait_kind(value) -> str:
+    """Which form a wait takes: a distribution (it has a ``kind``) or {fraction_of_deadline: ...}
+    (anything else, so that a misspelt key is reported against that form)."""
+    if isinstance(value, dict) and "kind" in value or not isinstance(value, (dict, FractionOfDeadline)):
+        return "[distribution]"
+    return "[fraction]"
+
+
+def _one_or_mix(value) -> str:
+    return "[mix]" if isinstance(value, (list, AtAppointmentShare, dict)) else "[one]"
+
+
+Wait = Annotated[Union[Annotated[Dist, Tag("[distribution]")], Annotated[FractionOfDeadline, Tag("[fraction]")]],
+                 Discriminator(_wait_kind)]
+Appointment = Annotated[Union[Annotated[Literal["on_completion", "at_appointment"], Tag("[one]")],
+                              Annotated[AtAppointmentShare, Tag("[mix]")]], Discriminator(_one_or_mix)]
+Deadline = Annotated[Union[Annotated[int, Field(ge=0, le=365), Tag("[one]")],
+                           Annotated[list[DeadlineShare], Field(min_length=1), Tag("[mix]")]], Discriminator(_one_or_mix)]
+
+
 class ProcedureField(Model):
     """A group of procedures (civil status, certification, land...) sharing deadline and handling."""
 
     share: Share = Field(description="Share of dossiers in this field.")
-    deadline_working_days: int = Field(ge=0, le=365, description="Statutory deadline; 0 = by the close of the day of receipt.")
+    deadline_working_days: Deadline = Field(
+        description="Statutory deadline in working days (0 = by the close of the day of receipt), or a mix drawn per dossier: a list of {share, days}.")
+    appointment: Appointment = Field("on_completion", description=(
+        "When a finished dossier's result is handed back: on_completion, at_appointment (held until the appointment "
+        "date, the statutory deadline counted from receipt: in process without being late), or a mix {at_appointment: share}."))
+    wait_on_others_working_days: Optional[Wait] = Field(None, description=(
+        "Elapsed working days waiting on other agencies (verification, cadastral survey, tax) after back-office work "
+        "and before sign-off; uses no staff. A distribution, or {fraction_of_deadline: distribution between 0 and 1}."))
     receipt_cutoff: Optional[ClockTime] = Field(None, description="Filed at or after this clock time on a working day, the dossier counts as received the next working day (e.g. certified copies after 15:00).")
     intake_service_minutes: Optional[Dist] = Field(None, description="Intake minutes for this field, replacing the channel's (e.g. a certification done whole at the counter).")
     lead_time_working_days: Optional[Dist] = Field(None, description="Elapsed time waiting on others (information, coordination) before back-office work; uses no staff.")
@@ -133,25 +190,82 @@ class ProcedureField(Model):
     supplementation_share: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(0.0, description="Share returned to the citizen for supplementation after processing.")
     province_share: Share = Field(0.0, description="Share forwarded to the province after commune processing.")
 
+    @field_validator("deadline_working_days")
+    @classmethod
+    def _mix(cls, value):
+        if isinstance(value, list):
+            _check_shares({str(i): d.share for i, d in enumerate(value)}, "deadline mix")
+        return value
+
+    @property
+    def deadline_mix(self) -> list[tuple[float, int]]:
+        """(share, working days) pairs; one pair for a single deadline."""
+        days = self.deadline_working_days
+        return [(1.0, days)] if isinstance(days, int) else [(d.share, d.days) for d in days]
+
+    @property
+    def at_appointment_share(self) -> float:
+        """Share of dossiers held until the appointment date (0: released on completion)."""
+        rule = self.appointment
+        return rule.at_appointment if isinstance(rule, AtAppointmentShare) else float(rule == "at_appointment")
+
+
+class DemandPeriod(Model):
+    """From a date on, another daily volume and/or channel mix (the other is kept from before)."""
+
+    from_: dt.date = Field(alias="from", description="First day of the period.")
+    dossiers_per_working_day: Optional[Positive] = Field(None, description="Dossiers on an ordinary working day from this date, all communes together.")
+    channel_shares: Optional[dict[str, Share]] = Field(None, description=(
+        "Share of channels from this date. Channels left out share what remains (1 - the shares given) in the "
+        "proportion they had before; name every channel to set them all."))
+
+    @model_validator(mode="after")
+    def _something(self):
+        if self.dossiers_per_working_day is None and self.channel_shares is None:
+            raise ValueError("a period sets dossiers_per_working_day, channel_shares or both")
+        if self.channel_shares is not None and sum(self.channel_shares.values()) > 1 + SHARE_TOLERANCE:
+            raise ValueError(f"the channel shares of a period sum to {sum(self.channel_shares.values()):.6g}, more than 1")
+        return self
+
+
+class DemandTotal(Model):
+    """A total over dates, from which the daily volume is derived (instead of dossiers_per_working_day)."""
+
+    dossiers: Positive = Field(description="Dossiers received from `from` to `to` (both included), all communes together.")
+    from_: dt.date = Field(alias="from", description="First day counted (on or after horizon.start_date).")
+    to: dt.date = Field(description="Last day counted.")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.to < self.from_:
+            raise ValueError(f"`to` ({self.to}) is before `from` ({self.from_})")
+        return self
+
 
 class Demand(Model):
-    dossiers_per_working_day: Optional[Positive] = Field(None, description="Dossiers on an ordinary working day, all communes together (or give dossiers_per_1000_inhabitants_per_working_day). With communes.only, the total of the whole province or table, scaled to the subset's share of its population.")
+    dossiers_per_working_day: Optional[Positive] = Field(None, description="Dossiers on an ordinary working day, all communes together (or give dossiers_per_1000_inhabitants_per_working_day or total). With communes.only, the total of the whole province or table, scaled to the subset's share of its population.")
     dossiers_per_1000_inhabitants_per_working_day: Optional[Positive] = Field(None, description=(
         "Per-capita demand instead of a region total: dossiers on an ordinary working day per 1,000 "
         "inhabitants; the region's daily volume is this x the communes' population / 1,000 (so it "
         "follows the province and any communes.only subset)."))
+    total: Optional[DemandTotal] = Field(None, description="Dossiers over a span of dates instead of a daily volume; the daily volume is derived from the calendar, day-of-week and channel factors (scaled like dossiers_per_working_day with communes.only).")
+    periods: list[DemandPeriod] = Field(default=[], description="Dated changes of the daily volume and channel mix, in date order; before the first one, the values above.")
+    interpolate: Literal["step", "linear"] = Field("step", description="step: a period's values hold until the next; linear: each value ramps day by day between the consecutive periods that set it.")
+    observed: Optional[str] = Field(None, description="CSV of observed daily counts (date, dossiers, optional channel and commune), relative to the scenario file; the arrivals follow it on the dates it covers.")
+    observed_mode: Literal["poisson", "replay"] = Field("poisson", description="poisson: Poisson arrivals around each observed count; replay: exactly the observed counts.")
     channels: dict[str, Channel] = Field(min_length=1)
     fields: dict[str, ProcedureField] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _one_volume(self):
-        given = [self.dossiers_per_working_day is not None, self.dossiers_per_1000_inhabitants_per_working_day is not None]
-        if all(given):
-            raise ValueError("give demand.dossiers_per_working_day or demand.dossiers_per_1000_inhabitants_per_working_day, "
-                             "not both (set the other to null)")
-        if not any(given):
-            raise ValueError("give demand.dossiers_per_working_day (region total) or "
-                             "demand.dossiers_per_1000_inhabitants_per_working_day (per capita)")
+        given = [f"demand.{name}" for name in ("dossiers_per_working_day", "dossiers_per_1000_inhabitants_per_working_day",
+                                                "total") if getattr(self, name) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give {' or '.join(given)}, not both (set the other to null)")
+        if not given and self.observed is None:
+            raise ValueError("give demand.dossiers_per_working_day (region total), "
+                             "demand.dossiers_per_1000_inhabitants_per_working_day (per capita), "
+                             "demand.total (over dates) or demand.observed (daily counts)")
         return self
 
     @model_validator(mode="after")
@@ -161,6 +275,39 @@ class Demand(Model):
             if unknown:
                 raise ValueError(f"channel {name!r} names unknown fields {sorted(unknown)}; known: {sorted(self.fields)}")
         return self
+
+    def channel_used(self, channel: str) -> bool:
+        """The channel receives dossiers at some date: its share, or a period's, is above 0."""
+        return self.channels[channel].share > 0 or any(s.get(channel, 0) > 0 for s in self.period_shares()[0] if s)
+
+    def period_shares(self) -> tuple[list[dict[str, float] | None], list[tuple[int, str]]]:
+        """Every channel's share in each period that sets shares (None for the others), the
+        channels left out sharing the remainder in the proportion they had before; and the
+        problems found, as (period index, message)."""
+        before = {name: c.share for name, c in self.channels.items()}
+        out, problems = [], []
+        for i, period in enumerate(self.periods):
+            given = period.channel_shares
+            if given is None:
+                out.append(None)
+                continue
+            unknown = sorted(set(given) - set(self.channels))
+            if unknown:
+                problems.append((i, f"unknown channel(s) {unknown}; channels: {sorted(self.channels)}"))
+                out.append(None)
+                continue
+            rest = 1.0 - sum(given.values())
+            others = [c for c in self.channels if c not in given]
+            weight = sum(before[c] for c in others)
+            if others and weight <= 0 and rest > SHARE_TOLERANCE:
+                problems.append((i, f"{rest:.6g} is left for {others}, which had no share before: give their shares"))
+            elif not others and abs(rest) > SHARE_TOLERANCE:
+                problems.append((i, f"the channel shares sum to {1 - rest:.6g}, not 1"))
+            shares = {c: given[c] if c in given else (rest * before[c] / weight if weight > 0 else 0.0)
+                      for c in self.channels}
+            out.append(shares)
+            before = shares
+        return out, problems
 
     def field_mix(self, channel: str) -> dict[str, float]:
         mix = self.channels[channel].fields
@@ -190,7 +337,7 @@ class Communes(Model):
     """Where the communes come from: synthetic (count and population quantiles), a province's real
     units from the bundled reference data (province), or a CSV table (table)."""
 
-    count: Optional[int] = Field(None, gt=0, le=20000, description="Number of communes (synthetic populations).")
+    count: Optional[int] = Field(None, gt=0, le=HARD_MAX_COMMUNES, description="Number of communes (synthetic populations); more than 20,000 needs --force-large.")
     population: Optional[PopulationQuantiles] = Field(None, description="Quantiles that the synthetic populations follow.")
     types: dict[str, int] = Field(default={}, description="How many units of each type (phường, xã, đặc khu).")
     name_prefix: str = Field("Commune", description="Synthetic communes are named '<prefix> 001' ...")

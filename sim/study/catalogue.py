@@ -33,7 +33,7 @@ LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "en"
 SHARE = "{:.1%}"
 __all__ = ["KEY_FIGURES", "SUMMARY_FIGURES", "names_in", "FIGURES", "PARTS", "PARAMETERS", "TEXT", "LIMITS", "LANGUAGES", "DEFAULT_LANGUAGE", "Figure",
-           "figure", "label", "unit", "value", "resolution", "interval", "difference", "part", "text", "number", "parameter", "period",
+           "figure", "label", "unit", "value", "resolution", "interval", "difference", "part", "text", "number", "parameter", "period", "period_detail",
            "place", "short_names", "variant_label", "check_language", "finite"]
 
 
@@ -67,9 +67,11 @@ class Figure:
 FIGURES: dict[str, Figure] = {row[0]: Figure(*row) for row in FIGURE_ROWS}
 #: The figures of the key-figure tables (``run``, ``compare``, reports), in reading order.
 KEY_FIGURES = ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "dossiers_overdue_in_process",
+               "dossiers_held_for_appointment",
                "mean_wait_minutes", "p50_wait_minutes", "p90_wait_minutes", "p95_wait_minutes",
                "probability_of_waiting", "mean_time_in_system_days", "p90_time_in_system_days",
-               "mean_time_in_system_working_days", "p90_time_in_system_working_days", "on_time_share")
+               "mean_time_in_system_working_days", "p90_time_in_system_working_days", "on_time_share",
+               "early_share", "on_due_date_share", "late_share")
 #: The figures of one-line-per-variant tables (``sweep``, experiment reports).
 SUMMARY_FIGURES = ("mean_wait_minutes", "p90_wait_minutes", "on_time_share", "communes_above_wait_target",
                    "communes_below_on_time_target")
@@ -272,6 +274,21 @@ def period(start: dt.date | str, days: float, lang: str = DEFAULT_LANGUAGE) -> s
     if start.day == end.day:
         return f"{start.day} {MONTHS_EN[start.month - 1]} {start.year}"
     return f"{start.day}–{end.day} {MONTHS_EN[end.month - 1]} {end.year}"
+
+
+def period_detail(p: dict, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The simulated dates of a run in a sentence, from its ``period`` (summary.json, manifest:
+    ``sim.scenario.region.period``): ISO dates in English, day/month/year in Vietnamese."""
+    def day(iso: str) -> str:
+        return iso if lang != "vi" else dt.date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+    out = text("period_detail", lang, first=day(p["first_day"]), last=day(p["last_day"]),
+               days=number(p["days"], "{:,}", lang), working_days=number(p["working_days"], "{:,}", lang))
+    if p["days_open"] != p["working_days"]:
+        out += text("period_open", lang, days_open=number(p["days_open"], "{:,}", lang))
+    if p["warmup_days"]:
+        out += text("period_warmup", lang, warmup=number(p["warmup_days"], "{:g}", lang))
+    return out
 
 
 def place(scenario_name: str) -> str:

@@ -49,6 +49,16 @@ FIGURE_ROWS = [
      "thời gian giải quyết mà 90% hồ sơ không vượt quá", *_WDAYS, "lower", "{:.2f}", (_R, _C)),
     ("on_time_share", "on-time share (resolved by the deadline)", "tỷ lệ giải quyết đúng hạn (trước và đúng hạn)",
      *_PCT, "higher", _SHARE, (_R, _C, _K)),
+    # early / on time / late as Vietnamese reports count them, and what is in process (README: "Appointment dates")
+    ("early_share", "early: result handed back before the deadline day", "tỷ lệ giải quyết trước hạn", *_PCT,
+     None, _SHARE, (_R, _C)),
+    ("on_due_date_share", "on time: handed back on the deadline day (the appointment date)",
+     "tỷ lệ giải quyết đúng hạn (trả kết quả đúng ngày hẹn)", *_PCT, None, _SHARE, (_R, _C)),
+    ("late_share", "late: handed back after the deadline", "tỷ lệ giải quyết quá hạn", *_PCT, "lower", _SHARE, (_R, _C)),
+    ("dossiers_in_process_within_deadline", "dossiers in process and still within the deadline",
+     "hồ sơ đang giải quyết còn trong hạn", *_DOSSIERS, None, _COUNT, (_R, _C)),
+    ("dossiers_held_for_appointment", "dossiers in process whose work is done, waiting for the appointment date",
+     "hồ sơ đã xử lý xong, chờ trả kết quả theo ngày hẹn", *_DOSSIERS, None, _COUNT, (_R, _C)),
     # staff pools
     ("pools", "pools of this kind", "số nhóm công chức loại này", *_POOLS, None, _COUNT, (_P,)),
     ("utilisation", "utilisation (share of staff time busy)", "tỷ lệ thời gian bận của công chức", *_PCT, None,
@@ -219,6 +229,11 @@ TEXT = {
     "run_heading": _t("{name} — {replications} replication(s), seed {seed}",
                       "{name} — {replications} lần mô phỏng, hạt giống ngẫu nhiên {seed}"),
     "where_heading": _t("{place_period}; {communes} communes", "{place_period}; {communes} xã, phường"),
+    "period_detail": _t("simulated {first} to {last}: {days} days, {working_days} working days",
+                        "mô phỏng từ {first} đến {last}: {days} ngày, {working_days} ngày làm việc"),
+    "period_open": _t(", open {days_open}", ", mở cửa {days_open} ngày"),
+    "period_warmup": _t(" (the first {warmup} days are warm-up, left out of the figures)",
+                        " ({warmup} ngày đầu là giai đoạn khởi động, không tính vào các chỉ số)"),
     "pool": _t("staff pool", "nhóm công chức"),
     "mean_wait_at_pool": _t("mean waiting time (working minutes)", "thời gian chờ trung bình (phút làm việc)"),
     "pools_note": _t("The formula reads each commune's pool as a steady queue open around the clock; where it is "

@@ -26,6 +26,7 @@ COMMUNE_FIGURES = ("p90_wait_minutes", "mean_wait_minutes", "on_time_share", "me
 class Comparison:
     labels: list[str]
     runs: list[RunSet]
+    interrupted: bool = False
     targets: tuple[float, float] = effective_targets(None)  # (wait minutes, on-time share): the first scenario's
 
     @property
@@ -105,4 +106,6 @@ def compare(scenarios: list[tuple[str, Scenario]], jobs: int = 1, progress=None)
         runs.append(run_replications(scenario, jobs=jobs, progress=step))
         if runs[-1].interrupted:
             break
-    return Comparison([label for label, _ in scenarios[: len(runs)]], runs, effective_targets(scenarios[0][1]))
+    kept = [k for k, r in enumerate(runs) if r.results]  # a scenario stopped before any replication is left out
+    return Comparison([scenarios[k][0] for k in kept], [runs[k] for k in kept], interrupted=len(kept) < len(scenarios)
+                      or any(r.interrupted for r in runs), targets=effective_targets(scenarios[0][1]))

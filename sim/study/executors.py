@@ -22,7 +22,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import re
 import signal
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -57,9 +61,65 @@ class InProcessExecutor(Executor):
         self._shutdown = True
 
 
-def _ignore_sigint() -> None:
-    """Worker processes leave Ctrl-C to the parent, which stops the sweep cleanly."""
+PARENT_POLL_SECONDS = 0.5
+
+
+def worker_init(parent: int) -> None:
+    """Set up a worker process: Ctrl-C is left to the parent, which stops the work cleanly
+    (and the parent's SIGTERM handler, inherited by fork, is undone: SIGTERM ends a worker);
+    and the worker exits if its parent dies without stopping it (SIGKILL, a crash), instead
+    of running on as an orphan — a thread checks every half second that the parent is
+    still ``parent``. (PR_SET_PDEATHSIG would not do: it fires when the parent *thread* that
+    started the worker ends, and workers may be started from short-lived threads.)"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    first = os.getppid()  # `parent`, or a fork server's pid, which ends with the parent
+    if first == 1 and parent != 1:  # the parent died before this worker even started
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == first:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def worker_pool(jobs: int, tasks: int | None = None) -> ProcessPoolExecutor:
+    """Worker processes for ``jobs`` (never more than ``tasks``), set up by :func:`worker_init`."""
+    workers = max(1, min(jobs, tasks) if tasks is not None else jobs)
+    return ProcessPoolExecutor(max_workers=workers, initializer=worker_init, initargs=(os.getpid(),))
+
+
+def stop_pool(pool: ProcessPoolExecutor, abort: bool) -> None:
+    """Shut a pool down; on ``abort`` (Ctrl-C, a dead worker) queued tasks are cancelled and
+    the workers stopped at once, without waiting for the tasks in progress."""
+    if not abort:
+        pool.shutdown(wait=True)
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
+
+
+_ADDRESS = re.compile(r"^(?:(?P<scheme>tcp|tls|ucx|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)"
+                      r":(?P<port>\d{1,5})/?$")
+
+
+def scheduler_problem(address: str) -> str | None:
+    """Why ``address`` is not a Dask scheduler address (``tcp://host:8786``), or None."""
+    match = _ADDRESS.match(address.strip())
+    if not match:
+        return (f"--scheduler {address!r} is not a scheduler address; expected tcp://HOST:PORT "
+                "(e.g. tcp://10.0.0.5:8786; also tls://, ucx://, ws://, wss://)")
+    if not 1 <= int(match["port"]) <= 65535:
+        return f"--scheduler {address!r}: port {match['port']} is not between 1 and 65535"
+    return None
 
 
 @dataclass
@@ -78,8 +138,10 @@ class Backend:
 
 
 @contextlib.contextmanager
-def open_backend(kind: str = "local", jobs: int = 1, scheduler: str | None = None) -> Iterator[Backend]:
-    """The backend named by ``--executor``; closed (workers stopped) on exit.
+def open_backend(kind: str = "local", jobs: int = 1, scheduler: str | None = None,
+                 tasks: int | None = None) -> Iterator[Backend]:
+    """The backend named by ``--executor``; closed (workers stopped) on exit. ``tasks``,
+    when known, caps the local worker processes: no more workers than work.
 
     On an exception (Ctrl-C included) queued tasks are cancelled and local worker processes
     stopped at once, without waiting for the runs in progress.
@@ -88,6 +150,10 @@ def open_backend(kind: str = "local", jobs: int = 1, scheduler: str | None = Non
         raise ValueError(f"unknown executor {kind!r}; choose one of {', '.join(KINDS)}")
     if scheduler and kind != "dask":
         raise ValueError("--scheduler needs --executor dask")
+    if scheduler and scheduler_problem(scheduler):
+        raise ValueError(scheduler_problem(scheduler))
+    if tasks is not None and not scheduler:  # processes started here: no more than the work
+        jobs = max(1, min(jobs, tasks))
     if kind == "inprocess" or (kind == "local" and jobs <= 1):
         backend = Backend(InProcessExecutor(), 1, "inprocess", 1,
                           "in this process" + (" (--executor local with --jobs 1)" if kind == "local" else ""))
@@ -104,19 +170,8 @@ def open_backend(kind: str = "local", jobs: int = 1, scheduler: str | None = Non
 
 
 def _local(jobs: int) -> Backend:
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
-
-    def close(abort: bool) -> None:
-        if abort:
-            processes = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:  # runs in progress are abandoned, not awaited
-                with contextlib.suppress(Exception):
-                    process.terminate()
-        else:
-            pool.shutdown(wait=True)
-
-    return Backend(pool, 2 * jobs, "local", jobs, f"{jobs} local processes", close)
+    pool = worker_pool(jobs)
+    return Backend(pool, 2 * jobs, "local", jobs, f"{jobs} local processes", lambda abort: stop_pool(pool, abort))
 
 
 def _dask(jobs: int, scheduler: str | None) -> Backend:

@@ -57,7 +57,7 @@ PLOT_KINDS = ("staffing_curve", "wait_ecdf", "backlog", "commune_load", "figures
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
@@ -172,6 +172,7 @@ class Variant:
     source: str  # the scenario reference this variant starts from
     overrides: list[str]
     scenario: Any  # sim.scenario.schema.Scenario
+    overloads: list = field(default_factory=list)  # sim.scenario.checks.Overload, from the pre-run checks
 
 
 @dataclass
@@ -268,11 +269,25 @@ def experiment_from_manifest(manifest: dict) -> Experiment | None:
                       manifest.get("baseline_variant") or (variants[0].id if variants else ""), base=base)
 
 
-def load_experiment(path: str | Path, check_plot_figures: bool = True) -> Experiment:
-    """Read and validate an experiment file and every variant it makes; raise ScenarioError."""
+def _grid_size(spec: ExperimentFile, grid: list, replications: int) -> tuple[int, int]:
+    """(variants, runs) of an experiment, counted before any variant is made."""
+    variants = math.prod(len(levels) for levels in grid)
+    per_variant = replications
+    if spec.target_half_width is not None:
+        per_variant = max(per_variant, spec.target_half_width.max_replications)
+    if spec.warmup.method == "mser5":
+        per_variant += spec.warmup.pilot_replications
+    return variants, variants * per_variant
+
+
+def load_experiment(path: str | Path, check_plot_figures: bool = True, force_large: bool = False) -> Experiment:
+    """Read and validate an experiment file and every variant it makes; raise ScenarioError.
+    Every variant gets the pre-run checks of ``run`` (:func:`sim.study.api.prepare_scenario`);
+    grids over the size limits are refused before a variant is made, unless ``force_large``."""
     import numpy as np
 
-    from .api import load_scenario
+    from ..scenario.limits import expected_dossiers, grid_problems
+    from .api import load_scenario, prepare_scenario
 
     path = Path(path)
     data, positions = loading.resolve(path)
@@ -289,17 +304,22 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True) -> Experi
     if not base_path.is_file():
         raise ScenarioError([Problem(at(("base",)), "base", "scenario not found (a library name or a path "
                                      "relative to the experiment file)", spec.base)])
-    base = load_scenario(base_path)  # problems in the base itself, located there
+    base = load_scenario(base_path, force_large=True)  # problems in the base itself; its size is each variant's
     root_seed = spec.seed if spec.seed is not None else base.seed
     replications = spec.replications or base.replications
     wait_target, on_time_target = effective_targets(base, spec.wait_target_minutes, spec.on_time_target)
     spec = spec.model_copy(update={"wait_target_minutes": wait_target, "on_time_target": on_time_target})
     grid = [_levels(name, p) for name, p in spec.parameters.items()]
     names = list(spec.parameters)
+    n_variants, n_runs = _grid_size(spec, grid, replications)
+    too_large = grid_problems(n_variants, n_runs, None, force_large)
+    if too_large:
+        raise ScenarioError([Problem(at((key,)), key, message, n_variants if key == "parameters" else replications)
+                             for key, message in too_large])
     combos = list(itertools.product(*grid)) if grid else [()]
     width = max(2, len(str(len(combos) - 1)))
     warm = [f"horizon.warmup_days={spec.warmup.days}"] if spec.warmup.method == "fixed" else []
-    variants, problems, seen = [], [], set()
+    variants, problems, seen, dossiers = [], [], set(), 0.0
     for index, combo in enumerate(combos):
         params = {name: label for name, (label, _) in zip(names, combo)}
         settings = [s for _, sets in combo for s in sets]
@@ -315,7 +335,8 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True) -> Experi
             if source is not None and not scenario_path.is_file():
                 key = next(k for p, _, k in settings if p == SCENARIO_PARAMETER)
                 raise ScenarioError([Problem(at(key), ".".join(map(str, key)), "scenario not found", source)])
-            scenario = load_scenario(scenario_path, overrides)
+            prepared = prepare_scenario(scenario_path, overrides, force_large=force_large, override_dir=path.parent,
+                                        holds_dossier_log=False)  # a sweep keeps no per-dossier log
         except ScenarioError as exc:
             for p in exc.problems:
                 p = _relocate(p, origin, label)
@@ -323,7 +344,15 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True) -> Experi
                     seen.add(str(p))
                     problems.append(p)
             continue
-        variants.append(Variant(f"v{index:0{width}d}", label, params, source or spec.base, overrides, scenario))
+        variants.append(Variant(f"v{index:0{width}d}", label, params, source or spec.base, overrides,
+                                prepared.scenario, prepared.overloads))
+        region = prepared.region
+        dossiers += expected_dossiers(prepared.scenario, region.dossiers_per_working_day
+                                      or region.plan.busiest_day_volume())
+    if not problems:
+        dossiers *= n_runs / max(n_variants, 1)
+        problems = [Problem(at((key,)), key, message, replications)
+                    for key, message in grid_problems(n_variants, n_runs, dossiers, force_large)]
     if not problems:
         problems = _check_plots(spec, variants, at) if check_plot_figures else []
     baseline, more = _baseline(spec, variants, at)

@@ -94,3 +94,39 @@ def atomic_folder(out_dir: Path, force: bool = False):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def folder_problem(out: Path, inside: bool = False, option: str = "--out") -> str | None:
+    """Why an output folder cannot be written, known before any computing; None if it can.
+
+    ``inside``: files are written inside ``out`` itself (a sweep, a calibration); otherwise
+    the folder is written beside it and renamed into place (:func:`atomic_folder`), so its
+    parent must be writable. Missing folders are created: the nearest existing one decides.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        return f"{option} {out} is a file, not a folder"
+    folder = out if inside and out.exists() else out.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if folder.exists() and not folder.is_dir():
+        return f"{option} {out}: {folder} is a file, not a folder"
+    if not os.access(folder if str(folder) else ".", os.W_OK | os.X_OK):
+        return f"{option} {out}: cannot write in {folder or '.'} (permission denied or a read-only file system)"
+    return None
+
+
+def file_problem(path: Path, option: str = "--out") -> str | None:
+    """Why a single output file cannot be written, known before writing; None if it can.
+    Its folder must exist (a mistyped folder is not created for one file)."""
+    path = Path(path)
+    if path.is_dir():
+        return f"{option} {path} is a folder; give a file name"
+    folder = path.parent
+    if not folder.exists():
+        return f"{option} {path}: the folder {folder} does not exist"
+    if not folder.is_dir():
+        return f"{option} {path}: {folder} is a file, not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"{option} {path}: cannot write in {folder} (permission denied or a read-only file system)"
+    return None

@@ -23,13 +23,13 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from ..engine.dossier import LOG, LOG_NAMES
 from ..scenario.header import scenario_headers
+from ..scenario.region import period
 from .files import atomic_folder, scenario_hash, write_json
 from .runner import RunSet, commune_rows
 
-DOSSIER_LOG_COLUMNS = ("home_commune", "intake_commune", "channel", "field", "arrival_minute",
-                       "first_wait_working_minutes", "finish_minute", "deadline_minute", "on_time",
-                       "supplementation_returns")
+DOSSIER_LOG_COLUMNS = LOG_NAMES  # declared once, with their types and meanings, in sim.engine.dossier
 
 
 def versions() -> dict:
@@ -56,23 +56,26 @@ def default_out_dir(scenario_name: str, root: Path = Path("results")) -> Path:
 
 
 def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: str | None,
-             command_line: list[str] | None = None, targets=None) -> dict:
+             command_line: list[str] | None = None, targets=None, interrupted: bool = False) -> dict:
     resolved = runs.scenario.model_dump(mode="json", by_alias=True)
     return {
         "kind": "run",
         "scenario_name": runs.scenario.name,
         "scenario_file": source,
         "scenario_sha256": scenario_hash(resolved),
+        "period": period(runs.scenario),
         "seed": runs.scenario.seed,
         "replications_requested": runs.scenario.replications,
         "replications_completed": len(runs.results),
-        "status": "interrupted" if runs.interrupted else "complete",
+        "status": "interrupted" if runs.interrupted or interrupted else "complete",
+        "error": runs.error,
         "command_line": command_line if command_line is not None else sys.argv,
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": finished.isoformat(timespec="seconds"),
         "wall_seconds": round(runs.wall_seconds, 3),
         "versions": versions(),
         "warnings": runs.warnings,
+        "demand": runs.demand,  # the daily volume (derived from demand.total: the arithmetic) and dossiers expected
         "targets": {"wait_minutes": targets.wait_minutes, "on_time_share": targets.on_time_share} if targets else None,
         "scenario_headers": scenario_headers(source),
         "resolved_scenario": resolved,
@@ -80,7 +83,10 @@ def manifest(runs: RunSet, started: dt.datetime, finished: dt.datetime, source: 
 
 
 def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | None = None,
-              force: bool = False, command_line: list[str] | None = None, targets=None) -> Path:
+              force: bool = False, command_line: list[str] | None = None, targets=None,
+              interrupted=lambda: False) -> Path:
+    """Write the folder whole; the manifest last, so that its status can say a Ctrl-C came
+    while the rest was written (``interrupted()``)."""
     with atomic_folder(out_dir, force) as tmp:
         drawn = None
         write_json(tmp / "summary.json", runs.summary)
@@ -94,7 +100,7 @@ def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | N
                 _write_dossier_log(tmp / "dossiers.parquet", runs.results)
             drawn = _run_maps(rows, tmp, runs)
         finished = dt.datetime.now().astimezone()
-        record = manifest(runs, started, finished, source, command_line, targets)
+        record = manifest(runs, started, finished, source, command_line, targets, interrupted())
         if drawn is not None:
             record["maps"] = drawn
         write_json(tmp / "manifest.json", record)
@@ -122,8 +128,7 @@ def _write_dossier_log(path: Path, results: list[dict]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = (pa.int32(), pa.int32(), pa.int16(), pa.int16(), pa.float64(), pa.float64(), pa.float64(),
-             pa.float64(), pa.bool_(), pa.int16())
+    types = [getattr(pa, column.parquet_type)() for column in LOG]
     schema = pa.schema([*zip(DOSSIER_LOG_COLUMNS, types), ("replication", pa.int32())])
     with pq.ParquetWriter(path, schema) as writer:
         for r in results:  # one row group per replication: memory holds one at a time
@@ -135,7 +140,7 @@ def _write_dossier_log(path: Path, results: list[dict]) -> None:
 
 
 def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.datetime, force: bool = False,
-                     command_line: list[str] | None = None) -> Path:
+                     command_line: list[str] | None = None, interrupted=lambda: False) -> Path:
     """comparison.csv (one row per figure and scenario), comparison.png, each scenario's summary,
     per-commune rows, communes_comparison.csv (per commune, paired differences to the first
     scenario), and a manifest of every scenario."""
@@ -163,7 +168,9 @@ def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.da
         write_json(tmp / "manifest.json", {
             "kind": "compare",
             "command_line": command_line if command_line is not None else sys.argv,
-            "scenarios": [manifest(runs, started, finished, label) for label, runs in zip(comparison.labels, comparison.runs)],
+            "status": "interrupted" if getattr(comparison, "interrupted", False) or interrupted() else "complete",
+            "scenarios": [manifest(runs, started, finished, label, interrupted=interrupted())
+                          for label, runs in zip(comparison.labels, comparison.runs)],
             "maps": why_not or [p.relative_to(tmp).as_posix() for p in written],
         })
     return Path(out_dir)

@@ -7,15 +7,17 @@ gives, for every figure, the mean over replications and its 95% Student-t half-w
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import BrokenExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ..engine.stats import mean_and_half_width
-from ..scenario.region import Region
+from ..scenario.region import Region, period
 from ..scenario.schema import Scenario
+from . import interrupts
 from .analysis import commune_targets, effective_targets
+from .executors import stop_pool, worker_pool
 from .files import clean_json
 
 HALF_WIDTH = "_ci95_half_width"
@@ -69,6 +71,8 @@ class RunSet:
     interrupted: bool = False
     wall_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    error: str | None = None  # why the run stopped early (Ctrl-C, a worker process that died)
+    demand: dict | None = None  # how the daily volume was set and the dossiers expected (DemandPlan.arithmetic)
 
     @property
     def summary(self) -> dict:
@@ -76,8 +80,9 @@ class RunSet:
 
 
 def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int = 1,
-                     progress: Callable[[float, str], None] | None = None) -> RunSet:
-    """Run ``scenario.replications`` replications; Ctrl-C keeps the ones already finished.
+                     progress: Callable[[float, str], None] | None = None, region: Region | None = None) -> RunSet:
+    """Run ``scenario.replications`` replications; Ctrl-C (or SIGTERM, or a worker process that
+    dies) keeps the ones already finished.
 
     With ``jobs`` > 1 the work is shared among worker processes a shard of a replication
     at a time (:mod:`sim.engine.shards`), so even one replication of a large region uses them.
@@ -86,11 +91,11 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
     """
     n = scenario.replications
     days = scenario.horizon.days
-    region = Region(scenario, base_dir)
+    region = region or Region(scenario, base_dir)
     shards = region.shards
     done: dict[int, dict] = {}
     started = time.perf_counter()
-    interrupted = False
+    interrupted, error = False, None
     try:
         if jobs <= 1 or n * len(shards) == 1:
             for r in range(n):
@@ -99,9 +104,13 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
         else:
             _run_in_workers(region, jobs, done, progress)
     except KeyboardInterrupt:
-        interrupted = True
+        interrupts.stopped()
+        interrupted, error = True, "interrupted (Ctrl-C or SIGTERM)"
+    except BrokenExecutor:
+        interrupted, error = True, "a worker process died (killed, or out of memory?)"
     results = [done[r] for r in sorted(done)]
-    return RunSet(scenario, results, interrupted, time.perf_counter() - started, warnings=list(region.notes))
+    return RunSet(scenario, results, interrupted, time.perf_counter() - started, warnings=list(region.notes),
+                  error=error, demand=region.plan.arithmetic())
 
 
 def replicate(region: Region, replications: int, executor=None) -> list[dict]:
@@ -137,24 +146,24 @@ def _run_in_workers(region: Region, jobs: int, done: dict, progress) -> None:
     adders = {r: Adder(len(shards)) for r in range(n)}
     seconds = dict.fromkeys(range(n), 0.0)
     finished = 0
-    with ProcessPoolExecutor(max_workers=min(jobs, units)) as pool:
+    pool = worker_pool(jobs, units)  # no more workers than tasks
+    try:
         futures = {pool.submit(_timed_shard, region, r, shard): (r, k)
                    for r in range(n) for k, shard in enumerate(shards)}
-        try:
-            for future in as_completed(futures):
-                r, k = futures.pop(future)  # and let go of its tally once added
-                tally, wall = future.result()
-                adders[r].add(k, tally)
-                seconds[r] += wall
-                finished += 1
-                if adders[r].done:
-                    done[r] = _finish(adders[r], r, seconds[r])
-                if progress:
-                    progress(finished / units, f"{len(done)}/{n} replications")
-        except KeyboardInterrupt:
-            for f in futures:
-                f.cancel()
-            raise
+        for future in as_completed(futures):
+            r, k = futures.pop(future)  # and let go of its tally once added
+            tally, wall = future.result()
+            adders[r].add(k, tally)
+            seconds[r] += wall
+            finished += 1
+            if adders[r].done:
+                done[r] = _finish(adders[r], r, seconds[r])
+            if progress:
+                progress(finished / units, f"{len(done)}/{n} replications")
+    except BaseException:
+        stop_pool(pool, abort=True)  # shards in progress are abandoned, not awaited
+        raise
+    stop_pool(pool, abort=False)
 
 
 # ------------------------------------------------------------------ summaries
@@ -176,8 +185,8 @@ def summarise(results: list[dict], scenario: Scenario) -> dict:
     """summary.json: key figures at the top level (with every commune against the targets of
     ``outputs.targets``: how many miss them, and the worst commune), then the breakdowns."""
     if not results:
-        return {"scenario": scenario.name, "replications": 0}
-    summary = {"scenario": scenario.name, "replications": len(results), "seed": scenario.seed}
+        return {"scenario": scenario.name, "period": period(scenario), "replications": 0}
+    summary = {"scenario": scenario.name, "period": period(scenario), "replications": len(results), "seed": scenario.seed}
     summary.update(_combine([r["region"] for r in results]))
     summary.update(commune_targets(results, *effective_targets(scenario)))
     summary["littles_law"] = _combine([r["littles_law"] for r in results])

@@ -21,6 +21,7 @@ backend. Then the tables, the summary with paired differences, the plots and the
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import signal
 import sys
@@ -29,9 +30,10 @@ from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import runstore
+from . import interrupts, runstore
 from .analysis import half_widths_missing, mser, run_figures, summary_table, worst_communes
 from .executors import open_backend
+from ..scenario.region import period
 from .outputs import versions
 
 SEEDING_NOTE = ("Each run is identified by (root seed, variant, replication); its random streams are keyed by "
@@ -59,8 +61,12 @@ class SweepResult:
     summary: object = None
 
 
-class _Stop(Exception):
-    pass
+class WriteError(Exception):
+    """A run file could not be written (a full or read-only disk): the sweep stops, resumable."""
+
+    def __init__(self, path: Path, error: OSError):
+        super().__init__(f"cannot write {path}: {error.strerror or error}")
+        self.path, self.error = path, error
 
 
 def _no_log(scenario):
@@ -106,16 +112,20 @@ class Sweep:
                     done += 1
                     if self.progress:
                         self.progress(done / max(total, 1), f"{done}/{total} runs{' (pilot)' if pilot else ''}")
-        except BaseException:
+        except BaseException as stop:
             for future, (vid, r) in in_flight.items():  # keep what finished while we stopped
-                if future.done() and not future.cancelled() and future.exception() is None:
+                if (not isinstance(stop, WriteError) and future.done() and not future.cancelled()
+                        and future.exception() is None):
                     self._save(vid, r, future.result(), scenarios[vid], pilot)
                 future.cancel()
             raise
         return {k: v for k, v in self.records(pilot, scenarios).items() if k in set(wanted)}
 
     def _save(self, vid, r, result, scenario, pilot):
-        runstore.save_run(self.out, self.experiment.variant(vid), r, result, scenario, self.experiment.root_seed, pilot)
+        try:
+            runstore.save_run(self.out, self.experiment.variant(vid), r, result, scenario, self.experiment.root_seed, pilot)
+        except OSError as exc:
+            raise WriteError(runstore.run_path(self.out, vid, r, pilot), exc) from None
         self.executed += 1
 
     # -------------------------------------------------------------- stages
@@ -220,7 +230,7 @@ def _base_manifest(experiment, command_line, started) -> dict:
         "base_scenario": {"reference": experiment.spec.base, "set": experiment.spec.set_,
                           "resolved": experiment.base.model_dump(mode="json", by_alias=True) if experiment.base else None},
         "variants": [{"id": v.id, "label": v.label, "parameters": v.parameters, "scenario": v.source,
-                      "overrides": v.overrides, "seed": v.scenario.seed,
+                      "overrides": v.overrides, "seed": v.scenario.seed, "period": period(v.scenario),
                       "scenario_sha256": runstore.identity_hash(v.scenario),
                       "resolved_scenario": v.scenario.model_dump(mode="json", by_alias=True)}
                      for v in experiment.variants],
@@ -264,37 +274,68 @@ def run_sweep(experiment, out: Path, executor: str = "local", jobs: int = 1, sch
               progress=None, command_line: list[str] | None = None) -> SweepResult:
     """Run (or resume) ``experiment`` into ``out``; see the module docstring."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now().astimezone()
     clock = time.perf_counter()
     manifest = _base_manifest(experiment, command_line, started)
+    status, error, sweep, stages = "complete", None, None, {}
+    with interrupts.handle_signals() if _outermost() else contextlib.nullcontext():  # SIGTERM is Ctrl-C
+        try:
+            # The backend first (a scheduler that cannot be reached writes nothing), then the folder.
+            with open_backend(executor, jobs, scheduler, tasks=planned_tasks(experiment)) as backend:
+                _start_folder(out, manifest)
+                manifest["executor"] = {"kind": backend.kind, "workers": backend.workers,
+                                        "description": backend.description, "scheduler": scheduler}
+                sweep = Sweep(experiment, out, backend, progress)
+                stages["warmup"] = sweep.warmup()
+                stages.update(sweep.replications())
+        except KeyboardInterrupt:
+            status, error = "interrupted", "interrupted (Ctrl-C or SIGTERM)"
+        except BrokenExecutor as exc:
+            status, error = "interrupted", f"a worker process died (killed, or out of memory?): {exc}"
+        except WriteError as exc:
+            return _unwritable(out, manifest, sweep, exc.error)
+        except OSError as exc:
+            if sweep is None:
+                raise  # nothing ran: a scheduler out of reach, a folder that cannot be made (the caller says so)
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001 — recorded in the manifest; finished runs stay usable
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
+        try:
+            with interrupts.shielded():  # the tables of what finished are written whole
+                return _finish(experiment, out, manifest, status, error, sweep, stages, started, clock)
+        except OSError as exc:
+            return _unwritable(out, manifest, sweep, exc)
+
+
+def _unwritable(out: Path, manifest: dict, sweep, error: OSError) -> SweepResult:
+    """A full or read-only disk: stop; the run files written so far stay, the manifest on disk
+    says "running", and --resume continues once there is room."""
+    return SweepResult(out, "failed", sweep.executed if sweep else 0, sweep.found if sweep else 0,
+                       {**manifest, "status": "running", "error": f"cannot write to {out}: {error.strerror or error}"},
+                       None)
+
+
+def _outermost() -> bool:
+    """Whether no caller (the command line) handles Ctrl-C and SIGTERM already."""
+    return signal.getsignal(signal.SIGTERM) is not interrupts._handler
+
+
+def _start_folder(out: Path, manifest: dict) -> None:
+    """Create the folder and write the manifest as "running" (a sweep killed outright leaves it so)."""
+    out.mkdir(parents=True, exist_ok=True)
     previous = runstore.read_json(out / "manifest.json") if (out / "manifest.json").is_file() else None
     if previous:
         manifest["previous_invocations"] = previous.get("previous_invocations", []) + [
             {k: previous.get(k) for k in ("status", "started_at", "finished_at", "runs")}]
     runstore.write_json(out / "manifest.json", manifest)
-    status, error, sweep, stages = "complete", None, None, {}
 
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
 
-    old_term = signal.signal(signal.SIGTERM, on_term)
-    try:
-        with open_backend(executor, jobs, scheduler) as backend:
-            manifest["executor"] = {"kind": backend.kind, "workers": backend.workers, "description": backend.description,
-                                    "scheduler": scheduler}
-            sweep = Sweep(experiment, out, backend, progress)
-            stages["warmup"] = sweep.warmup()
-            stages.update(sweep.replications())
-    except KeyboardInterrupt:
-        status, error = "interrupted", "interrupted (Ctrl-C or SIGTERM)"
-    except BrokenExecutor as exc:
-        status, error = "interrupted", f"a worker process died: {exc}"
-    except Exception as exc:  # noqa: BLE001 — recorded in the manifest; finished runs stay usable
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
-    finally:
-        signal.signal(signal.SIGTERM, old_term)
-    return _finish(experiment, out, manifest, status, error, sweep, stages, started, clock)
+def planned_tasks(experiment) -> int:
+    """The most runs the sweep has in flight at once: no more worker processes than that."""
+    spec = experiment.spec
+    per_variant = max(experiment.replications, spec.warmup.pilot_replications if spec.warmup.method == "mser5" else 0,
+                      spec.target_half_width.batch if spec.target_half_width else 0)
+    return len(experiment.variants) * per_variant
 
 
 def _finish(experiment, out, manifest, status, error, sweep, stages, started, clock) -> SweepResult:
@@ -360,27 +401,43 @@ def worst_table(experiment, records):
 # ------------------------------------------------------------------ command line
 def run_sweep_command(args) -> int:
     from ..errors import UsageError
+    from ..scenario.checks import describe_across
+    from ..scenario.loading import Position, Problem, ScenarioError
+    from .executors import scheduler_problem
     from .experiments import load_experiment
+    from .files import folder_problem
     from .progress import ProgressBar
 
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler needs --executor dask")
-    experiment = load_experiment(args.experiment)
-    overloaded = overload_warnings(experiment)
-    for vid, warnings in overloaded.items():
-        for w in warnings:
-            print(f"warning: {vid} {experiment.variant(vid).label}: {w}", file=sys.stderr)
+    if args.scheduler and scheduler_problem(args.scheduler):
+        raise UsageError(scheduler_problem(args.scheduler))
+    force_large, strict = getattr(args, "force_large", False), getattr(args, "strict", False)
+    experiment = load_experiment(args.experiment, force_large=force_large)
+    lines = describe_across({f"{v.id} ({v.label})": v.overloads for v in experiment.variants if v.overloads})
+    if lines and strict:
+        raise ScenarioError([Problem(Position(str(args.experiment), None, None), "staff", line) for line in lines])
+    for line in lines:  # one line per pool, whatever the number of variants
+        print(f"warning: {line}", file=sys.stderr)
     out = args.out or Path("results") / Path(args.experiment).stem
-    problem = prepare_out(experiment, out, args.resume)
+    problem = folder_problem(out, inside=True) or prepare_out(experiment, out, args.resume)
     if problem:
         raise UsageError(problem)
     bar = ProgressBar(experiment.spec.name[:30])
     try:
         result = run_sweep(experiment, out, args.executor, args.jobs, args.scheduler,
                            progress=None if args.quiet else bar, command_line=getattr(args, "command_line", None))
+    except OSError as exc:  # before any run: the scheduler cannot be reached, the folder cannot be made
+        what = f"cannot reach the Dask scheduler at {args.scheduler}" if args.scheduler else f"cannot write to {out}"
+        print(f"commune-sim: {what}: {exc.strerror or exc}; nothing was run", file=sys.stderr)
+        return 1
     finally:
         bar.close()
-    runs = result.manifest["runs"]
+    runs = result.manifest.get("runs") or {}
+    if result.summary is None:  # stopped by a write error: the runs on disk are kept, the folder resumable
+        print(f"commune-sim: {result.manifest['error']}; the sweep stopped with every finished run kept in {out}; "
+              "free space or make the folder writable, then continue with --resume", file=sys.stderr)
+        return 1
     if args.resume and not args.quiet:
         print(f"resume: {runs['found_on_disk']} runs found on disk, {runs['executed_this_invocation']} run now",
               file=sys.stderr)
@@ -396,11 +453,9 @@ def run_sweep_command(args) -> int:
 
 
 def overload_warnings(experiment) -> dict[str, list[str]]:
-    """Per variant, the pools whose expected utilisation on an ordinary working day is 1 or more."""
-    from ..scenario.checks import utilisation_warnings
-
-    found = {v.id: utilisation_warnings(v.scenario) for v in experiment.variants}
-    return {vid: w for vid, w in found.items() if w}
+    """Per variant, the pools whose expected utilisation on an ordinary working day is 1 or more
+    (one line per pool; from the pre-run checks made when the experiment was loaded)."""
+    return {v.id: [o.text() for o in v.overloads] for v in experiment.variants if v.overloads}
 
 
 def print_worst_communes(path: Path, lang: str = "en") -> None:
@@ -418,10 +473,17 @@ def print_worst_communes(path: Path, lang: str = "en") -> None:
 
 
 def print_summary(summary, experiment) -> None:
-    """The terminal table (sim/study/tables.py), in the language of the base scenario."""
+    """The terminal table (sim/study/tables.py), in the language of the base scenario, after the
+    simulated dates (one line if every variant simulates the same)."""
+    from ..scenario.region import period
+    from .catalogue import period_detail
     from .tables import print_sweep
 
-    print_sweep(summary, experiment, language(experiment))
+    lang = language(experiment)
+    periods = {period_detail(period(v.scenario), lang) for v in experiment.variants}
+    if len(periods) == 1:
+        print(periods.pop())
+    print_sweep(summary, experiment, lang)
 
 
 def language(experiment) -> str:

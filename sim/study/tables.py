@@ -46,6 +46,8 @@ def print_run(summary: dict, scenario, results: list[dict], lang: str = cat.DEFA
     print(cat.text("run_heading", lang, name=scenario.name, replications=n, seed=scenario.seed), file=out)
     print(cat.text("where_heading", lang, place_period=cat.place_and_period(resolved, lang), communes=len(communes)),
           file=out)
+    if summary.get("period"):  # the dates, days and working days themselves, whatever the name says
+        print(cat.period_detail(summary["period"], lang), file=out)
     print(f"{_cell(cat.text('figure', lang), 50, False)} {_cell(cat.text('unit', lang), 16, False)} "
           f"{_cell(cat.text('mean', lang), 12)} {_cell(cat.text('ci95', lang), 10)}", file=out)
     for name in KEY_FIGURES:

@@ -90,7 +90,7 @@ def staff_command(args) -> int:
     overrides += [f"seed={args.seed}"] if args.seed is not None else []
     overrides += [f"outputs.language={args.lang}"] if getattr(args, "lang", None) else []
     path = find_scenario(args.scenario)
-    scenario = load_scenario(path, overrides)
+    scenario = load_scenario(path, overrides, force_large=getattr(args, "force_large", False))
     lang = scenario.outputs.language
     from ...scenario.communes import build_communes
 
