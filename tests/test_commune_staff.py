@@ -33,11 +33,11 @@ def test_table_then_by_commune_after_the_allocation_policy(tmp_path):
     base = _write(tmp_path, "tables/base.yaml", f"extends: {HANOI}\n{SMALL}staff:\n  table: staff.csv\n")
     # the table path is relative to the file that names it (tables/), not to the extending file
     top = _write(tmp_path, "top.yaml", "extends: tables/base.yaml\nstaff:\n  by_commune:\n"
-                                       "    \"Hà Nội unit 001\": {counter: 9}\n    3: {leader: 0}\n")
+                                       "    \"Hà Nội unit 001\": {counter: 9}\n    3: {leader: 5}\n")
     region = Region(load_scenario(top))
     proportional = Region(load_scenario(HANOI, ["communes.count=4", "communes.types={phường: 2, xã: 2}", "horizon.days=2"]))
     assert region.staff["counter"] == [9, 4, 4, 4]  # by_commune beats the table, the table beats per_commune
-    assert region.staff["leader"] == [2, 2, 2, 0]
+    assert region.staff["leader"] == [2, 2, 2, 5]
     expected = list(proportional.staff["back_office"])  # the allocation policy for unlisted communes
     expected[2] = 11
     assert region.staff["back_office"] == expected
