@@ -7,7 +7,8 @@ The package is layered; each layer imports only the ones below it:
     sim.scenario     schema, loading, library, consistency, communes, policies, region, checks
     sim.study        runner, compare, experiments, sweep, executors, outputs, plots, api
     sim.calibration  targets, calibrate, evaluations, report, sensitivity
-    sim.cli          the command line
+    sim.commands     the command handlers: run (and compare), scenarios, sweep, calibrate
+    sim.cli          the command line's parser
 
 The Python API is :func:`load_scenario`, :func:`run` and :class:`Results` (see
 :mod:`sim.study.api`); the extension points are the registries (:func:`register_router`,

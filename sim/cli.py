@@ -8,12 +8,11 @@ Heavy libraries are imported inside the commands, so ``--help`` answers at once.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import sys
 from pathlib import Path
 
 from .errors import UsageError
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="commune-sim", description="Simulate the administrative workload of "
@@ -54,10 +53,9 @@ def _parser() -> argparse.ArgumentParser:
                            description="Run the experiment file's variants x replications with common random numbers; "
                                        "write results (Parquet and CSV), a manifest and the plots.")
     sweep.add_argument("experiment", type=Path, metavar="EXPERIMENT.yaml")
-    sweep.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="worker processes (local executor)")
-    sweep.add_argument("--executor", choices=["inprocess", "local", "dask"], default="local",
-                       help="where runs execute: this process, local processes (--jobs), or Dask distributed")
-    sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster)")
+    sweep.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                       help="worker processes (local processes, or a Dask LocalCluster)")
+    _add_executor(sweep)
     sweep.add_argument("--out", type=Path, help="output folder (default: results/<experiment>)")
     sweep.add_argument("--resume", action="store_true", help="run only the runs missing from --out")
     sweep.add_argument("--quiet", action="store_true", help="no progress")
@@ -71,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--targets", type=Path, default=Path("calibration/targets.yaml"), help="targets file")
     calibrate.add_argument("--replications", type=_positive_int, metavar="N", help="replications per evaluation")
     calibrate.add_argument("--jobs", type=_positive_int, default=1, metavar="J", help="worker processes")
+    _add_executor(calibrate)
     calibrate.add_argument("--out", type=Path, help="output folder (default: results/calibrate-<scenario>)")
     calibrate.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
     calibrate.add_argument("--quiet", action="store_true", help="no progress")
@@ -117,9 +116,17 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_non_negative_int, metavar="S", help="root random seed (default: the scenario's)")
     p.add_argument("--jobs", type=_positive_int, default=1, metavar="J",
                    help="worker processes, for replications and shards of large regions (results do not depend on it)")
+    _add_executor(p)
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override a scenario field by its dotted path; VALUE is parsed as YAML (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress and no table; only the output folder path")
+
+
+def _add_executor(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--executor", choices=["inprocess", "local", "dask"], default="local",
+                   help="where the work runs: this process, local processes (--jobs), or Dask distributed; "
+                        "results do not depend on it")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster of --jobs)")
 
 
 FORCE_LARGE_HELP = "run even beyond the size limits (communes, expected dossiers, runs): see README, Before a run"
@@ -141,15 +148,6 @@ def _add_targets(p: argparse.ArgumentParser) -> None:
                         "minutes (default: the scenario's, else 30)")
     p.add_argument("--on-time-target", type=_share, metavar="SHARE",
                    help="a commune misses the target when its on-time share is below SHARE (default: the scenario's, else 0.95)")
-
-
-def _target_overrides(args) -> list[str]:
-    """--wait-target / --on-time-target as the scenario's outputs.targets, so the resolved
-    scenario (manifest) and summary.json count against the same targets the table shows."""
-    out = [f"outputs.targets.wait_p90_minutes={args.wait_target}"] if getattr(args, "wait_target", None) else []
-    if getattr(args, "on_time_target", None) is not None:
-        out.append(f"outputs.targets.on_time_share={args.on_time_target}")
-    return out
 
 
 def _utilisation(text: str) -> float:
@@ -211,10 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.command_line = ["commune-sim", *argv]
     from .scenario.loading import ScenarioError
+    from .study.executors import Unreachable, options_problem
     from .study.interrupts import handle_signals
 
     with handle_signals():  # SIGTERM is Ctrl-C; a second one never tears what is being written
         try:
+            if hasattr(args, "executor") and options_problem(args.executor, args.scheduler):
+                raise UsageError(options_problem(args.executor, args.scheduler))  # exit 2, nothing written
             return COMMANDS[args.command](args)
         except ScenarioError as exc:
             print(str(exc), file=sys.stderr)
@@ -222,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         except UsageError as exc:
             print(f"commune-sim: error: {exc}", file=sys.stderr)
             return 2
+        except Unreachable as exc:
+            print(f"commune-sim: {exc}; nothing was run", file=sys.stderr)
+            return 1
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 1
@@ -240,223 +244,51 @@ def _unknown_command(argv: list[str]) -> str | None:
 
 
 # -------------------------------------------------------------------- commands
-def _overrides(args) -> list[str]:
-    overrides = list(args.overrides) + _target_overrides(args)
-    if getattr(args, "lang", None):
-        overrides.append(f"outputs.language={args.lang}")
-    if getattr(args, "replications", None) is not None:
-        overrides.append(f"replications={args.replications}")
-    if getattr(args, "seed", None) is not None:
-        overrides.append(f"seed={args.seed}")
-    return overrides
-
-
+# Each command lives in sim/commands/ and is imported only when it runs.
 def cmd_run(args) -> int:
-    from .study.analysis import targets_for
-    from .study.api import Results, prepare_scenario
-    from .study.interrupts import received, shielded
-    from .study.outputs import default_out_dir, write_run
-    from .study.progress import ProgressBar
-    from .study.runner import run_replications
-    from .study.tables import print_run
+    from .commands.run import run_command
 
-    extra = ["outputs.dossier_log=true"] if args.dossier_log else []
-    prepared = prepare_scenario(args.scenario, _overrides(args) + extra, force_large=args.force_large)
-    scenario, path = prepared.scenario, prepared.path
-    out = args.out or default_out_dir(scenario.name)
-    check_out_dir(out, args.force)  # before the computing: a folder that cannot be written is known now
-    warnings = report_warnings(prepared.warnings, args.strict, path, notes=prepared.region.notes)
-    started = dt.datetime.now().astimezone()
-    bar = ProgressBar(scenario.name[:40])
-    try:
-        runs = run_replications(scenario, jobs=args.jobs, progress=None if args.quiet else bar, region=prepared.region)
-    finally:
-        bar.close()
-    runs.warnings.extend(warnings)
-    targets = targets_for(scenario.model_dump(mode="json"), args.wait_target, args.on_time_target)
-
-    def table(folder: str) -> None:
-        if not args.quiet and runs.results:
-            print_run(Results(runs, started).summary, runs.scenario, runs.results, scenario.outputs.language, targets,
-                      folder)
-
-    try:
-        with shielded():  # a Ctrl-C now waits: the finished replications are written whole
-            written = write_run(out, runs, started, str(path), force=args.force, command_line=args.command_line,
-                                targets=targets, interrupted=received)
-    except Exception as exc:  # noqa: BLE001 — a failed write is a failed run
-        table("")
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        print(f"commune-sim: could not write {out}: {reason}; nothing was saved", file=sys.stderr)
-        return 1
-    table(str(written))
-    print(f"results: {written}")
-    if runs.interrupted or received():
-        why = runs.error or "interrupted (Ctrl-C or SIGTERM)"
-        print(f"{why}: {len(runs.results)} of {scenario.replications} replications kept in {written}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def check_out_dir(out: Path, force: bool) -> None:
-    from .study.files import folder_problem
-
-    problem = folder_problem(out)
-    if problem:
-        raise UsageError(problem)
-    if out.exists() and any(out.iterdir()) and not force:
-        raise UsageError(f"--out {out} is not empty; choose another folder or pass --force")
-
-
-def report_warnings(warnings: list[str], strict: bool, path, label: str = "", notes=()) -> list[str]:
-    """Overload warnings (one line per pool) on stderr; with --strict, an error (exit 2).
-    ``notes``, what building the region assumed (imputed populations...), are printed too."""
-    from .scenario.loading import Position, Problem, ScenarioError
-
-    if warnings and strict:
-        raise ScenarioError([Problem(Position(str(path), None, None), "staff", w) for w in warnings])
-    for w in [*notes, *warnings]:  # the notes (what building the region assumed) reach the manifest too
-        print(f"warning: {label}{w}", file=sys.stderr)
-    return warnings
+    return run_command(args)
 
 
 def cmd_compare(args) -> int:
-    from .scenario.loading import ScenarioError
-    from .study.api import prepare_scenario
-    from .study.compare import compare
-    from .study.interrupts import received, shielded
-    from .study.progress import ProgressBar
-    from .study.tables import print_comparison, print_worst_communes
+    from .commands.run import compare_command
 
-    if len(args.scenarios) < 2:
-        raise UsageError("compare needs at least two scenarios")
-    loaded, problems, prepared_all = [], [], []
-    for name in args.scenarios:
-        try:
-            prepared = prepare_scenario(name, _overrides(args), force_large=args.force_large)
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-            continue
-        loaded.append((name, prepared.scenario))
-        prepared_all.append((name, prepared))
-    if problems:
-        raise ScenarioError(problems)
-    for name, prepared in prepared_all:  # the same checks as `run`, each scenario's warnings once
-        report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{name}: ", notes=prepared.region.notes)
-    if args.out:
-        check_out_dir(args.out, args.force)
-    started = dt.datetime.now().astimezone()
-    bar = ProgressBar("compare")
-    try:
-        result = compare(loaded, jobs=args.jobs, progress=None if args.quiet else bar)
-    finally:
-        bar.close()
-    if not result.runs or result.labels[0] != args.scenarios[0]:
-        print("interrupted before a replication of the first scenario finished: nothing to compare", file=sys.stderr)
-        return 1
-    rows = result.rows()
-    lang = result.runs[0].scenario.outputs.language
-    print_periods(result.labels, [runs.scenario for runs in result.runs], lang)
-    print_comparison(rows, result.names, lang)
-    for name, worst in zip(result.names, (w for _, w in result.worst())):
-        print_worst_communes(worst, lang, prefix=f"{name[:40]}: ")
-    if args.out:
-        from .study.outputs import write_comparison
-
-        try:
-            with shielded():
-                written = write_comparison(args.out, result, rows, started, force=args.force,
-                                           command_line=args.command_line, interrupted=received)
-        except OSError as exc:
-            print(f"commune-sim: could not write {args.out}: {exc.strerror or exc}; nothing was saved", file=sys.stderr)
-            return 1
-        print(f"results: {written}")
-    if result.interrupted or received():
-        why = next((r.error for r in result.runs if r.error), None) or "interrupted (Ctrl-C or SIGTERM)"
-        print(f"{why}: the comparison is incomplete", file=sys.stderr)
-        return 1
-    return 0
-
-
-def print_periods(labels: list[str], scenarios: list, lang: str) -> None:
-    """Each scenario's simulated dates, days and working days (a name may not say them right)."""
-    from .scenario.region import period
-    from .study.catalogue import period_detail
-
-    for label, scenario in zip(labels, scenarios):
-        print(f"{label}: {period_detail(period(scenario), lang)}")
+    return compare_command(args)
 
 
 def cmd_validate(args) -> int:
-    """Every check `run` makes before it runs, and nothing more: the overload warnings too."""
-    from .scenario.loading import ScenarioError
-    from .study.api import prepare_scenario
+    from .commands.scenarios import validate_command
 
-    problems = []
-    for file in args.files:
-        try:
-            prepared = prepare_scenario(file, args.overrides, force_large=args.force_large)
-            report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{file}: ",
-                            notes=prepared.region.notes)
-            print(f"{file}: ok")
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise ScenarioError(problems)
-    return 0
+    return validate_command(args)
 
 
 def cmd_list(args) -> int:
-    from .scenario.library import library
+    from .commands.scenarios import list_command
 
-    for name, description in library():
-        print(f"{name:<44} {description}")
-    return 0
+    return list_command(args)
 
 
 def cmd_schema(args) -> int:
-    from .scenario.schema import Scenario
+    from .commands.scenarios import schema_command
 
-    text = json.dumps(scenario_json_schema(Scenario), indent=2, ensure_ascii=False) + "\n"
-    if args.out:
-        from .study.files import file_problem, write_text
-
-        problem = file_problem(args.out)
-        if problem:
-            raise UsageError(problem)
-        try:
-            write_text(args.out, text)
-        except OSError as exc:
-            print(f"commune-sim: could not write {args.out}: {exc.strerror or exc}", file=sys.stderr)
-            return 1
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-def scenario_json_schema(model) -> dict:
-    schema = model.model_json_schema(by_alias=True)
-    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-    schema["title"] = "commune-sim scenario"
-    return schema
+    return schema_command(args)
 
 
 def cmd_sweep(args) -> int:
-    """``commune-sim sweep``: validate the experiment, then run it (see :mod:`sim.study.sweep`)."""
-    from .study.sweep import run_sweep_command
+    from .commands.sweep import sweep_command
 
-    return run_sweep_command(args)
+    return sweep_command(args)
 
 
 def cmd_calibrate(args) -> int:
-    from .calibration.calibrate import calibrate_command
+    from .commands.calibrate import calibrate_command
 
     return calibrate_command(args)
 
 
 def cmd_staff(args) -> int:
-    """``commune-sim staff``: see :mod:`sim.study.staffing.command`."""
-    from .study.staffing.command import staff_command
+    from .commands.staff import staff_command
 
     return staff_command(args)
 

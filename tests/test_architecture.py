@@ -15,7 +15,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sim"
 
 #: Layers from the bottom up; a module may import its own layer and those before it.
 #: Modules directly in sim/ that import nothing of the package (errors) sit at the bottom.
-LAYERS = ["errors", "reference", "engine", "scenario", "study", "calibration", "cli"]
+#: ``commands`` (the handlers of the command line, one module per group) sits under ``cli`` (the
+#: parser): a handler calls studies and calibration, and the parser imports a handler only to run it.
+LAYERS = ["errors", "reference", "engine", "scenario", "study", "calibration", "commands", "cli"]
 
 
 def module_names() -> dict[str, Path]:

@@ -503,6 +503,9 @@ def test_jobs_larger_than_the_work_starts_no_more_workers_than_tasks(tmp_path, m
     path = exp(tmp_path, "  staff.per_commune.counter: [3, 4]\n", "set: ['horizon.days=2', 'horizon.warmup_days=0']\n"
                                                                   "replications: 1\n")
     assert cli("sweep", path, "--jobs", "8", "--out", tmp_path / "sweep", "--quiet") == 0
-    assert started == [2, 2]  # 2 replications of one shard each; 2 variants x 1 replication
+    assert cli("compare", MMC, MMC, "--set", "horizon.days=2", "--set", "horizon.warmup_days=0", "--replications", "2",
+               "--jobs", "8", "--quiet") == 0
+    # 2 replications of one shard each; 2 variants x 1 replication; one set of workers for both scenarios
+    assert started == [2, 2, 2]
     manifest = json.loads((tmp_path / "sweep" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["executor"]["workers"] == 2

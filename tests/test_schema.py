@@ -2,7 +2,7 @@
 import json
 from conftest import ROOT
 
-from sim.cli import scenario_json_schema
+from sim.commands.scenarios import scenario_json_schema
 from sim.scenario.library import scenario_files
 from sim.scenario.schema import Scenario
 

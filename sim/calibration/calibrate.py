@@ -28,9 +28,7 @@ the optimiser over the cache, which recomputes nothing already done. Outputs are
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
-import sys
 import time
 from pathlib import Path
 
@@ -147,10 +145,11 @@ def uncertainty(fitter: Fitter, x_hat: np.ndarray, final: list[int], n_fit: int,
     def refit(r: int) -> np.ndarray:
         return fitter.fit(x_hat, [r], f"refit replication {r}", budget)[0]
 
-    if fitter.evaluator.jobs > 1:  # threads wait on the evaluator's worker processes
+    workers = fitter.evaluator.workers.workers
+    if workers > 1:  # the refits side by side: each thread waits on its replications in the workers
         from concurrent.futures import ThreadPoolExecutor
 
-        threads = ThreadPoolExecutor(max_workers=fitter.evaluator.jobs)
+        threads = ThreadPoolExecutor(max_workers=workers)
         try:
             per_rep = np.array(list(threads.map(refit, final)))
         except BaseException:
@@ -175,16 +174,6 @@ def uncertainty(fitter: Fitter, x_hat: np.ndarray, final: list[int], n_fit: int,
     return out
 
 
-# ------------------------------------------------------------------- the command
-def _log_to_stderr(quiet: bool):
-    started = time.perf_counter()
-
-    def log(message: str) -> None:
-        if not quiet:
-            print(f"[calibrate {time.perf_counter() - started:6.0f} s] {message}", file=sys.stderr, flush=True)
-    return log
-
-
 def check_paths(fitter: Fitter, key_figures: dict[str, str], section_key: str, positions: dict, targets_path: Path) -> None:
     """Every result path the targets name exists: checked on a one-day run of the scenario."""
     from ..study.runner import run_replication
@@ -204,7 +193,7 @@ def check_paths(fitter: Fitter, key_figures: dict[str, str], section_key: str, p
         raise loading.ScenarioError(problems)
 
 
-def prepare(scenario_arg: str, targets_path: Path, out: Path, jobs: int = 1, log=None, replications: int | None = None,
+def prepare(scenario_arg: str, targets_path: Path, out: Path, log=None, replications: int | None = None,
             force_large: bool = False):
     """Load everything and check it before anything runs (bad input: ScenarioError)."""
     from ..study.api import find_scenario, load_scenario
@@ -219,8 +208,7 @@ def prepare(scenario_arg: str, targets_path: Path, out: Path, jobs: int = 1, log
     expressions = [Expression(t.simulated) for t in section.simulated_targets()]
     expressions += [Expression(e) for e in section.key_figures.values()]
     paths = sorted({p for e in expressions for p in e.paths})
-    evaluator = Evaluator(scenario_path, paths, Cache(out / CACHE_FILE), jobs, log,
-                          max_tasks=max(section.replications, section.final_replications), force_large=force_large)
+    evaluator = Evaluator(scenario_path, paths, Cache(out / CACHE_FILE), log, force_large=force_large)
     fitter = Fitter(section, mapping, evaluator, log)
     for name, spec in section.parameters.items():
         x0 = spec.initial if spec.initial is not None else mapping.base_value(name)
@@ -266,70 +254,3 @@ def run_calibration(fitter: Fitter, section: ScenarioTargets, mapping: Mapping, 
         parameters[name]["values"] = {".".join(map(str, p)): v for p, v in mapping.values({name: theta[name]}).items()}
     return {"theta": theta, "parameters": parameters, "objective": objective, "before": before,
             "final": final_values, "replications": {"fit": fit_reps, "final": final}}
-
-
-def default_out(scenario_path: Path) -> Path:
-    from .targets import library_name
-
-    name = library_name(scenario_path) or Path(scenario_path).stem
-    return Path("results") / ("calibrate-" + name.replace("/", "-"))
-
-
-def calibrate_command(args) -> int:
-    from concurrent.futures import BrokenExecutor
-
-    from ..errors import UsageError
-    from ..study.api import find_scenario
-    from ..study.files import folder_problem
-    from ..study.interrupts import shielded
-    from .report import write_outputs
-
-    out = args.out or default_out(find_scenario(args.scenario))
-    problem = folder_problem(out, inside=True)
-    if problem:
-        raise UsageError(problem)
-    if out.exists() and any(out.iterdir()) and not args.resume:
-        raise UsageError(f"--out {out} is not empty; pass --resume to continue the calibration there, or choose another folder")
-    log = _log_to_stderr(args.quiet)
-    started = dt.datetime.now().astimezone()
-    scenario_path, key, section, base, mapping, fitter = prepare(args.scenario, args.targets, out, args.jobs, log,
-                                                                 args.replications, getattr(args, "force_large", False))
-    cached = len(fitter.evaluator.cache.records)
-    if cached:
-        log(f"resuming: {cached} replication runs already in {out / CACHE_FILE}")
-    wall = time.perf_counter()
-    resume = f"continue with --resume --out {out}"
-    try:
-        numbers = run_calibration(fitter, section, mapping, log)
-    except (KeyboardInterrupt, BrokenExecutor, OSError) as exc:
-        fitter.evaluator.close(abort=True)
-        kept = f"{len(fitter.evaluator.cache.records)} replication runs kept in {out / CACHE_FILE}"
-        if isinstance(exc, KeyboardInterrupt):
-            print(f"interrupted: {kept}; {resume}", file=sys.stderr)
-        elif isinstance(exc, BrokenExecutor):
-            print(f"commune-sim: a worker process died (killed, or out of memory?): {kept}; {resume}", file=sys.stderr)
-        else:
-            print(f"commune-sim: cannot write to {out}: {exc.strerror or exc}; {kept}; free space or make the folder "
-                  f"writable, then {resume}", file=sys.stderr)
-        return 1
-    fitter.evaluator.close()
-    numbers.update(started=started, wall_seconds=time.perf_counter() - wall, runs=fitter.evaluator.runs,
-                   command_line=getattr(args, "command_line", None))
-    try:
-        with shielded():  # a Ctrl-C now waits for the report: the fit is done
-            write_outputs(out, scenario_path, args.targets, key, section, base, mapping, numbers)
-    except OSError as exc:
-        print(f"commune-sim: cannot write the report to {out}: {exc.strerror or exc}; every replication run is kept "
-              f"in {out / CACHE_FILE}: free space or make the folder writable, then {resume} "
-              "(nothing is computed again)", file=sys.stderr)
-        return 1
-    bad = [t.id for t in section.simulated_targets()
-           if not t.within(float(np.mean(numbers["final"][t.id])))]
-    if not args.quiet:
-        from .report import print_summary
-
-        print_summary(section, numbers)
-    print(f"results: {out}")
-    if bad:
-        print(f"warning: outside tolerance after calibration: {', '.join(bad)}", file=sys.stderr)
-    return 0

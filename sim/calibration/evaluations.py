@@ -6,17 +6,16 @@ process or in worker processes — and keeps the figures it needs in a :class:`C
 lines file, one line per finished replication, keyed by the SHA-256 of the resolved scenario
 and of the engine's source (a changed engine recomputes). Each line is written whole with one
 ``write`` and fsync'ed, so Ctrl-C loses at most the runs in progress; a torn last line is
-ignored on reading. Worker processes ignore Ctrl-C: the parent stops them at once.
+ignored on reading. Runs go to the workers of :mod:`sim.study.executors` like every command's.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from ..study.executors import stop_pool, worker_pool
+from ..study.executors import Task, Workers, in_process
 from .targets import extract
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -89,16 +88,15 @@ def _run_one(scenario, replication: int, paths: list[str]) -> tuple[dict, float]
 
 
 class Evaluator:
-    """Runs (scenario, replication) pairs once, in worker processes if asked, through the cache."""
+    """Runs (scenario, replication) pairs once, through the cache, on ``workers``
+    (:mod:`sim.study.executors`; in this process until the command hands it the workers it opened)."""
 
-    def __init__(self, scenario_path: Path, paths: list[str], cache: Cache, jobs: int = 1, log=None,
-                 max_tasks: int | None = None, force_large: bool = False):
-        """``max_tasks``: the most replications ever run at once (no more worker processes than that)."""
-        self.scenario_path, self.paths, self.cache, self.jobs = scenario_path, sorted(set(paths)), cache, jobs
-        self.workers = min(jobs, max_tasks) if max_tasks else jobs
+    def __init__(self, scenario_path: Path, paths: list[str], cache: Cache, log=None, force_large: bool = False,
+                 workers: Workers | None = None):
+        self.scenario_path, self.paths, self.cache = scenario_path, sorted(set(paths)), cache
         self.force_large = force_large
         self.log = log or (lambda message: None)
-        self._pool: ProcessPoolExecutor | None = None
+        self.workers = workers or in_process()
         self.engine = engine_hash()
         self.runs = 0  # replications actually run (not from the cache)
 
@@ -108,32 +106,17 @@ class Evaluator:
         return load_scenario(self.scenario_path, overrides, force_large=self.force_large)
 
     def figures(self, scenario, replications: list[int], label: str = "") -> list[dict]:
+        """Per replication, the figures of ``paths``: from the cache, or run (each written to the
+        cache as it finishes). Safe to call from several threads at once (calibration's refits)."""
         key = scenario_key(scenario, self.engine)
         found = {r: self.cache.get(key, r, self.paths) for r in replications}
         todo = [r for r, f in found.items() if f is None]
         meta = {"label": label, "seed": scenario.seed}
-        if todo and self.jobs > 1:  # also one replication: refits run side by side in threads
-            if self._pool is None:
-                self._pool = worker_pool(self.workers)
-            futures = {r: self._pool.submit(_run_one, scenario, r, self.paths) for r in todo}
-            try:
-                for r, future in futures.items():
-                    found[r], wall = future.result()
-                    self.cache.put(key, r, found[r], {**meta, "wall_seconds": round(wall, 3)})
-                    self.runs += 1
-            except BaseException:
-                for future in futures.values():
-                    future.cancel()
-                raise
-        else:
-            for r in todo:
-                found[r], wall = _run_one(scenario, r, self.paths)
-                self.cache.put(key, r, found[r], {**meta, "wall_seconds": round(wall, 3)})
-                self.runs += 1
-        return [found[r] for r in replications]
 
-    def close(self, abort: bool = False) -> None:
-        """Stop the workers; on abort (Ctrl-C) runs in progress are abandoned, not awaited."""
-        if self._pool is not None:
-            stop_pool(self._pool, abort)
-            self._pool = None
+        def on_result(r: int, value) -> None:
+            found[r], wall = value
+            self.cache.put(key, r, found[r], {**meta, "wall_seconds": round(wall, 3)})
+            self.runs += 1
+
+        self.workers.run((Task(r, _run_one, (scenario, r, self.paths)) for r in todo), on_result)
+        return [found[r] for r in replications]

@@ -32,6 +32,7 @@ CACHE_FILE = "sensitivity-evaluations.jsonl"
 def sensitivity(scenario_arg: str, targets_path: Path, out: Path, replications: int = 2, factor: float = 0.2,
                 jobs: int = 1, log=None) -> list[dict]:
     from ..study.api import find_scenario, load_scenario
+    from ..study.executors import open_workers
     from .evaluations import Cache, Evaluator
 
     log = log or (lambda message: None)
@@ -43,15 +44,15 @@ def sensitivity(scenario_arg: str, targets_path: Path, out: Path, replications: 
     figures = section.key_figures or {t.id: t.simulated for t in section.simulated_targets()}
     expressions = {name: Expression(text) for name, text in figures.items()}
     paths = sorted({p for e in expressions.values() for p in e.paths})
-    evaluator = Evaluator(scenario_path, paths, Cache(Path(out) / CACHE_FILE), jobs, log)
+    evaluator = Evaluator(scenario_path, paths, Cache(Path(out) / CACHE_FILE), log)
     reps = list(range(replications))
 
     def run(overrides: list[str], label: str) -> dict[str, list[float]]:
         values = evaluator.figures(evaluator.scenario(overrides), reps, label)
         return {name: [e(v) for v in values] for name, e in expressions.items()}
 
-    aborted = True
-    try:
+    with open_workers("local", jobs, tasks=replications) as workers:  # no more processes than replications
+        evaluator.workers = workers
         log(f"{key}: base ({replications} replications)")
         base_values = run([], "base")
         rows = []
@@ -70,9 +71,6 @@ def sensitivity(scenario_arg: str, targets_path: Path, out: Path, replications: 
                                  "value": float(np.mean(values[figure])), "change": d_mean,
                                  "change_ci95_half_width": d_hw,
                                  "change_percent": 100 * d_mean / b_mean if b_mean else math.nan})
-        aborted = False
-    finally:
-        evaluator.close(abort=aborted)
     write(Path(out), key, base.name, rows, replications, factor, cat.place_and_period(base.model_dump(mode="json")))
     return rows
 

@@ -39,7 +39,7 @@ def find_scenario(name: str | Path | None) -> Path:
 
 
 #: Scenario keys holding file names, relative to the file that declares them.
-PATH_KEYS = (("communes", "table"), ("staff", "table"))
+PATH_KEYS = (("communes", "table"), ("staff", "table"), ("demand", "observed"))
 
 
 @dataclass

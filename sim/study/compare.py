@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..engine.stats import mean_and_half_width
+from ..scenario.region import Region
 from ..scenario.schema import Scenario
 from .analysis import effective_targets, missing_counts, Targets, verdict, worst_communes
 from .catalogue import KEY_FIGURES, figure as catalogue_figure, resolution
+from .executors import open_workers
 from .runner import RunSet, run_replications
 
 #: every commune against the targets, beside the region's figures
@@ -97,15 +99,22 @@ def _figure(result: dict, figure: str, targets: tuple[float, float] = effective_
     return result["region"].get(figure)
 
 
-def compare(scenarios: list[tuple[str, Scenario]], jobs: int = 1, progress=None) -> Comparison:
+def compare(scenarios: list[tuple[str, Scenario]], jobs: int = 1, progress=None, executor: str = "local",
+            scheduler: str | None = None) -> Comparison:
+    """Run every scenario with the first one's seed and replications, one after the other on
+    the same workers (no more processes than the largest scenario has tasks)."""
     seed, replications = scenarios[0][1].seed, scenarios[0][1].replications
+    regions = [Region(scenario.model_copy(update={"seed": seed, "replications": replications}))
+               for _, scenario in scenarios]
     runs = []
-    for k, (label, scenario) in enumerate(scenarios):
-        scenario = scenario.model_copy(update={"seed": seed, "replications": replications})
-        step = (lambda f, note, k=k: progress((k + f) / len(scenarios), f"{label[:20]} {note}")) if progress else None
-        runs.append(run_replications(scenario, jobs=jobs, progress=step))
-        if runs[-1].interrupted:
-            break
+    tasks = replications * max(len(region.shards) for region in regions)
+    with open_workers(executor, jobs, scheduler, tasks=tasks) as workers:
+        for k, ((label, _), region) in enumerate(zip(scenarios, regions)):
+            step = None if progress is None else (
+                lambda f, note, k=k, label=label: progress((k + f) / len(scenarios), f"{label[:20]} {note}"))
+            runs.append(run_replications(region.scenario, progress=step, region=region, workers=workers))
+            if runs[-1].interrupted:
+                break
     kept = [k for k, r in enumerate(runs) if r.results]  # a scenario stopped before any replication is left out
     return Comparison([scenarios[k][0] for k in kept], [runs[k] for k in kept], interrupted=len(kept) < len(scenarios)
                       or any(r.interrupted for r in runs), targets=effective_targets(scenarios[0][1]))

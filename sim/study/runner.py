@@ -7,7 +7,7 @@ gives, for every figure, the mean over replications and its 95% Student-t half-w
 from __future__ import annotations
 
 import time
-from concurrent.futures import BrokenExecutor, as_completed
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -17,7 +17,7 @@ from ..scenario.region import Region, period
 from ..scenario.schema import Scenario
 from . import interrupts
 from .analysis import commune_targets, effective_targets
-from .executors import stop_pool, worker_pool
+from .executors import Task, Workers, open_workers
 from .files import clean_json
 
 HALF_WIDTH = "_ci95_half_width"
@@ -55,11 +55,12 @@ def _finish(adder, replication: int, wall_seconds: float) -> dict:
     return result
 
 
-def _timed_shard(region: Region, replication: int, shard: range):
+def timed_shard(region: Region, replication: int, shard: range, on_day=None):
+    """The task: one shard of one replication, and how long it took."""
     from ..engine.shards import run_shard
 
     started = time.perf_counter()
-    return run_shard(region, replication, shard), time.perf_counter() - started
+    return run_shard(region, replication, shard, on_day), time.perf_counter() - started
 
 
 @dataclass
@@ -80,29 +81,32 @@ class RunSet:
 
 
 def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int = 1,
-                     progress: Callable[[float, str], None] | None = None, region: Region | None = None) -> RunSet:
+                     progress: Callable[[float, str], None] | None = None, region: Region | None = None,
+                     workers: Workers | None = None, executor: str = "local", scheduler: str | None = None) -> RunSet:
     """Run ``scenario.replications`` replications; Ctrl-C (or SIGTERM, or a worker process that
     dies) keeps the ones already finished.
 
-    With ``jobs`` > 1 the work is shared among worker processes a shard of a replication
-    at a time (:mod:`sim.engine.shards`), so even one replication of a large region uses them.
-    ``progress(fraction, note)`` is told how far the run is (per simulated day in this
-    process, per finished shard with worker processes).
+    Every (replication, shard) is a task for the workers (:mod:`sim.study.executors`; without
+    ``workers``, those ``executor``, ``jobs`` and ``scheduler`` name, never more processes than tasks), so even one replication of a
+    large region uses them (:mod:`sim.engine.shards`); a replication is done when its shards
+    are, added in shard order. Given ``workers`` (a caller running several scenarios on the same
+    ones) are stopped here when the run stops early. ``progress(fraction, note)`` is told how far the run is (per
+    simulated day in this process, per finished shard with worker processes).
     """
-    n = scenario.replications
-    days = scenario.horizon.days
     region = region or Region(scenario, base_dir)
-    shards = region.shards
     done: dict[int, dict] = {}
     started = time.perf_counter()
     interrupted, error = False, None
     try:
-        if jobs <= 1 or n * len(shards) == 1:
-            for r in range(n):
-                on_day = (lambda day, r=r: progress((r + day / days) / n, f"replication {r + 1}/{n}")) if progress else None
-                done[r] = run_replication(scenario, r, on_day=on_day, region=region)
+        if workers is None:
+            with open_workers(executor, jobs, scheduler, tasks=scenario.replications * len(region.shards)) as own:
+                _run_tasks(region, own, done, progress)
         else:
-            _run_in_workers(region, jobs, done, progress)
+            try:
+                _run_tasks(region, workers, done, progress)
+            except BaseException:
+                workers.close(abort=True)  # the caller's workers: shards in progress are not awaited
+                raise
     except KeyboardInterrupt:
         interrupts.stopped()
         interrupted, error = True, "interrupted (Ctrl-C or SIGTERM)"
@@ -113,57 +117,62 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
                   error=error, demand=region.plan.arithmetic())
 
 
-def replicate(region: Region, replications: int, executor=None) -> list[dict]:
+def replicate(region: Region, replications: int, workers: Workers | None = None) -> list[dict]:
     """Replications 0..n-1 of a built region (e.g. one with other staff, :meth:`Region.with_staff`),
-    their shards in ``executor`` (a ``concurrent.futures`` executor kept by the caller across many
-    calls) or here; the results in replication order, as :func:`run_replication` gives them."""
+    on ``workers`` (kept by the caller across many calls, :func:`open_workers`) or here; the results
+    in replication order, as :func:`run_replication` gives them. An interruption or a failing task
+    is the caller's to handle (it goes on from :meth:`Workers.run`)."""
     from ..engine.shards import Adder
 
     shards = region.shards
-    if executor is None:
+    if workers is None or workers.in_process:
         return [run_replication(region.scenario, r, region=region) for r in range(replications)]
+    done: dict[int, dict] = {}
     if len(shards) == 1:  # the worker computes the figures too: less to send back, more in parallel
-        futures = [executor.submit(run_replication, region.scenario, r, None, None, region) for r in range(replications)]
-        return [f.result() for f in futures]
+        tasks = (Task(r, run_replication, (region.scenario, r, None, None, region)) for r in range(replications))
+        workers.run(tasks, done.__setitem__)
+        return [done[r] for r in range(replications)]
     adders = {r: Adder(len(shards)) for r in range(replications)}
     seconds = dict.fromkeys(range(replications), 0.0)
-    futures = {executor.submit(_timed_shard, region, r, shard): (r, k)
-               for r in range(replications) for k, shard in enumerate(shards)}
-    for future in as_completed(futures):
-        r, k = futures[future]
-        tally, wall = future.result()
+
+    def on_result(key, value) -> None:
+        (r, k), (tally, wall) = key, value
         adders[r].add(k, tally)
         seconds[r] += wall
+
+    workers.run((Task((r, k), timed_shard, (region, r, shard)) for r in range(replications)
+                 for k, shard in enumerate(shards)), on_result)
     return [_finish(adders[r], r, seconds[r]) for r in range(replications)]
 
 
-def _run_in_workers(region: Region, jobs: int, done: dict, progress) -> None:
-    """Every (replication, shard) as a task; a replication is done when its shards are."""
+def _run_tasks(region: Region, workers: Workers, done: dict, progress) -> None:
     from ..engine.shards import Adder
 
     scenario, shards = region.scenario, region.shards
-    n, units = scenario.replications, scenario.replications * len(shards)
+    n, days = scenario.replications, scenario.horizon.days
     adders = {r: Adder(len(shards)) for r in range(n)}
     seconds = dict.fromkeys(range(n), 0.0)
-    finished = 0
-    pool = worker_pool(jobs, units)  # no more workers than tasks
-    try:
-        futures = {pool.submit(_timed_shard, region, r, shard): (r, k)
-                   for r in range(n) for k, shard in enumerate(shards)}
-        for future in as_completed(futures):
-            r, k = futures.pop(future)  # and let go of its tally once added
-            tally, wall = future.result()
-            adders[r].add(k, tally)
-            seconds[r] += wall
-            finished += 1
-            if adders[r].done:
-                done[r] = _finish(adders[r], r, seconds[r])
-            if progress:
-                progress(finished / units, f"{len(done)}/{n} replications")
-    except BaseException:
-        stop_pool(pool, abort=True)  # shards in progress are abandoned, not awaited
-        raise
-    stop_pool(pool, abort=False)
+    finished = [0]
+
+    def on_day(r: int, k: int):  # in this process only: progress within a shard, day by day
+        note = f"replication {r + 1}/{n}"
+        return lambda day: progress((r + (k * days + day) / (len(shards) * days)) / n, note)
+
+    def task(r: int, k: int) -> Task:
+        day = on_day(r, k) if progress and workers.in_process else None
+        return Task((r, k), timed_shard, (region, r, shards[k], day))
+
+    def on_result(key, value) -> None:
+        (r, k), (tally, wall) = key, value
+        adders[r].add(k, tally)
+        seconds[r] += wall
+        finished[0] += 1
+        if adders[r].done:
+            done[r] = _finish(adders.pop(r), r, seconds[r])
+        if progress and not workers.in_process:
+            progress(finished[0] / (n * len(shards)), f"{len(done)}/{n} replications")
+
+    workers.run((task(r, k) for r in range(n) for k in range(len(shards))), on_result)
 
 
 # ------------------------------------------------------------------ summaries

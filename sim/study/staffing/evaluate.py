@@ -6,17 +6,19 @@ at its own level (:meth:`sim.scenario.region.Region.with_staff`). Every evaluati
 same seed and replications 0..R-1: replication r of every candidate sees the same dossiers, so
 differences between levels are differences of staff, not of luck. With the home router the
 communes are independent, so one evaluation measures every commune at its own candidate level
-at once. The worker processes (``jobs``) are kept for the whole search.
+at once. The workers (:func:`sim.study.executors.open_workers`: ``jobs`` local processes, this
+process, or Dask, as for ``run``) are opened once and kept for the whole search.
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...engine.stats import mean_and_half_width
 from ...scenario.region import Region
+from ..executors import open_workers
 from ..runner import replicate
 
 FIGURES = ("on_time_share", "p90_wait_minutes", "mean_wait_minutes", "dossiers_arrived", "dossiers_completed")
@@ -71,30 +73,33 @@ class Evaluation:
 class Evaluator:
     """Simulates ``region`` with other staff; counts the simulations it makes."""
 
-    def __init__(self, region: Region, pools: list[str], replications: int, jobs: int = 1):
+    def __init__(self, region: Region, pools: list[str], replications: int, jobs: int = 1, executor: str = "local",
+                 scheduler: str | None = None):
         self.region = region
         self.pools = pools
         self.replications = replications
-        self.jobs = jobs
+        self.jobs, self.executor, self.scheduler = jobs, executor, scheduler
         self.simulations = 0  # evaluations (each: every replication of the whole region)
         self.replication_runs = 0
         self._cache: dict[tuple, Evaluation] = {}
-        self._executor = None
+        self._workers = None  # while open (``with evaluator:``); else every simulation runs in this process
+        self._stack = contextlib.ExitStack()
         self.on_evaluate = None  # told the number of each new simulation (progress)
 
     @classmethod
-    def for_scenario(cls, scenario, pools, replications, jobs=1, wait_target=None) -> "Evaluator":
-        return cls(Region(with_pool_waits(scenario, wait_target)), pools, replications, jobs)
+    def for_scenario(cls, scenario, pools, replications, jobs=1, wait_target=None, executor="local",
+                     scheduler=None) -> "Evaluator":
+        return cls(Region(with_pool_waits(scenario, wait_target)), pools, replications, jobs, executor, scheduler)
 
     def __enter__(self):
-        if self.jobs > 1:
-            self._executor = ProcessPoolExecutor(max_workers=self.jobs)
+        self._stack = contextlib.ExitStack()
+        tasks = self.replications * len(self.region.shards)  # the most in flight at once: one simulation
+        self._workers = self._stack.enter_context(open_workers(self.executor, self.jobs, self.scheduler, tasks=tasks))
         return self
 
     def __exit__(self, *exc):
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)
-            self._executor = None
+        self._workers = None
+        return self._stack.__exit__(*exc)  # an exception (Ctrl-C) stops the workers at once
 
     @property
     def communes(self):
@@ -113,7 +118,7 @@ class Evaluator:
             return self._cache[key]
         if self.on_evaluate:
             self.on_evaluate(self.simulations + 1)
-        results = replicate(self.region.with_staff(full), self.replications, self._executor)
+        results = replicate(self.region.with_staff(full), self.replications, self._workers)
         self.simulations += 1
         self.replication_runs += len(results)
         names = list(FIGURES) + [f"{kind}_{pool}" for pool in self.pools

@@ -1,20 +1,15 @@
-"""``commune-sim staff``: read the request, search, write the folder, say the answer.
+"""The request of ``commune-sim staff`` and the folder it writes (the command itself is
+:mod:`sim.commands.staff`).
 
-    commune-sim staff SCENARIO [--pools counter,back_office] [--wait-p90 MIN] [--on-time SHARE]
-                      [--max-utilisation U] [--budget POOL=N ...] [--min-per-commune N]
-                      [--replications N] [--seed S] [--jobs J] [--out DIR] [--set ...]
-
-Minimum mode (no ``--budget``): :mod:`.minimum`. Budget mode: :mod:`.budget`. Targets not given
-on the command line come from the scenario's ``outputs.targets``. Every problem with the
-request is a usage error (exit 2) before anything runs; a request no staff level can meet is
-answered, commune by commune, with the reason.
+:func:`request` reads pools, targets and budgets from the command line, checked against the
+scenario: every problem is a usage error (exit 2) before anything runs. Targets not given on the
+command line come from the scenario's ``outputs.targets``. :func:`write_folder` writes the
+answer: a request no staff level can meet is answered, commune by commune, with the reason.
 """
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import sys
-import time
 from pathlib import Path
 
 from ...errors import UsageError
@@ -79,55 +74,23 @@ def request(args, scenario, communes: int) -> tuple[list[str], Targets, dict[str
     return pools, given, budgets
 
 
-def staff_command(args) -> int:
-    from ...scenario.region import Region
-    from ..api import find_scenario, load_scenario
-    from .evaluate import Evaluator, with_pool_waits
-    from .load import pool_loads
-
-    overrides = list(args.overrides)
-    overrides += [f"replications={args.replications}"] if args.replications else []
-    overrides += [f"seed={args.seed}"] if args.seed is not None else []
-    overrides += [f"outputs.language={args.lang}"] if getattr(args, "lang", None) else []
-    path = find_scenario(args.scenario)
-    scenario = load_scenario(path, overrides, force_large=getattr(args, "force_large", False))
+def write_folder(out: Path, scenario, path, search, evaluator, before, after, budgets: dict, args,
+                 started: dt.datetime, wall_seconds: float) -> dict:
+    """The staff folder, atomically: staffing.csv, recommended.yaml (loaded back before the
+    folder is kept), summary.json (with the answer in both languages), staffing.png in the
+    command's language and staffing.<lang>.png in each, the staff-change maps, manifest.json.
+    Returns the summary."""
     lang = scenario.outputs.language
-    from ...scenario.communes import build_communes
-
-    pools, targets, budgets = request(args, scenario, len(build_communes(scenario.communes)))
-    region = Region(with_pool_waits(scenario, targets.wait_p90_minutes))
-    n = len(region.communes)
-    out = args.out or _default_out(scenario.name)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not args.force)):
-        raise UsageError(f"--out {out} is not an empty folder; choose another folder or pass --force")
-    started, clock = dt.datetime.now().astimezone(), time.perf_counter()
-    evaluator = Evaluator(region, pools, scenario.replications, args.jobs)
-    if not args.quiet and sys.stderr.isatty():
-        evaluator.on_evaluate = lambda k: print(f"\rsimulation {k} ({scenario.replications} replications)…",
-                                                end="", file=sys.stderr, flush=True)
-    loads = {p: pool_loads(region, p) for p in pools}
-    with evaluator:
-        before = evaluator.evaluate(evaluator.base_staff)
-        if budgets:
-            from .budget import budget_staff
-
-            search = budget_staff(evaluator, pools, budgets, targets, loads, args.min_per_commune)
-        else:
-            from .minimum import minimum_staff
-
-            search = minimum_staff(evaluator, pools, targets, loads, args.min_per_commune)
-        after = evaluator.evaluate(search.staff)
-    if evaluator.on_evaluate:
-        print(file=sys.stderr)
+    n = len(evaluator.communes)
     if budgets:
         _budget_reasons(search, after, n)
-    summary = _summary(scenario, search, evaluator, before, after, budgets, args, time.perf_counter() - clock)
-    summary["answer"] = {language: answer(summary, search, region.communes, language) for language in catalogue.LANGUAGES}
+    summary = _summary(scenario, search, evaluator, before, after, budgets, args, wall_seconds)
+    summary["answer"] = {language: answer(summary, search, evaluator.communes, language) for language in catalogue.LANGUAGES}
     summary["targets_text"] = {language: outputs.targets_text(search.targets, language) for language in catalogue.LANGUAGES}
     table = outputs.rows(search, evaluator, before, after)
     with atomic_folder(out, args.force) as tmp:
         outputs.write_csv(tmp / "staffing.csv", table)
-        _write_recommended(tmp, out, scenario, path, search, region.communes, args)
+        _write_recommended(tmp, out, scenario, path, search, evaluator.communes, args)
         write_json(tmp / "summary.json", summary)
         for language in (lang, *catalogue.LANGUAGES):  # staffing.png in the command's language, and each
             title = catalogue.text("staffing_title", language, scenario=scenario.name)
@@ -136,11 +99,7 @@ def staff_command(args) -> int:
         record = _manifest(scenario, path, args, started, summary)
         record["maps"] = outputs.staff_maps(tmp, table, search.pools, scenario.name)
         write_json(tmp / "manifest.json", record)
-    if not args.quiet:
-        for line in summary["answer"][lang]:
-            print(line)
-    print(f"results: {out}")
-    return 0
+    return summary
 
 
 def _write_recommended(tmp: Path, out: Path, scenario, path, search, communes, args) -> None:
@@ -166,7 +125,7 @@ def _write_recommended(tmp: Path, out: Path, scenario, path, search, communes, a
     load_scenario(tmp / "recommended.yaml")  # raises if it does not load: a bug, never silent
 
 
-def _default_out(name: str) -> Path:
+def default_out(name: str) -> Path:
     from ..outputs import default_out_dir
 
     return default_out_dir("staff-" + name)

@@ -1,0 +1,61 @@
+"""What the commands share: the options that become scenario overrides, the output folder
+checked before anything runs, the warnings printed (or refused with ``--strict``), the period."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import UsageError
+
+
+def overrides(args) -> list[str]:
+    """``--set`` values, then ``--wait-target``/``--on-time-target``, ``--lang``, ``--replications`` and
+    ``--seed`` as the overrides they stand for."""
+    out = list(args.overrides) + target_overrides(args)
+    if getattr(args, "lang", None):
+        out.append(f"outputs.language={args.lang}")
+    if getattr(args, "replications", None) is not None:
+        out.append(f"replications={args.replications}")
+    if getattr(args, "seed", None) is not None:
+        out.append(f"seed={args.seed}")
+    return out
+
+
+def target_overrides(args) -> list[str]:
+    """--wait-target / --on-time-target as the scenario's outputs.targets, so the resolved
+    scenario (manifest) and summary.json count against the same targets the table shows."""
+    out = [f"outputs.targets.wait_p90_minutes={args.wait_target}"] if getattr(args, "wait_target", None) else []
+    if getattr(args, "on_time_target", None) is not None:
+        out.append(f"outputs.targets.on_time_share={args.on_time_target}")
+    return out
+
+
+def check_out_dir(out: Path, force: bool) -> None:
+    from ..study.files import folder_problem
+
+    problem = folder_problem(out)
+    if problem:
+        raise UsageError(problem)
+    if out.exists() and any(out.iterdir()) and not force:
+        raise UsageError(f"--out {out} is not empty; choose another folder or pass --force")
+
+
+def report_warnings(warnings: list[str], strict: bool, path, label: str = "", notes=()) -> list[str]:
+    """Overload warnings (one line per pool) on stderr; with --strict, an error (exit 2).
+    ``notes``, what building the region assumed (imputed populations...), are printed too."""
+    from ..scenario.loading import Position, Problem, ScenarioError
+
+    if warnings and strict:
+        raise ScenarioError([Problem(Position(str(path), None, None), "staff", w) for w in warnings])
+    for w in [*notes, *warnings]:  # the notes (what building the region assumed) reach the manifest too
+        print(f"warning: {label}{w}", file=sys.stderr)
+    return warnings
+
+
+def print_periods(labels: list[str], scenarios: list, lang: str) -> None:
+    """Each scenario's simulated dates, days and working days (a name may not say them right)."""
+    from ..scenario.region import period
+    from ..study.catalogue import period_detail
+
+    for label, scenario in zip(labels, scenarios):
+        print(f"{label}: {period_detail(period(scenario), lang)}")
