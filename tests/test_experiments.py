@@ -102,6 +102,8 @@ baseline: {allocation: by workload}
     ("plots: [{kind: staffing_curve, x: nope}]\n", "not a parameter"),
     ("plots: [{kind: figures, figures: [mean_wiat_minutes]}]\n", "unknown figure"),
     ("warmup: {method: fixed}\n", "needs days"),
+    ("words: {en: {bad: tệ}}\n", "the file is written in en"),
+    ("language: fr\n", "language"),
 ])
 def test_bad_experiment_exits_2_located_and_writes_nothing(tmp_path, capsys, body, expect):
     head = f"name: bad\nbase: {MMC}\nset: [\"horizon.days=3\", \"horizon.warmup_days=0\"]\nreplications: 2\n\n\n"
@@ -312,3 +314,49 @@ def test_commune_targets_come_from_the_base_scenario_unless_the_experiment_sets_
     assert (exp.spec.wait_target_minutes, exp.spec.on_time_target) == (12, 0.8)
     exp = load_experiment(write(tmp_path, TINY.replace(f"base: {MMC}", f"base: {base}") + "on_time_target: 0.9\n"))
     assert (exp.spec.wait_target_minutes, exp.spec.on_time_target) == (12, 0.9)
+
+
+# ------------------------------------------------------------------ the file's own words in both languages
+WORDED = f"""\
+name: Two loads
+base: {MMC}
+set: ["horizon.days=2", "horizon.warmup_days=0"]
+replications: 2
+parameters:
+  load:
+    values: [low, high]
+    levels:
+      - {{demand.dossiers_per_working_day: 200}}
+      - {{demand.dossiers_per_working_day: 300}}
+plots:
+  - {{kind: figures, figures: [mean_wait_minutes], title: Waits by load}}
+words:
+  vi: {{Two loads: Hai mức hồ sơ, load: mức hồ sơ, low: thấp, high: cao, Waits by load: Thời gian chờ theo mức hồ sơ}}
+"""
+
+
+def test_an_experiments_own_texts_are_shown_in_the_report_language(tmp_path, monkeypatch):
+    from sim.study import plots
+    from sim.study.report.build import build_report
+
+    titles = []
+    drawn = plots.figures_plot
+    monkeypatch.setattr(plots, "figures_plot", lambda summary, figures, variants, path, x, title, *rest:
+                        titles.append((title, [v[1] for v in variants])) or drawn(summary, figures, variants, path, x, title, *rest))
+    out = tmp_path / "out"
+    assert main(["sweep", str(write(tmp_path, WORDED)), "--out", str(out), "--executor", "inprocess", "--quiet"]) == 0
+    assert titles == [("Waits by load", ["load low", "load high"])]  # the sweep draws in the file's language
+    vi, en = build_report(out, "vi"), build_report(out, "en")
+    assert "Hai mức hồ sơ" in vi and "Two loads" not in vi and "mức hồ sơ" in vi and "cao" in vi
+    assert "Two loads" in en and "Hai mức hồ sơ" not in en
+    assert titles[-1] == ("Waits by load", ["load low", "load high"])  # the English report, redrawn
+    assert ("Thời gian chờ theo mức hồ sơ", ["mức hồ sơ thấp", "mức hồ sơ cao"]) in titles  # the Vietnamese report
+
+
+def test_a_text_without_translation_keeps_the_words_it_was_written_in(tmp_path):
+    exp = load_experiment(write(tmp_path, WORDED.replace("high: cao, ", "")))
+    from sim.study import catalogue as cat
+
+    words = exp.spec.words_in("vi")
+    assert [cat.variant_label(v.parameters, "vi", words=words) for v in exp.variants] == ["mức hồ sơ thấp", "mức hồ sơ high"]
+    assert exp.spec.say("Waits by load", "en") == "Waits by load" and exp.spec.say("untranslated", "vi") is None

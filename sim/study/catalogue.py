@@ -208,20 +208,26 @@ def part(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return entry[lang] if entry else str(name).replace("_", " ")
 
 
-def parameter(name: str, lang: str = DEFAULT_LANGUAGE, with_unit: bool = True) -> str:
+def parameter(name: str, lang: str = DEFAULT_LANGUAGE, with_unit: bool = True, words: dict | None = None) -> str:
     """What an experiment varies, as an axis label: ``staff.per_commune.counter`` ->
-    "counter staff per commune (staff)"; an unknown path reads as its words."""
+    "counter staff per commune (staff)"; an unknown path reads as its words, or as the
+    experiment file's own translation of it (``words``: its ``words[lang]``)."""
+    if words and name in words:
+        return words[name]
     entry = PARAMETERS.get(name)
     if entry is None:
-        words = name.rsplit(".", 1)[-1].replace("_", " ")
-        return words
+        return name.rsplit(".", 1)[-1].replace("_", " ")
     return f"{entry.label(lang)} ({entry.unit(lang)})" if with_unit and entry.unit(lang) else entry.label(lang)
 
 
-def parameter_value(name: str, x, lang: str = DEFAULT_LANGUAGE, scenario_names: dict | None = None) -> str:
-    """A parameter's level as a reader says it (a share as %, a policy by its words, a scenario by its name)."""
+def parameter_value(name: str, x, lang: str = DEFAULT_LANGUAGE, scenario_names: dict | None = None,
+                    words: dict | None = None) -> str:
+    """A parameter's level as a reader says it (a share as %, a policy by its words, a scenario by its
+    name, a level label by the experiment file's own translation in ``words``)."""
     if name == "scenario" and scenario_names and x in scenario_names:
-        return scenario_names[x]
+        return (words or {}).get(x, scenario_names[x])
+    if isinstance(x, str) and words and x in words:
+        return words[x]
     if isinstance(x, str):
         return part(x.rsplit("/", 1)[-1].removesuffix(".yaml"), lang)
     if isinstance(x, bool) or not isinstance(x, (int, float)):
@@ -230,14 +236,15 @@ def parameter_value(name: str, x, lang: str = DEFAULT_LANGUAGE, scenario_names: 
     return number(x, entry.fmt if entry else "{:g}", lang)
 
 
-def variant_label(parameters: dict, lang: str = DEFAULT_LANGUAGE, scenario_names: dict | None = None) -> str:
+def variant_label(parameters: dict, lang: str = DEFAULT_LANGUAGE, scenario_names: dict | None = None,
+                  words: dict | None = None) -> str:
     """A variant named by its parameter levels: "counter staff per commune 4, share online 50%"."""
     if not parameters:
         return text("base_variant", lang)
     items = []
     for name, x in parameters.items():
-        level = parameter_value(name, x, lang, scenario_names)
-        items.append(level if name == "scenario" else f"{parameter(name, lang, with_unit=False)} {level}")
+        level = parameter_value(name, x, lang, scenario_names, words)
+        items.append(level if name == "scenario" else f"{parameter(name, lang, with_unit=False, words=words)} {level}")
     return ", ".join(items)
 
 

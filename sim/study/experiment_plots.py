@@ -22,8 +22,9 @@ def experiment_plots(experiment, out: Path, table, summary, records, lang: str =
 
     folder = Path(folder) if folder else Path(out) / "plots"
     names = scenario_names(experiment)
-    labels = {v.id: cat.variant_label(v.parameters, lang, names) for v in experiment.variants}
     spec = experiment.spec
+    words = spec.words_in(lang)
+    labels = {v.id: cat.variant_label(v.parameters, lang, names, words) for v in experiment.variants}
     targets = Targets(spec.wait_target_minutes, spec.on_time_target)
     base = experiment.variants[0].scenario if experiment.variants else None
     where = cat.place_and_period(base.model_dump(mode="json"), lang) if base else None
@@ -35,10 +36,10 @@ def experiment_plots(experiment, out: Path, table, summary, records, lang: str =
         used.add(name)
         path = folder / name
         others = [n for n in experiment.parameter_names if n != plot.x]
-        title = plot.title if lang == "en" else None  # an experiment file's own title is in its author's words
+        title = spec.say(plot.title, lang)  # untranslated: the standard title of the plot, in lang
 
         def series(v):
-            return cat.variant_label({n: v.parameters[n] for n in others}, lang, names) if others else ""
+            return cat.variant_label({n: v.parameters[n] for n in others}, lang, names, words) if others else ""
 
         try:
             data = _experiment_plot(plot, experiment, path, summary, records, labels, series, title, where, lang,

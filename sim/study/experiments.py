@@ -155,6 +155,20 @@ class ExperimentFile(_Model):
     target_half_width: Optional[TargetHalfWidth] = None
     warmup: Warmup = Warmup()
     plots: list[Plot] = []
+    language: Literal["vi", "en"] = Field("en", description="The language the file's own texts (name, level labels, plot titles) are written in.")
+    words: dict[Literal["vi", "en"], dict[str, str]] = Field(
+        default={}, description="The file's own texts in the other report languages: language -> {text as written: translation}; "
+                                "covers the name, parameter names, level labels (strings) and plot titles.")
+
+    def words_in(self, lang: str) -> dict[str, str]:
+        """The translations of this file's own texts into ``lang`` (none for its own language)."""
+        return {} if lang == self.language else dict(self.words.get(lang, {}))
+
+    def say(self, text: str | None, lang: str) -> str | None:
+        """One of this file's own texts in ``lang``: as written, translated, or None when there is no translation."""
+        if text is None or lang == self.language:
+            return text
+        return self.words.get(lang, {}).get(text)
 
     @model_validator(mode="after")
     def _levels(self):
@@ -162,6 +176,12 @@ class ExperimentFile(_Model):
             if isinstance(spec, list) and not spec:
                 raise ValueError(f"parameter {name!r} has no levels")
         return self
+
+    @model_validator(mode="after")
+    def _words(self):
+        if self.language in self.words:
+            raise ValueError(f"words.{self.language}: the file is written in {self.language}; words are its texts in the other language")
+        return self  # a translation of a text the file no longer has (inherited through extends:) is unused, not wrong
 
 
 @dataclass

@@ -177,5 +177,5 @@ def print_sweep(summary, experiment, lang: str = cat.DEFAULT_LANGUAGE, out=None)
             n = row.replications
             hw = "" if not _finite(row.ci95_half_width) else " ± " + cat.value(figure, row.ci95_half_width, lang)
             cells.append(_cell(cat.value(figure, row.mean, lang) + hw, 24))
-        label = f"{v.id} {cat.variant_label(v.parameters, lang)}"
+        label = f"{v.id} {cat.variant_label(v.parameters, lang, words=experiment.spec.words_in(lang))}"
         print(f"{_cell(label, 40, False)} {n:>3} " + " ".join(cells), file=out)

@@ -57,7 +57,7 @@ def build_report(folder: Path, lang: str | None = None, wait_target: float | Non
     footer = cat.text("generated", lang, version=version, date=dt.date.today().isoformat(), folder=folder.name)
     if ctx.notes:  # what a section could not draw: said, not hidden
         footer += ". " + cat.text("left_out", lang, notes="; ".join(ctx.notes))
-    return html.page(lang, loaded.name, cat.text(kind.title_key, lang), ctx.where(), sections, footer)
+    return html.page(lang, ctx.name(), cat.text(kind.title_key, lang), ctx.where(), sections, footer)
 
 
 def _version() -> str:

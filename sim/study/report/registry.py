@@ -34,7 +34,7 @@ class Folder:
 
     path: Path
     manifest: dict
-    name: str  # what the folder is about: a scenario's or an experiment's name
+    name: str | Callable[[str], str]  # what the folder is about: a scenario's or an experiment's name (or lang -> name)
     resolved: dict  # the (first or base) resolved scenario: place, period, language, targets
     headers: list[dict] = field(default_factory=list)  # [{file, text}]: the scenario files' comment blocks
     scenario_files: list[str] = field(default_factory=list)  # where those files were, for a missing block
@@ -86,6 +86,11 @@ class Context:
 
     def interval(self, name: str, mean, half_width, floor=None, ceiling=None, compact: bool = False) -> str:
         return cat.interval(name, mean, half_width, self.lang, floor, ceiling, compact)
+
+    def name(self) -> str:
+        """What the folder is about, in the report's language where the folder says it in several."""
+        name = self.folder.name
+        return name(self.lang) if callable(name) else name
 
     def where(self) -> str:
         """Place and period, for titles."""

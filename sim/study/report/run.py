@@ -100,7 +100,7 @@ def figures(ctx: Context) -> Section | None:
     import pandas as pd
 
     s, where, lang = ctx.data["summary"], ctx.where(), ctx.lang
-    name = ctx.folder.name
+    name = ctx.name()
     out = []
     rows = common.backlog_rows(s, ctx.folder.resolved, "run", cat.place(name))
     if rows:

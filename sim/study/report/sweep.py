@@ -55,9 +55,16 @@ def _load(folder: Path, manifest: dict) -> Folder:
                   ("prov_git", source.get("git_commit"))]
     data = {"experiment": experiment, "records": records, "summary": pd.read_csv(folder / "summary.csv"),
             "variants": manifest.get("variants", []), "baseline": manifest.get("baseline_variant")}
-    return Folder(folder, manifest, manifest.get("experiment_name", folder.name), base,
+    name = manifest.get("experiment_name", folder.name)
+    return Folder(folder, manifest, lambda lang: _words(manifest, lang).get(name, name), base,
                   manifest.get("scenario_headers", []), [str((manifest.get("base_scenario") or {}).get("reference", ""))],
                   provenance, data)
+
+
+def _words(manifest: dict, lang: str) -> dict[str, str]:
+    """The experiment file's own texts translated into ``lang`` (its ``words``), as the manifest recorded it."""
+    spec = manifest.get("experiment") or {}
+    return {} if lang == spec.get("language", "en") else dict((spec.get("words") or {}).get(lang) or {})
 
 
 def _replications_text(manifest: dict) -> str:
@@ -92,7 +99,8 @@ def _labels(ctx: Context) -> dict[str, str]:
 
     experiment = ctx.data["experiment"]
     names = scenario_names(experiment) if experiment else {}
-    return {v["id"]: cat.variant_label(v["parameters"], ctx.lang, names) for v in ctx.data["variants"]}
+    words = _words(ctx.folder.manifest, ctx.lang)
+    return {v["id"]: cat.variant_label(v["parameters"], ctx.lang, names, words) for v in ctx.data["variants"]}
 
 
 def _column(ctx: Context) -> tuple[str, dict[str, str]]:
@@ -101,9 +109,9 @@ def _column(ctx: Context) -> tuple[str, dict[str, str]]:
     variants = ctx.data["variants"]
     names = {n for v in variants for n in v["parameters"]}
     if len(names) == 1 and "scenario" not in names:
-        name = names.pop()
-        return (cat.parameter(name, ctx.lang),
-                {v["id"]: cat.parameter_value(name, v["parameters"][name], ctx.lang) for v in variants})
+        name, words = names.pop(), _words(ctx.folder.manifest, ctx.lang)
+        return (cat.parameter(name, ctx.lang, words=words),
+                {v["id"]: cat.parameter_value(name, v["parameters"][name], ctx.lang, words=words) for v in variants})
     return ctx.t("variant"), _labels(ctx)
 
 
@@ -118,9 +126,11 @@ def _meets(summary, variant: str) -> bool:
 
 
 def _communes_total(ctx: Context) -> int | None:
+    """How many communes the region has: from a run, else from the resolved scenario (a committed folder)."""
     for record in ctx.data["records"].values():
         return len(record["result"].get("communes", []))
-    return None
+    communes = ctx.folder.resolved.get("communes") or {}
+    return len(communes["only"]) if communes.get("only") else communes.get("count")
 
 
 @section("sweep", 10)
@@ -149,7 +159,8 @@ def findings(ctx: Context) -> Section:
         if len(rows) > 1:
             better = cat.figure(figure).better
             best = (min if better == "lower" else max)(rows, key=lambda vr: vr[1]["mean"])
-            say.append(f"{ctx.label(figure, with_unit=False)}: {ctx.t('best_variant', variant=labels.get(best[0], best[0]))} "
+            name = ctx.label(figure, with_unit=False)
+            say.append(f"{name[:1].upper() + name[1:]}: {ctx.t('best_variant', variant=labels.get(best[0], best[0]))} "
                        f"{ctx.interval(figure, best[1]['mean'], best[1]['ci95_half_width'], floor=0)}.")
     return Section(ctx.t("section_findings"), '<div class="findings">' + "".join(html.p(x) for x in say) + "</div>")
 
