@@ -39,7 +39,7 @@ def answer(ctx: Context) -> Section:
     summary = ctx.data["summary"]
     lines = (summary.get("answer") or {}).get(ctx.lang) or []
     targets = (summary.get("targets_text") or {}).get(ctx.lang, "")
-    body = "".join(html.p(line) for line in lines)
+    body = '<div class="findings">' + "".join(html.p(line) for line in lines) + "</div>"  # styled as every kind's
     if targets:
         body += html.p(ctx.t("staffing_targets", targets=targets), "note")
     return Section(ctx.t("section_findings"), body)
