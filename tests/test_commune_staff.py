@@ -75,6 +75,18 @@ def test_bad_staff_data_is_located(tmp_path, capsys):
     assert f"{fractional}:6:9: staff.by_commune.1.counter: Input should be a valid integer" in capsys.readouterr().err
 
 
+def test_a_listed_commune_with_no_staff_for_its_work_is_refused_where_it_is_listed(tmp_path, capsys):
+    """Nobody to sign means no dossier ever completes there: refused at the entry that says 0."""
+    path = _write(tmp_path, "z.yaml", f"extends: {HANOI}\n{SMALL}staff:\n  by_commune:\n    3: {{leader: 0}}\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:6:9: staff.by_commune.3.leader: gives Hà Nội unit 004 work for pool 'leader' but no staff (got 0)" in err
+    _write(tmp_path, "z.csv", "commune,pool,staff\nHà Nội unit 002,leader,0\n")
+    table = _write(tmp_path, "t.yaml", f"extends: {HANOI}\n{SMALL}staff:\n  table: z.csv\n")
+    assert main(["validate", str(table)]) == 2
+    assert "staff.table: gives Hà Nội unit 002 work for pool 'leader' but no staff (got 0)" in capsys.readouterr().err
+
+
 def test_run_reports_every_commune_against_the_targets(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(HANOI), "--set", "communes.count=5", "--set", "communes.types={}", "--set", "horizon.days=2",

@@ -86,6 +86,7 @@ class Region:
         if problems:
             raise ValueError("\n".join(map(str, problems)))
         self.staff = commune_staff.apply(allocate_staff(scenario, self.communes, self.plan), listed)
+        self.listed_staff = listed  # commune index -> {pool: staff} set by staff.table / by_commune (for the checks)
         routing = scenario.routing
         self.neighbourhoods = (geography.neighbourhoods(self.communes, routing.neighbours, routing.cluster_size)
                                if routing.policy == "least_loaded_cluster" else [])
