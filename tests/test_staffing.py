@@ -288,3 +288,31 @@ def test_a_staff_folder_has_its_own_report(tmp_path, capsys):
     page = (out / "report-vi.html").read_text(encoding="utf-8")
     assert "Đề xuất bố trí nhân sự" in page and "quầy tiếp nhận: cần ít nhất" in page
     assert "Số công chức hiện có và đề xuất" in page and "data:image/png;base64," in page
+
+
+def _budget_folder(tmp_path, name: str, options: list[str]) -> Path:
+    out = tmp_path / name
+    sets = [x for s in [*FIVE, "horizon.days=4"] for x in ("--set", s)]
+    assert main(["staff", str(MMC), *sets, "--budget", "counter=9", "--wait-p90", "6", "--replications", "2",
+                 "--out", str(out), "--quiet", *options]) == 0
+    return out
+
+
+@pytest.mark.parametrize("options", [["--jobs", "2"],
+                                     pytest.param(["--executor", "dask", "--jobs", "2"], marks=pytest.mark.slow)],
+                         ids=["local-processes", "dask"])
+def test_the_search_gives_the_same_answer_wherever_its_simulations_run(tmp_path, options):
+    """The search runs on the workers of run/compare (--jobs, --executor): where, never what."""
+    here = _budget_folder(tmp_path, "inprocess", ["--executor", "inprocess"])
+    there = _budget_folder(tmp_path, "there", options)
+    assert (here / "staffing.csv").read_bytes() == (there / "staffing.csv").read_bytes()
+    summaries = [json.loads((f / "summary.json").read_text()) for f in (here, there)]
+    for s in summaries:
+        s.pop("wall_seconds")
+    assert summaries[0] == summaries[1]
+
+
+def test_a_scheduler_without_dask_is_a_usage_error(tmp_path, capsys):
+    out = tmp_path / "s"
+    assert main(["staff", str(MMC), "--wait-p90", "5", "--scheduler", "tcp://127.0.0.1:8786", "--out", str(out)]) == 2
+    assert "--scheduler needs --executor dask" in capsys.readouterr().err and not out.exists()
