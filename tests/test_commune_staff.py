@@ -127,3 +127,19 @@ def test_compare_writes_per_commune_paired_differences(tmp_path):
     assert waits.loc["Commune 002", "difference_to_first"] + waits.loc["Commune 002", "difference_ci95_half_width"] < 0
     figures = {r["figure"] for r in result.rows()}
     assert {"communes_above_wait_target", "communes_below_on_time_target"} <= figures
+
+
+def test_compare_on_the_command_line_names_each_worst_commune_and_writes_the_differences(tmp_path, capsys):
+    sets = ["communes.count=3", "demand.dossiers_per_working_day=864", "horizon.days=4", "horizon.warmup_days=0"]
+    other = _write(tmp_path, "more.yaml", f"extends: {MMC}\nname: more counter staff in one commune\n"
+                                          "staff:\n  by_commune:\n    1: {counter: 5}\n")
+    out = tmp_path / "cmp"
+    argv = ["compare", str(MMC), str(other), *[x for s in sets for x in ("--set", s)], "--replications", "2",
+            "--wait-target", "5", "--out", str(out), "--executor", "inprocess", "--lang", "en"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("worst commune, 90% waiting time: Commune 00") == 2, printed  # one line per scenario
+    rows = pd.read_csv(out / "communes_comparison.csv")
+    assert set(rows.commune) == {"Commune 001", "Commune 002", "Commune 003"}
+    waits = rows[rows.figure == "mean_wait_minutes"].set_index("commune")
+    assert waits.loc["Commune 001", "difference_to_first"] == 0 and waits.loc["Commune 002", "difference_to_first"] < 0
