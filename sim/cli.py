@@ -96,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="write a self-contained HTML report of a run, compare or sweep folder",
                             description="Write one HTML file (images embedded, opens offline) with the findings, key "
-                                        "figures with 95%% intervals, the communes that miss a target, plots, "
+                                        "figures with 95% intervals, the communes that miss a target, plots, "
                                         "assumptions and provenance of an output folder; --pdf also prints it to PDF.")
     report.add_argument("folder", type=Path, metavar="DIR", help="the output folder of run, compare, sweep (or staff)")
     _add_language(report, "language (default: the scenario's outputs.language, else en)")

@@ -111,7 +111,9 @@ def test_backlog_columns_and_dates(example):
     backlog = results.backlog()
     assert isinstance(backlog, pd.DataFrame) and len(backlog) >= 1
     assert list(backlog.columns) == ["day", "date", "dossiers_in_process_end_of_day",
-                                     "dossiers_in_process_end_of_day_ci95_half_width"]
+                                     "dossiers_in_process_end_of_day_ci95_half_width",
+                                     "dossiers_arrived_to_date", "dossiers_arrived_to_date_ci95_half_width",
+                                     "dossiers_completed_to_date", "dossiers_completed_to_date_ci95_half_width"]
     assert list(backlog["day"]) == list(range(len(backlog)))
     start = dt.date(2025, 7, 1)
     assert list(backlog["date"]) == [(start + dt.timedelta(days=d)).isoformat() for d in backlog["day"]]
@@ -124,6 +126,11 @@ def test_backlog_has_one_row_per_day(example):
     assert len(backlog) == results.scenario.horizon.days
     # no warm-up: the last end-of-day reading is the backlog at the end of the run
     assert backlog["dossiers_in_process_end_of_day"].iloc[-1] == pytest.approx(results.summary["dossiers_in_process"])
+    # counts to date end on the run's totals, and in process = arrived - completed on every day (no warm-up)
+    assert backlog["dossiers_arrived_to_date"].iloc[-1] == pytest.approx(results.summary["dossiers_arrived"])
+    assert backlog["dossiers_completed_to_date"].iloc[-1] == pytest.approx(results.summary["dossiers_completed"])
+    assert (backlog["dossiers_arrived_to_date"] - backlog["dossiers_completed_to_date"]).tolist() == \
+        pytest.approx(backlog["dossiers_in_process_end_of_day"].tolist())
 
 
 def test_save_writes_the_output_folder(example, tmp_path):

@@ -104,6 +104,7 @@ baseline: {allocation: by workload}
     ("warmup: {method: fixed}\n", "needs days"),
     ("words: {en: {bad: tệ}}\n", "the file is written in en"),
     ("language: fr\n", "language"),
+    ("plots: [{kind: map, figure: utilisation_busiest}]\n", "needs a threshold"),
 ])
 def test_bad_experiment_exits_2_located_and_writes_nothing(tmp_path, capsys, body, expect):
     head = f"name: bad\nbase: {MMC}\nset: [\"horizon.days=3\", \"horizon.warmup_days=0\"]\nreplications: 2\n\n\n"

@@ -274,3 +274,22 @@ def test_calibrate_on_a_full_or_read_only_disk_stops_resumably(error, tmp_path, 
     fitted = json.loads((out / "fitted.json").read_text(encoding="utf-8"))
     lines = (out / "evaluations.jsonl").read_text(encoding="utf-8").splitlines()
     assert fitted["replication_runs"] == len(lines) - 3  # the three kept runs were not run again
+
+
+def test_output_files_and_folders_get_the_users_usual_permissions(tmp_path):
+    """Temporary files are private (0600); written atomically, outputs must still be readable as
+    any file the user makes is (a planner shares an output folder)."""
+    from sim.study import files
+
+    old = os.umask(0o027)
+    try:
+        files.UMASK = 0o027  # what the module reads at import; set here as a user's shell would
+        files.write_text(tmp_path / "a.txt", "x")
+        with files.atomic_folder(tmp_path / "out") as folder:
+            files.write_text(folder / "b.txt", "y")
+    finally:
+        os.umask(old)
+        files.UMASK = files._umask()
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o750
+    assert (tmp_path / "out" / "b.txt").stat().st_mode & 0o777 == 0o640

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.calibration.targets import MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, parse_expression
+from sim.calibration.expressions import MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, parse_expression
 from sim.cli import main
 from sim.scenario import limits
 from sim.scenario.reading import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_VALUES

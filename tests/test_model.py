@@ -488,6 +488,47 @@ def test_backlog_is_read_at_the_end_of_every_day():
     assert result["backlog_by_day"][-1] == result["region"]["dossiers_in_process"]
 
 
+def test_counts_to_date_follow_the_dossier_log():
+    """by_day: counted dossiers arrived, completed and completed on time up to the end of each
+    day, per region, channel and field, exactly as the dossier log has them (warm-up left out)."""
+    scenario = load_scenario("hanoi/2025-07-first-13-days", ["horizon.days=5", "horizon.warmup_days=1"])
+    sim, result = simulate(scenario)
+    opening = sim.statutory.deadline_day_opening  # early: handed back before the deadline day
+    log = result["dossier_log"]
+    channels, fields = list(result["by_channel"]), list(result["by_field"])
+    assert log and all(row[ARRIVAL] >= DAY for row in log)  # the log holds counted dossiers only
+
+    def expected(rows, day):
+        end = (day + 1) * DAY
+        arrived = sum(1 for r in rows if r[ARRIVAL] < end)
+        finished = [r for r in rows if done(r) and r[FINISH] < end]
+        on_time = sum(1 for r in finished if r[ON_TIME])
+        early = sum(1 for r in finished if r[FINISH] < opening(r[DEADLINE]))
+        return {"dossiers_arrived": arrived, "dossiers_completed": len(finished),
+                "dossiers_in_process": arrived - len(finished),
+                "on_time_share": on_time / len(finished) if finished else None,
+                "early_share": early / len(finished) if finished else None}
+
+    groups = [("region", result["by_day"]["region"], log)]
+    groups += [(c, result["by_day"]["by_channel"][c], [r for r in log if r[CHANNEL] == i]) for i, c in enumerate(channels)]
+    groups += [(f, result["by_day"]["by_field"][f], [r for r in log if r[FIELD] == i]) for i, f in enumerate(fields)]
+    for name, series, rows in groups:
+        for day in range(5):
+            want = expected(rows, day)
+            got = {k: v[day] for k, v in series.items()}
+            for share in ("on_time_share", "early_share"):
+                if want[share] is None:
+                    assert math.isnan(got.pop(share)), name
+                    want.pop(share)
+                else:
+                    assert got.pop(share) == pytest.approx(want.pop(share), rel=1e-12), (name, day)
+            assert got == want, (name, day)
+    # the last day holds the run's totals
+    for figure in ("dossiers_arrived", "dossiers_completed", "dossiers_in_process", "on_time_share", "early_share"):
+        assert result["by_day"]["region"][figure][-1] == result["region"][figure]
+    assert result["by_day"]["region"]["dossiers_arrived"][0] == 0  # the warm-up day counts nothing
+
+
 def test_receipt_cutoff_moves_receipt_to_the_next_working_day():
     """Certified copies: same day, or the next working day if filed after 15:00 — but a
     dossier filed after closing or on a weekend is not moved twice."""

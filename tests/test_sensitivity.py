@@ -44,3 +44,20 @@ def test_calibration_plot_names_targets_by_their_description(tmp_path, plot_text
     assert_readable(plot_texts)
     texts = " ".join(plot_texts[0][1])
     assert "Dossiers received at the communes and wards" in texts and "danang_received" not in texts
+
+
+@pytest.mark.parametrize("lang, words", [("en", ("at 30 September 2025", "UNMET", "acceptable range", "prediction interval")),
+                                          ("vi", ("tại ngày 30/9/2025", "KHÔNG ĐẠT", "khoảng chấp nhận", "khoảng dự báo"))])
+def test_calibration_plot_shows_checkpoints_ranges_and_unmet_in_both_languages(tmp_path, plot_texts, lang, words):
+    rows = [{"id": "on_time", "figure": "On-time share, at least 95% (assumption)", "unit": "share", "derived": False,
+             "value": None, "tolerance": None, "range": {"min": 0.95, "max": None}, "at": None, "status": "UNMET",
+             "weight": 10000.0, "simulated_mean": 0.93, "simulated_ci95_half_width": 0.004, "before_calibration": 0.74},
+            {"id": "in_process", "figure": "Dossiers in process", "unit": "dossiers", "derived": False, "value": 9603,
+             "tolerance": {"relative": 0.15}, "range": None, "at": "2025-09-30", "status": "within", "weight": 0,
+             "simulated_mean": 9500.0, "simulated_ci95_half_width": 120.0, "before_calibration": 7100.0,
+             "prediction_ci95": [9100.0, 9900.0]}]
+    report.plot(tmp_path / "report.png", "Đà Nẵng, 1 July – 30 September 2025", rows, lang)
+    assert_readable(plot_texts)
+    texts = " ".join(plot_texts[0][1])
+    for word in words:
+        assert word in texts, (word, texts)

@@ -103,9 +103,9 @@ def test_wildcards_scales_and_integers_map_onto_the_scenario():
         {"staff": 1.2})[("staff", "per_commune", "leader")] == 3
     nested = mapping.nested({"bo": 1.2})
     assert nested["demand"]["fields"]["land"]["back_office"]["service_minutes"] == {"mean": 288.0}
-    value = Mapping(base, {"x": Parameter(description="d", paths=["demand.fields.land.lead_time_working_days.mean"],
-                                          bounds=(1, 20))})
-    assert value.overrides({"x": 7.5}) == ["demand.fields.land.lead_time_working_days.mean=7.5"]
+    path = "demand.fields.land.wait_on_others_working_days.fraction_of_deadline.mean"
+    value = Mapping(base, {"x": Parameter(description="d", paths=[path], bounds=(0.1, 0.9))})
+    assert value.overrides({"x": 0.65}) == [f"{path}=0.65"]
 
 
 def test_weights_follow_the_tolerances():
@@ -124,7 +124,7 @@ def test_the_calibrated_library_scenario_reproduces_every_target_within_toleranc
     """Two replications of the library scenario as committed (fitted values in it)."""
     section = FILE.scenarios[key]
     scenario = load_scenario(key)
-    expressions = {t.id: Expression(t.simulated) for t in section.simulated_targets()}
+    expressions = section.expressions(scenario.horizon.start_date)
     paths = sorted({p for e in expressions.values() for p in e.paths})
     runs = [extract(run_replication(scenario, r), paths) for r in range(2)]
     misses = []

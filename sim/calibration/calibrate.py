@@ -37,15 +37,8 @@ import numpy as np
 from ..engine.stats import t_quantile_975
 from ..scenario import loading
 from .evaluations import Cache, Evaluator
-from .targets import (
-    Expression,
-    Mapping,
-    ScenarioTargets,
-    load_targets,
-    missing_paths,
-    round_sig,
-    section_for,
-)
+from .expressions import Expression, missing_paths
+from .targets import Mapping, ScenarioTargets, date_problems, load_targets, round_sig, section_for
 
 CACHE_FILE = "evaluations.jsonl"  # in the output folder (sim.calibration.evaluations.Cache)
 DIFF_STEP = 0.02  # relative finite-difference step: large enough to see past the integer counts
@@ -66,11 +59,12 @@ STOP_COST = 1e-4
 class Fitter:
     """The objective over a section's fitted targets, and least-squares fits of it."""
 
-    def __init__(self, section: ScenarioTargets, mapping: Mapping, evaluator: Evaluator, log=None):
+    def __init__(self, section: ScenarioTargets, mapping: Mapping, evaluator: Evaluator, start_date, log=None):
+        """``start_date``: the scenario's first day (dated checkpoints are read by their day)."""
         self.section, self.mapping, self.evaluator = section, mapping, evaluator
         self.names = list(section.parameters)
         self.targets = section.fitted_targets()
-        self.expressions = {t.id: Expression(t.simulated) for t in section.simulated_targets()}
+        self.expressions = section.expressions(start_date)
         self.log = log or (lambda message: None)
         self.evaluations = 0
         self.stopping = False
@@ -89,8 +83,7 @@ class Fitter:
     def residuals(self, values: dict[str, list[float]]) -> np.ndarray:
         out = []
         for t in self.targets:
-            sim = float(np.mean(values[t.id]))
-            r = math.sqrt(t.objective_weight) * (sim - t.value) / abs(t.value)
+            r = math.sqrt(t.objective_weight) * t.error(float(np.mean(values[t.id])))  # 0 inside a range
             out.append(r if math.isfinite(r) else 1e3)
         return np.array(out)
 
@@ -140,8 +133,14 @@ class Fitter:
         return x, cost, best["n"]
 
 
-def uncertainty(fitter: Fitter, x_hat: np.ndarray, final: list[int], n_fit: int, budget: int) -> dict[str, dict]:
-    """Fit each final replication alone; the 95% interval from the spread of those fits."""
+def uncertainty(fitter: Fitter, x_hat: np.ndarray, final: list[int], n_fit: int, budget: int) -> tuple[dict, dict]:
+    """Fit each final replication alone; the 95% interval from the spread of those fits.
+
+    Also returns, per target, its value in each final replication under that replication's own
+    fit: how a model calibrated to the reported figures in that world predicts every target
+    (for a checkpoint that is not fitted, a prediction that carries the parameters' uncertainty
+    as well as the randomness of one quarter). No run is added: each refit evaluated its end point.
+    """
     def refit(r: int) -> np.ndarray:
         return fitter.fit(x_hat, [r], f"refit replication {r}", budget)[0]
 
@@ -171,7 +170,12 @@ def uncertainty(fitter: Fitter, x_hat: np.ndarray, final: list[int], n_fit: int,
             lo, hi, half = spec.bounds[0], spec.bounds[1], math.nan
         out[name] = {"per_replication": [float(v) for v in values], "sd": s, "identified": identified,
                      "ci95": [round_sig(lo, 4), round_sig(hi, 4)], "ci95_half_width": round_sig(half, 4)}
-    return out
+    predicted: dict[str, list[float]] = {tid: [] for tid in fitter.expressions}
+    for r, x in zip(final, per_rep):
+        values = fitter.simulate(fitter.theta(x), [r], f"refit replication {r}")
+        for tid, v in values.items():
+            predicted[tid].append(float(v[0]))
+    return out, predicted
 
 
 def check_paths(fitter: Fitter, key_figures: dict[str, str], section_key: str, positions: dict, targets_path: Path) -> None:
@@ -181,14 +185,16 @@ def check_paths(fitter: Fitter, key_figures: dict[str, str], section_key: str, p
     probe = fitter.evaluator.scenario(["horizon.days=1", "horizon.warmup_days=0"])
     result = run_replication(probe, 0)
     problems = []
-    named = [(f"targets.{i}.simulated", t.simulated) for i, t in enumerate(fitter.section.targets) if t.simulated]
-    named += [(f"key_figures.{k}", v) for k, v in key_figures.items()]
-    for where, text in named:
-        missing = missing_paths(result, Expression(text).paths)
+    named = [(f"targets.{i}.simulated", fitter.expressions[t.id]) for i, t in enumerate(fitter.section.targets)
+             if t.simulated]
+    named += [(f"key_figures.{k}", Expression(v)) for k, v in key_figures.items()]
+    for where, expression in named:
+        missing = missing_paths(result, expression.paths)
         if missing:
             key = f"scenarios.{section_key}.{where}"
+            shown = [next((p for p, d in expression.rename.items() if d == m), m) for m in missing]
             problems.append(loading.Problem(loading.position_of(key, positions, str(targets_path)), key,
-                                            f"no such result figure: {', '.join(missing)}", text))
+                                            f"no such result figure: {', '.join(shown)}", expression.text))
     if problems:
         raise loading.ScenarioError(problems)
 
@@ -204,12 +210,15 @@ def prepare(scenario_arg: str, targets_path: Path, out: Path, log=None, replicat
     key, section = section_for(targets, positions, targets_path, scenario_path)
     if replications is not None:
         section = section.model_copy(update={"replications": replications})
+    problems = date_problems(section, base, positions, f"scenarios.{key}", str(targets_path))
+    if problems:
+        raise loading.ScenarioError(problems)
     mapping = Mapping(base, section.parameters, positions, f"scenarios.{key}.parameters", str(targets_path))
-    expressions = [Expression(t.simulated) for t in section.simulated_targets()]
+    expressions = list(section.expressions(base.horizon.start_date).values())
     expressions += [Expression(e) for e in section.key_figures.values()]
     paths = sorted({p for e in expressions for p in e.paths})
     evaluator = Evaluator(scenario_path, paths, Cache(out / CACHE_FILE), log, force_large=force_large)
-    fitter = Fitter(section, mapping, evaluator, log)
+    fitter = Fitter(section, mapping, evaluator, base.horizon.start_date, log)
     for name, spec in section.parameters.items():
         x0 = spec.initial if spec.initial is not None else mapping.base_value(name)
         if not spec.bounds[0] <= x0 <= spec.bounds[1]:
@@ -227,7 +236,7 @@ def run_calibration(fitter: Fitter, section: ScenarioTargets, mapping: Mapping, 
     final = list(range(section.final_replications))
     x0 = np.array([section.parameters[n].initial if section.parameters[n].initial is not None
                    else mapping.base_value(n) for n in names], dtype=float)
-    parameters, objective = {}, {"evaluations": 0}
+    parameters, objective, predicted = {}, {"evaluations": 0}, {}
     before = fitter.simulate(fitter.theta(x0), fit_reps, "before")
     objective["initial"] = float(np.sum(fitter.residuals(before) ** 2)) if fitter.targets else 0.0
     if names and fitter.targets:
@@ -236,7 +245,7 @@ def run_calibration(fitter: Fitter, section: ScenarioTargets, mapping: Mapping, 
         objective.update(fitted=cost, evaluations=n)
         x_hat = np.array([round_sig(v, 4) for v in x_hat])
         log(f"fitted {fitter.theta(x_hat)}; refitting each of replications {final} alone for the uncertainty")
-        spread = uncertainty(fitter, x_hat, final, len(fit_reps), max(section.max_evaluations // 2, 8))
+        spread, predicted = uncertainty(fitter, x_hat, final, len(fit_reps), max(section.max_evaluations // 2, 8))
         for i, name in enumerate(names):
             spec = section.parameters[name]
             parameters[name] = {"description": spec.description, "unit": spec.unit, "mode": spec.mode,
@@ -253,4 +262,4 @@ def run_calibration(fitter: Fitter, section: ScenarioTargets, mapping: Mapping, 
     for name in names:
         parameters[name]["values"] = {".".join(map(str, p)): v for p, v in mapping.values({name: theta[name]}).items()}
     return {"theta": theta, "parameters": parameters, "objective": objective, "before": before,
-            "final": final_values, "replications": {"fit": fit_reps, "final": final}}
+            "final": final_values, "refit_predictions": predicted, "replications": {"fit": fit_reps, "final": final}}

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from ..study.executors import Task, Workers, in_process
-from .targets import extract
+from .expressions import extract
 
 PACKAGE = Path(__file__).resolve().parent.parent
 #: Everything a replication's figures depend on: the whole engine and scenario layers

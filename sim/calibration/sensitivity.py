@@ -24,7 +24,8 @@ from ..engine.stats import mean_and_half_width
 from ..study import catalogue as cat
 from ..study.files import write_text
 from ..study.drawing import finish_panels, title_with_place
-from .targets import Expression, Mapping, get_path, load_targets, section_for
+from .expressions import Expression
+from .targets import Mapping, get_path, load_targets, section_for
 
 CACHE_FILE = "sensitivity-evaluations.jsonl"
 
@@ -41,8 +42,10 @@ def sensitivity(scenario_arg: str, targets_path: Path, out: Path, replications: 
     key, section = section_for(targets, positions, targets_path, scenario_path)
     base = load_scenario(scenario_path)
     mapping = Mapping(base, section.assumptions, positions, f"scenarios.{key}.assumptions", str(targets_path))
-    figures = section.key_figures or {t.id: t.simulated for t in section.simulated_targets()}
-    expressions = {name: Expression(text) for name, text in figures.items()}
+    if section.key_figures:
+        expressions = {name: Expression(text) for name, text in section.key_figures.items()}
+    else:  # the targets themselves, dated checkpoints read at their date
+        expressions = section.expressions(base.horizon.start_date)
     paths = sorted({p for e in expressions.values() for p in e.paths})
     evaluator = Evaluator(scenario_path, paths, Cache(Path(out) / CACHE_FILE), log)
     reps = list(range(replications))

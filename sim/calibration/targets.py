@@ -21,13 +21,26 @@ lists
   scaled together (used by the sensitivity analysis, ``sim.calibration.sensitivity``).
 * ``set_directly``: scenario paths whose values come straight from the reports.
 
+A simulated target may carry
+
+* ``at: DATE``, a dated checkpoint: its expression is read at the end of that day instead of
+  at the end of the run — counts (``dossiers_arrived``, ``dossiers_completed``) from the start
+  of the horizon (after the warm-up) to that day, ``dossiers_in_process`` at that day,
+  ``on_time_share`` of the dossiers completed by then; for the region, a channel or a field
+  (the replication's ``by_day`` series);
+* ``range: {min, max}`` (either or both) instead of ``value`` and ``tolerance``: a bound, not a
+  figure — e.g. an assumption from public reporting such as "on-time share at least 0.95".
+
 The objective is a sum over simulated targets of ``weight × (relative error)²``; the default
-weight is ``1 / relative tolerance²``, so a target counts by how tightly it must be met.
+weight is ``1 / relative tolerance²``, so a target counts by how tightly it must be met. A
+range target contributes nothing inside its range and ``weight × (relative distance to the
+nearest bound)²`` outside, with a default weight of ``1 / 0.01²``: 1% outside the range costs
+as much as a point target off by its whole tolerance.
 """
 from __future__ import annotations
 
-import ast
 import copy
+import datetime as dt
 import math
 from pathlib import Path
 from typing import Annotated, Literal, Optional
@@ -36,9 +49,18 @@ from pydantic import Field, model_validator
 
 from ..scenario import loading
 from ..scenario.schema import Model, Scenario, scenario_dir
+from .expressions import (  # noqa: F401 (re-exported: the targets file's expressions)
+    DATED_FIGURES,
+    SECTIONS,
+    Expression,
+    dated_paths,
+    extract,
+    missing_paths,
+    parse_expression,
+)
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
-SECTIONS = ("region", "by_channel", "by_field", "pools", "littles_law")
+RANGE_RELATIVE_SCALE = 0.01  # a range target's default weight is 1 / this²
 
 
 class Tolerance(Model):
@@ -58,6 +80,36 @@ class Tolerance(Model):
         return f"±{self.relative:.0%}" if self.relative is not None else f"±{self.absolute:g}"
 
 
+class Range(Model):
+    """Bounds a simulated figure should stay within (either may be left open)."""
+
+    min: Optional[Number] = Field(None, description="Smallest acceptable value.")
+    max: Optional[Number] = Field(None, description="Largest acceptable value.")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.min is None and self.max is None:
+            raise ValueError("a range needs min, max or both")
+        if self.min is not None and self.max is not None and not self.min < self.max:
+            raise ValueError(f"min ({self.min:g}) must be less than max ({self.max:g}); for one value use value and tolerance")
+        return self
+
+    def distance(self, x: float) -> float:
+        """How far ``x`` lies outside the range (0 inside), with the sign of the error."""
+        if self.min is not None and x < self.min:
+            return x - self.min
+        if self.max is not None and x > self.max:
+            return x - self.max
+        return 0.0
+
+    def text(self) -> str:
+        if self.max is None:
+            return f"≥ {self.min:g}"
+        if self.min is None:
+            return f"≤ {self.max:g}"
+        return f"{self.min:g} – {self.max:g}"
+
+
 class Target(Model):
     id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
     figure: str = Field(min_length=1, description="What was reported, in words.")
@@ -72,6 +124,11 @@ class Target(Model):
     input: Optional[str] = Field(None, description="Scenario key path holding the figure (set directly).")
     context: Optional[str] = Field(None, description="Why the figure is not compared with the model.")
     tolerance: Optional[Tolerance] = None
+    range_: Optional[Range] = Field(None, alias="range", description=(
+        "Bounds instead of a value and tolerance (e.g. {min: 0.95}): nothing is added to the objective inside them."))
+    at: Optional[dt.date] = Field(None, description=(
+        "A dated checkpoint: the expression read at the end of this day (counts from the start of the horizon, "
+        "in process at that day) instead of at the end of the run."))
     weight: Optional[Annotated[float, Field(ge=0, allow_inf_nan=False)]] = None
     note: str = ""
 
@@ -80,17 +137,36 @@ class Target(Model):
         kinds = [k for k in ("simulated", "input", "context") if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError(f"give exactly one of simulated, input or context (got {kinds or 'none'})")
-        if self.value is None and self.context is None:
-            raise ValueError("a simulated or input target needs its reported value")
+        if self.range_ is not None:
+            if self.simulated is None:
+                raise ValueError("a range applies to a simulated target only")
+            if self.value is not None:
+                raise ValueError("give either value (with a tolerance) or range, not both")
+            if self.tolerance is not None:
+                raise ValueError("a range target takes no tolerance: its bounds say what is acceptable")
+        elif self.value is None and self.context is None:
+            raise ValueError("a simulated or input target needs its reported value (or, for a bound, a range)")
+        if self.at is not None and self.simulated is None:
+            raise ValueError("at (a dated checkpoint) applies to a simulated target only")
         if self.derived and not self.arithmetic:
             raise ValueError("a derived target needs its arithmetic")
         if self.simulated is not None:
-            if self.tolerance is None:
-                raise ValueError("a simulated target needs a tolerance")
-            if self.value == 0 and self.weight is None:
+            if self.tolerance is None and self.range_ is None:
+                raise ValueError("a simulated target needs a tolerance (or a range)")
+            if self.scale == 0 and self.weight is None:
                 raise ValueError("a target of 0 needs an explicit weight (relative errors are undefined)")
+            if self.at is not None:
+                dated_paths(parse_expression(self.simulated))
             parse_expression(self.simulated)
         return self
+
+    @property
+    def scale(self) -> float:
+        """What errors are relative to: the value, or the range's bound (the smaller if two)."""
+        if self.range_ is not None:
+            bounds = [abs(b) for b in (self.range_.min, self.range_.max) if b is not None]
+            return min(b for b in bounds) if all(bounds) else 0.0
+        return abs(self.value) if self.value is not None else 0.0
 
     @property
     def objective_weight(self) -> float:
@@ -100,18 +176,44 @@ class Target(Model):
             return self.weight
         if self.derived:
             return 0.0
+        if self.range_ is not None:
+            return 1.0 / RANGE_RELATIVE_SCALE**2
         relative = self.tolerance.half_width(self.value) / abs(self.value)
         return 1.0 / relative**2
 
+    def error(self, simulated: float) -> float:
+        """Signed error relative to the scale: to the value, or to the range (0 inside it)."""
+        scale = self.scale or 1.0
+        if self.range_ is not None:
+            return self.range_.distance(simulated) / scale
+        return (simulated - self.value) / scale
+
     def within(self, simulated: float) -> bool:
-        return simulated is not None and abs(simulated - self.value) <= self.tolerance.half_width(self.value) * (1 + 1e-9)
+        if simulated is None or not math.isfinite(simulated):
+            return False
+        if self.range_ is not None:
+            return abs(self.range_.distance(simulated)) <= 1e-9 * max(self.scale, 1e-300)
+        return abs(simulated - self.value) <= self.tolerance.half_width(self.value) * (1 + 1e-9)
+
+    def expression(self, start_date: dt.date) -> "Expression":
+        """The expression that computes this target from one replication's result."""
+        return Expression(self.simulated, None if self.at is None else (self.at - start_date).days)
+
+    def requirement(self) -> str:
+        """The reported value and tolerance, or the range, in words (for tables)."""
+        if self.range_ is not None:
+            return self.range_.text()
+        return f"{self.value:g} {self.tolerance.text()}" if self.tolerance else f"{self.value:g}"
 
 
 class Parameter(Model):
     description: str = Field(min_length=1)
     unit: str = ""
     paths: list[str] = Field(min_length=1, description="Scenario key paths; '*' matches every key.")
-    mode: Literal["value", "scale"] = "value"
+    mode: Literal["value", "scale", "share"] = Field("value", description=(
+        "value: each path is set to the parameter; scale: each path's value is multiplied by it; share: the one path "
+        "is a share among siblings (e.g. demand.fields.land.share) set to the parameter, the siblings' shares "
+        "rescaled in their proportions so that all still sum to 1."))
     bounds: tuple[Number, Number]
     initial: Optional[Number] = Field(None, description="Start of the fit (default: the scenario's value, or 1 for a scale).")
 
@@ -119,6 +221,11 @@ class Parameter(Model):
     def _bounds(self):
         if not self.bounds[0] < self.bounds[1]:
             raise ValueError(f"bounds must be increasing, got {list(self.bounds)}")
+        if self.mode == "share":
+            if len(self.paths) != 1 or "*" in self.paths[0] or not self.paths[0].endswith(".share"):
+                raise ValueError("mode share takes one path ending in .share (e.g. demand.fields.land.share)")
+            if not (0 < self.bounds[0] and self.bounds[1] < 1):
+                raise ValueError(f"a share's bounds must lie strictly between 0 and 1, got {list(self.bounds)}")
         if self.initial is not None and not self.bounds[0] < self.initial < self.bounds[1]:
             raise ValueError(f"initial {self.initial} must lie strictly inside the bounds {list(self.bounds)}")
         return self
@@ -127,7 +234,16 @@ class Parameter(Model):
 class Assumption(Model):
     description: str = Field(min_length=1)
     paths: list[str] = Field(min_length=1)
+    mode: Literal["scale", "share"] = Field("scale", description=(
+        "scale: the values at the paths are multiplied by the factor; share: the one path is a share among "
+        "siblings, multiplied by the factor, the siblings rescaled so that all still sum to 1."))
     fitted: bool = Field(False, description="A fitted parameter, varied to show its leverage.")
+
+    @model_validator(mode="after")
+    def _one_share(self):
+        if self.mode == "share" and (len(self.paths) != 1 or "*" in self.paths[0] or not self.paths[0].endswith(".share")):
+            raise ValueError("mode share takes one path ending in .share (e.g. demand.fields.land.share)")
+        return self
 
 
 class ScenarioTargets(Model):
@@ -157,125 +273,13 @@ class ScenarioTargets(Model):
     def fitted_targets(self) -> list[Target]:
         return [t for t in self.simulated_targets() if t.objective_weight > 0]
 
+    def expressions(self, start_date: dt.date) -> dict[str, "Expression"]:
+        """Target id -> the expression computing it (dated checkpoints read their date)."""
+        return {t.id: t.expression(start_date) for t in self.simulated_targets()}
+
 
 class TargetsFile(Model):
     scenarios: dict[str, ScenarioTargets] = Field(min_length=1)
-
-
-# ----------------------------------------------------------------- expressions
-class Expression:
-    """An arithmetic expression (+ - * / and parentheses) over dotted result paths."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.tree = parse_expression(text)
-        self.paths = sorted({p for p in _paths(self.tree)})
-
-    def __call__(self, figures: dict[str, float]) -> float:
-        return _eval(self.tree, figures)
-
-
-MAX_EXPRESSION_CHARS = 500  # the longest expression in calibration/targets.yaml has 133
-MAX_EXPRESSION_DEPTH = 20   # levels of the expression tree; the deepest there has 6
-
-
-def parse_expression(text: str) -> ast.AST:
-    if len(text) > MAX_EXPRESSION_CHARS:
-        raise ValueError(f"expression of {len(text):,} characters; the longest allowed is {MAX_EXPRESSION_CHARS}")
-    try:
-        tree = ast.parse(text.strip(), mode="eval").body
-    except SyntaxError as exc:
-        raise ValueError(f"cannot parse expression {text[:60]!r}: {exc.msg}") from None
-    except (RecursionError, MemoryError):
-        raise ValueError(f"expression nested too deeply; the deepest allowed is {MAX_EXPRESSION_DEPTH} levels") from None
-    depth = _depth(tree)
-    if depth > MAX_EXPRESSION_DEPTH:
-        raise ValueError(f"expression nested {depth} levels deep; the deepest allowed is {MAX_EXPRESSION_DEPTH}")
-    list(_paths(tree))  # raises on anything but arithmetic over dotted names
-    return tree
-
-
-def _depth(tree: ast.AST) -> int:
-    """Nesting depth of an expression tree, counted without recursion."""
-    deepest, stack = 0, [(tree, 1)]
-    while stack:
-        node, level = stack.pop()
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
-    return deepest
-
-
-def _dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return None if base is None else f"{base}.{node.attr}"
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "figure"
-            and len(node.args) == 1 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-        return node.args[0].value  # figure("by_channel.in-person.dossiers_arrived") for unusual names
-    return None
-
-
-def _paths(node: ast.AST):
-    path = _dotted(node)
-    if path is not None:
-        if path.split(".")[0] not in SECTIONS or "." not in path:
-            raise ValueError(f"{path!r} is not a result figure; paths start with one of {', '.join(SECTIONS)}")
-        yield path
-    elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
-        yield from _paths(node.left)
-        yield from _paths(node.right)
-    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        yield from _paths(node.operand)
-    elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return
-    else:
-        raise ValueError(f"only + - * / numbers and result paths are allowed, not {ast.unparse(node)!r}")
-
-
-def _eval(node: ast.AST, figures: dict[str, float]) -> float:
-    path = _dotted(node)
-    if path is not None:
-        value = figures.get(path)
-        return math.nan if value is None else float(value)
-    if isinstance(node, ast.Constant):
-        return float(node.value)
-    if isinstance(node, ast.UnaryOp):
-        value = _eval(node.operand, figures)
-        return -value if isinstance(node.op, ast.USub) else value
-    left, right = _eval(node.left, figures), _eval(node.right, figures)
-    if isinstance(node.op, ast.Add):
-        return left + right
-    if isinstance(node.op, ast.Sub):
-        return left - right
-    if isinstance(node.op, ast.Mult):
-        return left * right
-    return left / right if right != 0 else math.nan
-
-
-def extract(result: dict, paths: list[str]) -> dict[str, float | None]:
-    """The values at dotted ``paths`` of one replication's result (None if absent or NaN)."""
-    out: dict[str, float | None] = {}
-    for path in paths:
-        node = result
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        ok = isinstance(node, (int, float)) and not isinstance(node, bool) and math.isfinite(node)
-        out[path] = float(node) if ok else None
-    return out
-
-
-def missing_paths(result: dict, paths: list[str]) -> list[str]:
-    """Paths that name nothing numeric in a result (checked on a one-day run before a fit)."""
-    missing = []
-    for path in paths:
-        node = result
-        for part in path.split("."):
-            node = node.get(part, KeyError) if isinstance(node, dict) else KeyError
-        if node is KeyError or isinstance(node, (dict, list, str)):
-            missing.append(path)
-    return missing
 
 
 # ------------------------------------------------------------------- loading
@@ -298,6 +302,29 @@ def section_for(targets: TargetsFile, positions: dict, targets_path: Path, scena
     where = loading.position_of("scenarios", positions, str(targets_path))
     raise loading.ScenarioError([loading.Problem(where, "scenarios", f"no section for the scenario {str(scenario_path)!r}; "
                                                  f"the file has: {', '.join(targets.scenarios)}")])
+
+
+def date_problems(section: ScenarioTargets, scenario: Scenario, positions: dict, where: str, file: str) -> list:
+    """Dated checkpoints outside what the run counts: before the first counted day (the
+    warm-up) or after the horizon's last day."""
+    start, days = scenario.horizon.start_date, scenario.horizon.days
+    first = start + dt.timedelta(days=math.floor(scenario.horizon.warmup_days))
+    last = start + dt.timedelta(days=days - 1)
+    problems = []
+    for i, t in enumerate(section.targets):
+        if t.at is None:
+            continue
+        key = f"{where}.targets.{i}.at"
+        if t.at > last:
+            message = f"after the last day of the horizon ({last.isoformat()})"
+        elif t.at < first:
+            message = (f"before the first day the run counts ({first.isoformat()}: the horizon starts on "
+                       f"{start.isoformat()}" + (f", after a warm-up of {scenario.horizon.warmup_days:g} days)"
+                                                 if scenario.horizon.warmup_days else ")"))
+        else:
+            continue
+        problems.append(loading.Problem(loading.position_of(key, positions, file), key, message, t.at.isoformat()))
+    return problems
 
 
 def library_name(path: Path) -> str | None:
@@ -366,15 +393,19 @@ class Mapping:
                 problems.append(loading.Problem(loading.position_of(key, positions or {}, file), key,
                                                 "matches no number in the scenario", spec.paths))
             self.paths[name] = list(dict.fromkeys(found))
+            if getattr(spec, "mode", "scale") == "share" and found:
+                self.paths[name] += [p for p in expand(dotted(found[0][:-2] + ("*", found[0][-1])), self.base)
+                                     if p != found[0]]  # the siblings follow (rescaled in values())
         if problems:
             raise loading.ScenarioError(problems)
 
     def base_value(self, name: str) -> float:
         """The scenario's own value of a parameter (mean over its paths; 1 for a scale)."""
         spec = self.specs[name]
-        if getattr(spec, "mode", "scale") == "scale":
+        mode = getattr(spec, "mode", "scale")
+        if mode == "scale" or not isinstance(spec, Parameter):
             return 1.0
-        values = [get_path(self.base, p) for p in self.paths[name]]
+        values = [get_path(self.base, p) for p in self.paths[name][:1 if mode == "share" else None]]
         return sum(values) / len(values)
 
     def values(self, theta: dict[str, float]) -> dict[tuple, float]:
@@ -382,6 +413,10 @@ class Mapping:
         out = {}
         for name, x in theta.items():
             mode = getattr(self.specs[name], "mode", "scale")
+            if mode == "share":  # a parameter gives the share itself; an assumption a factor on it
+                share = x if isinstance(self.specs[name], Parameter) else x * get_path(self.base, self.paths[name][0])
+                out.update(self._share(self.paths[name], share))
+                continue
             for path in self.paths[name]:
                 base = get_path(self.base, path)
                 value = x if mode == "value" else base * x
@@ -390,6 +425,24 @@ class Mapping:
                     out[path] = int(value)
                 else:
                     out[path] = round_sig(value)
+        return out
+
+    def _share(self, paths: list[tuple], x: float) -> dict[tuple, float]:
+        """The share at ``paths[0]`` set to ``x``, its siblings ``paths[1:]`` rescaled in their
+        proportions so that all sum to what they summed to (1); the largest sibling takes the
+        rounding, so the sum holds exactly."""
+        x = round_sig(x, 10)
+        siblings = {p: get_path(self.base, p) for p in paths[1:]}
+        rest = sum(siblings.values())
+        total = get_path(self.base, paths[0]) + rest
+        out = {paths[0]: x}
+        if not siblings or rest <= 0:
+            return out
+        largest = max(siblings, key=siblings.get)
+        for p, v in siblings.items():
+            if p != largest:
+                out[p] = round_sig(v * (total - x) / rest, 10)
+        out[largest] = round(total - x - sum(v for p, v in out.items() if p != paths[0]), 12)
         return out
 
     def overrides(self, theta: dict[str, float]) -> list[str]:

@@ -84,12 +84,14 @@ def calibrate_command(args) -> int:
               f"in {out / CACHE_FILE}: free space or make the folder writable, then {resume} "
               "(nothing is computed again)", file=sys.stderr)
         return 1
-    bad = [t.id for t in section.simulated_targets()
-           if not t.within(float(np.mean(numbers["final"][t.id])))]
-    if not args.quiet:
-        from ..calibration.report import print_summary
+    from ..calibration.report import print_summary, unmet_lines
 
+    bad = [t.id for t in section.simulated_targets()
+           if t.range_ is None and not t.within(float(np.mean(numbers["final"][t.id])))]
+    if not args.quiet:
         print_summary(section, numbers)
+    for line in unmet_lines(section, numbers):  # a range not met is never silently dropped, even with --quiet
+        print(line)
     print(f"results: {out}")
     if bad:
         print(f"warning: outside tolerance after calibration: {', '.join(bad)}", file=sys.stderr)

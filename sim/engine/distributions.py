@@ -259,8 +259,13 @@ class Beta(_MeanCV):
         return m * k, (1 - m) * k
 
     def sample(self, rng, size):
+        """By the inverse distribution function of one uniform per value: the same uniforms give
+        values that move smoothly with the mean and cv (common random numbers, so a calibration
+        can fit them; numpy's own beta draws by rejection, whose draws jump when a shape moves)."""
+        from scipy.special import betaincinv
+
         a, b = self._shapes()
-        return rng.beta(a, b, size)
+        return betaincinv(a, b, rng.random(size))
 
     def upper_quantile(self, p):
         return 1.0

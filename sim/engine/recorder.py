@@ -15,6 +15,10 @@ Figures cover the dossiers that arrive after the warm-up ("counted" dossiers):
 * in process at the end: already overdue, within the deadline, and held for the
   appointment date (work done, result not yet handed back);
 * per commune, per channel, per field, per pool; the backlog at the end of every day;
+* by date, for the region, each channel and each field: the counted dossiers arrived,
+  completed, completed on time and early from the start to the end of every day (dated checkpoints
+  of a calibration: "received by 13 July", "in process at 31 August"); counted in the batch,
+  from each arrival's and completion's time, never per dossier on the hot path;
 * the time-average number of dossiers in the system, for Little's law, from the time each
   dossier spends in the system after the warm-up (added when it leaves, or at the end).
 
@@ -35,6 +39,7 @@ from .stats import GroupHistograms
 DAY = 1440.0
 BATCH = 1 << 15  # observations buffered before they are folded into the histograms
 GROUPINGS = ("region", "commune", "channel", "field")
+DAILY_GROUPINGS = ("region", "channel", "field")  # by date; per commune and day would weigh more than it tells
 RESOLUTION = {"region": 64, "commune": 16, "channel": 32, "field": 32}  # sub-buckets per octave
 ON_TIME_SLACK = 1e-6  # minutes: a result handed back at the deadline instant, give or take float noise, is on time
 
@@ -95,6 +100,42 @@ class Grouping:
         return [{k: v[g].item() for k, v in columns.items()} for g in range(len(self.arrived))]
 
 
+class Daily:
+    """Counted dossiers per group and calendar day of the horizon: arrived, completed, completed
+    on time, completed early (by the day they happened); :meth:`figures` turns them into counts
+    to date."""
+
+    COUNTS = ("arrived", "completed", "on_time", "early")
+
+    def __init__(self, groups: int, days: int):
+        self.groups, self.days = groups, days
+        for name in self.COUNTS:
+            setattr(self, name, np.zeros(groups * days, dtype=np.int64))
+
+    def count(self, name: str, groups: np.ndarray, times: np.ndarray, weights: np.ndarray | None = None) -> None:
+        """Add events of ``groups`` at ``times`` (minutes) to the day each happened in."""
+        days = np.minimum((times // DAY).astype(np.int64), self.days - 1)  # nothing happens at the end itself
+        counts = np.bincount(groups * self.days + days, weights, minlength=self.groups * self.days)
+        setattr(self, name, getattr(self, name) + counts.astype(np.int64))
+
+    def add(self, other: "Daily") -> None:
+        for name in self.COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def figures(self) -> list[dict]:
+        """Per group, from the start to the end of each day: dossiers arrived, completed, in
+        process (arrived - completed), and the on-time and early shares of those completed."""
+        shape = (self.groups, self.days)
+        arrived, completed, on_time, early = (getattr(self, n).reshape(shape).cumsum(axis=1) for n in self.COUNTS)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            on_time_share = np.where(completed > 0, on_time / np.maximum(completed, 1), np.nan)
+            early_share = np.where(completed > 0, early / np.maximum(completed, 1), np.nan)
+        return [{"dossiers_arrived": arrived[g].tolist(), "dossiers_completed": completed[g].tolist(),
+                 "dossiers_in_process": (arrived[g] - completed[g]).tolist(),
+                 "on_time_share": on_time_share[g].tolist(), "early_share": early_share[g].tolist()}
+                for g in range(self.groups)]
+
+
 class Recorder:
     def __init__(self, sim, dossier_log: bool = False):
         self.sim, self.env, self.calendar, self.statutory = sim, sim.env, sim.calendar, sim.statutory
@@ -103,6 +144,7 @@ class Recorder:
         self.first_commune = sim.communes[0].index if sim.communes else 0
         sizes = {"region": 1, "commune": len(sim.communes), "channel": self.n_channels, "field": self.n_fields}
         self.groupings = {name: Grouping(sizes[name], RESOLUTION[name]) for name in GROUPINGS}
+        self.daily = {name: Daily(sizes[name], sim.scenario.horizon.days) for name in DAILY_GROUPINGS}
         self.live: list = []  # counted dossiers in process at the end (set by result)
         self.entered = self.left = 0  # all dossiers that arrived / completed so far (the backlog)
         self.warmup_time = sim.warmup_time
@@ -111,13 +153,16 @@ class Recorder:
         self.log = [] if dossier_log else None
         # Hot-path buffers: plain list appends, folded into the histograms in batches.
         self._arrivals: list[np.ndarray] = []  # keys of counted arrivals, a block at a time
+        self._arrival_times: list[np.ndarray] = []  # and their times (the day they arrive)
         self.first_waits: list[tuple] = []  # (key, wait), appended by the pools
         self._done: list[tuple] = []
 
     def arrivals_ahead(self, block, warmup_time: float) -> None:
         """Count a block's arrivals when it is drawn (each arrives before the run ends):
         cheaper than counting dossier by dossier."""
-        self._arrivals.append(block.keys[block.times >= warmup_time])
+        counted = block.times >= warmup_time
+        self._arrivals.append(block.keys[counted])
+        self._arrival_times.append(block.times[counted])
         if len(self.first_waits) >= BATCH:
             self._flush()
 
@@ -137,21 +182,29 @@ class Recorder:
 
     def _flush(self) -> None:
         arrivals = np.concatenate(self._arrivals) if self._arrivals else np.zeros(0, dtype=np.int64)
+        arrival_times = np.concatenate(self._arrival_times) if self._arrival_times else np.zeros(0)
         waits = np.array(self.first_waits, dtype=float).reshape(-1, 2)
         done = np.array(self._done, dtype=float).reshape(-1, 4)
-        self._arrivals, self._done = [], []
+        self._arrivals, self._arrival_times, self._done = [], [], []
         self.first_waits.clear()  # the pools hold this list: empty it, do not replace it
         working_days = self.statutory.working_days_between_many(done[:, 1], done[:, 2])
         on_time = done[:, 2] <= done[:, 3] + ON_TIME_SLACK
         early = done[:, 2] < self.statutory.deadline_day_opening_many(done[:, 3])  # before the deadline day
         for name, grouping in self.groupings.items():
-            grouping.arrived += np.bincount(self._group(name, arrivals), minlength=len(grouping.arrived))
+            arriving = self._group(name, arrivals)
+            grouping.arrived += np.bincount(arriving, minlength=len(grouping.arrived))
             grouping.waits.add(self._group(name, waits[:, 0].astype(np.int64)), waits[:, 1])
             groups = self._group(name, done[:, 0].astype(np.int64))
             grouping.days.add(groups, (done[:, 2] - done[:, 1]) / DAY)
             grouping.working_days.add(groups, working_days)
             grouping.on_time += np.bincount(groups, on_time, minlength=len(grouping.on_time)).astype(np.int64)
             grouping.early += np.bincount(groups, early, minlength=len(grouping.early)).astype(np.int64)
+            daily = self.daily.get(name)
+            if daily is not None:
+                daily.count("arrived", arriving, arrival_times)
+                daily.count("completed", groups, done[:, 2])
+                daily.count("on_time", groups, done[:, 2], on_time)
+                daily.count("early", groups, done[:, 2], early)
 
     def _group(self, name: str, keys: np.ndarray) -> np.ndarray:
         """Decode dossier keys, (commune × channels + channel) × fields + field, into groups."""
@@ -184,7 +237,7 @@ class Recorder:
         w_end = self.calendar.working_minutes(end_time)
         for pool in sim.all_pools():
             pool._integrate(w_end)
-        return Tally(groupings=self.groupings, backlog_by_day=list(self.backlog_by_day), area=self.area,
+        return Tally(groupings=self.groupings, daily=self.daily, backlog_by_day=list(self.backlog_by_day), area=self.area,
                      in_process_tracked=len(self.live),
                      pools=[PoolTally.of(p, sim.scenario.outputs.targets.wait_p90_minutes) for p in sim.all_pools()],
                      log=self.log, infos=list(sim.infos), channel_names=sim.plan.channel_names,
@@ -237,6 +290,7 @@ class Tally:
     """
 
     groupings: dict[str, Grouping]
+    daily: dict[str, Daily]
     backlog_by_day: list[int]
     area: float
     in_process_tracked: int
@@ -256,6 +310,8 @@ def merge(total: Tally, other: Tally) -> Tally:
             grouping.extend(other.groupings[name])
         else:
             grouping.add(other.groupings[name])
+    for name, daily in total.daily.items():
+        daily.add(other.daily[name])
     total.backlog_by_day = [a + b for a, b in zip(total.backlog_by_day, other.backlog_by_day)]
     total.area += other.area
     total.in_process_tracked += other.in_process_tracked
@@ -274,6 +330,7 @@ def sort_log(log: list) -> None:
 def figures(tally: Tally) -> dict:
     """The replication's figures (result.json) from its tally."""
     figs = {name: g.figures() for name, g in tally.groupings.items()}
+    daily = {name: d.figures() for name, d in tally.daily.items()}
     if len(figs["commune"]) != len(tally.infos):
         raise ValueError("figures need every shard of the replication")
     region = figs["region"][0]
@@ -291,6 +348,8 @@ def figures(tally: Tally) -> dict:
         "communes": [_commune_row(info, row, by_commune.get(i, [])) for i, (info, row) in enumerate(zip(tally.infos, figs["commune"]))],
         "pools": {name: _pool_figures(pools, tally.w_span) for name, pools in by_name.items()},
         "backlog_by_day": tally.backlog_by_day,
+        "by_day": {"region": daily["region"][0], "by_channel": dict(zip(tally.channel_names, daily["channel"])),
+                   "by_field": dict(zip(tally.field_names, daily["field"]))},
         "wait_histogram_minutes": tally.groupings["region"].waits.nonzero_buckets(0),
         "littles_law": {
             "mean_in_system": tally.area / span_minutes,

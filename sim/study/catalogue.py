@@ -228,12 +228,24 @@ def parameter_value(name: str, x, lang: str = DEFAULT_LANGUAGE, scenario_names: 
         return (words or {}).get(x, scenario_names[x])
     if isinstance(x, str) and words and x in words:
         return words[x]
+    if name == "communes.province" and isinstance(x, str):
+        return _province_name(x)
     if isinstance(x, str):
         return part(x.rsplit("/", 1)[-1].removesuffix(".yaml"), lang)
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         return str(x)
     entry = PARAMETERS.get(name)
     return number(x, entry.fmt if entry else "{:g}", lang)
+
+
+def _province_name(text: str) -> str:
+    """A province level ("48", "da nang") as its official name; as written when it names none."""
+    from .. import reference
+
+    try:
+        return reference.find_province(text).name
+    except LookupError:
+        return text
 
 
 def variant_label(parameters: dict, lang: str = DEFAULT_LANGUAGE, scenario_names: dict | None = None,
@@ -244,7 +256,7 @@ def variant_label(parameters: dict, lang: str = DEFAULT_LANGUAGE, scenario_names
     items = []
     for name, x in parameters.items():
         level = parameter_value(name, x, lang, scenario_names, words)
-        items.append(level if name == "scenario" else f"{parameter(name, lang, with_unit=False, words=words)} {level}")
+        items.append(level if name in ("scenario", "communes.province") else f"{parameter(name, lang, with_unit=False, words=words)} {level}")
     return ", ".join(items)
 
 
@@ -281,6 +293,12 @@ def period(start: dt.date | str, days: float, lang: str = DEFAULT_LANGUAGE) -> s
     if start.day == end.day:
         return f"{start.day} {MONTHS_EN[start.month - 1]} {start.year}"
     return f"{start.day}–{end.day} {MONTHS_EN[end.month - 1]} {end.year}"
+
+
+def date_text(day: dt.date | str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """One date: "13 July 2025" / "13/7/2025"."""
+    day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{day.day}/{day.month}/{day.year}" if lang == "vi" else f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
 def period_detail(p: dict, lang: str = DEFAULT_LANGUAGE) -> str:

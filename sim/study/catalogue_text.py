@@ -165,6 +165,7 @@ PARAMETER_ROWS = [
      "{:,.0f}"),
     ("horizon.days", "simulated days", "số ngày mô phỏng", "calendar days", "ngày", "{:g}"),
     ("scenario", "scenario", "kịch bản", "", "", "{}"),
+    ("communes.province", "province", "tỉnh, thành phố", "", "", "{}"),
     # calibration assumptions (calibration/targets.yaml)
     ("lead_time_working_days", "waiting on other agencies before back-office work",
      "thời gian chờ cơ quan khác trước khi xử lý", "working days", "ngày làm việc", "{:.3g}"),
@@ -302,6 +303,10 @@ TEXT = {
     "before_calibration": _t("before calibration", "trước hiệu chỉnh"),
     "tolerance": _t("tolerance", "sai số cho phép"),
     "derived": _t("derived", "suy ra"),
+    "acceptable_range": _t("acceptable range (assumption)", "khoảng chấp nhận (giả định)"),
+    "checkpoint_at": _t("at {date}", "tại ngày {date}"),
+    "range_unmet": _t("UNMET", "KHÔNG ĐẠT"),
+    "prediction_interval": _t("not fitted: 95% prediction interval", "không dùng để hiệu chỉnh: khoảng dự báo 95%"),
     "plot_calibration": _t("Reported figures beside the model", "Số liệu công bố so với mô hình"),
     "calibration_kind_simulated": _t("simulated", "mô phỏng"),
     "calibration_kind_input": _t("scenario input", "đầu vào của kịch bản"),
@@ -500,6 +505,15 @@ TEXT = {
         'chưa đạt mục tiêu trong lần mô phỏng cuối'),
     'staffing_not_met': _t('Not met in {count} commune(s): {names}. Because: {reasons}',
         'Chưa đạt ở {count} xã, phường: {names}. Lý do: {reasons}'),
+    # maps of an experiment over many provinces (sim/study/experiment_maps.py)
+    "map_above_title": _t("Communes whose {figure} exceeds {threshold}",
+                          "Các xã, phường có {figure} trên {threshold}"),
+    "map_above": _t("coloured: {n} of {total} communes (grey: the rest)", "tô màu: {n}/{total} xã, phường (xám: còn lại)"),
+    "provinces_above_title": _t("The {k} provinces with the most communes whose {figure} exceeds {threshold}",
+                                "{k} tỉnh, thành phố có nhiều xã, phường có {figure} trên {threshold} nhất"),
+    "axis_communes_above": _t("communes above {threshold} (label: of the province's communes)",
+                              "số xã, phường trên {threshold} (nhãn: trên tổng số xã, phường của tỉnh, thành phố)"),
+    "provinces_none_above": _t("no commune above {threshold}", "không có xã, phường nào trên {threshold}"),
 }
 
 #: What the model does not represent: shown in every report, in both languages.

@@ -99,13 +99,14 @@ def _pyplot():
 def choropleth(codes: list[str], values, *, title: str, legend: str, lang: str = catalogue.DEFAULT_LANGUAGE,
                cmap: str = "YlOrRd", norm=None, worse: str = "higher", value_format: str = "{:.1f}",
                note: str = "", named: int = WORST, named_text: str = "map_named",
-               ends: tuple[str, str] | None = None, edges: str = "white") -> Map:
+               ends: tuple[str, str] | None = None, edges: str = "white", under: str | None = None) -> Map:
     """Draw one map: commune ``codes`` coloured by ``values`` (NaN: grey, no data).
 
     ``worse``: "higher" or "lower" (which end of the values fares worst; the ``named`` worst
     communes are labelled), or "larger" (the largest absolute values). ``ends`` labels the two
     ends of the colour bar (e.g. better / worse); ``edges`` colours the borders (grey on a diverging
-    scale, whose middle is near white). Remote islands (over ``REMOTE_KM`` from every
+    scale, whose middle is near white); ``under`` fills the communes below the norm's lower end
+    (a threshold map: only the communes above it are coloured). Remote islands (over ``REMOTE_KM`` from every
     other unit: Hoàng Sa, Trường Sa, Côn Đảo...) are drawn in insets beside the map, so that they
     do not shrink the mainland to a corner."""
     import matplotlib as mpl
@@ -120,7 +121,7 @@ def choropleth(codes: list[str], values, *, title: str, legend: str, lang: str =
     if norm is None:
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         norm = Normalize(low, high if high > low else low + 1.0)
-    colours = mpl.colormaps[cmap].with_extremes(bad="#d9d9d9")
+    colours = mpl.colormaps[cmap].with_extremes(bad="#d9d9d9", under=under)
     main, remote = _remote([units[c] for c in codes])
     lat0, width_km, height_km = _extent([paths[i] for i in main])
     layout = _Layout(width_km, height_km, insets=len(remote))
@@ -138,7 +139,7 @@ def choropleth(codes: list[str], values, *, title: str, legend: str, lang: str =
         inset.set_title(f"{units[codes[i]].name}: {catalogue.number(values[i], value_format, lang)}", fontsize=7)
     title = "\n".join(textwrap.fill(line, 80) for line in (title[:1].upper() + title[1:]).split("\n"))
     fig.text(0.5, layout.y(layout.size[1] - 0.15), title, ha="center", va="top", fontsize=12)
-    _colour_bar(fig, collection, layout, legend, lang, ends)
+    _colour_bar(fig, collection, layout, legend, lang, ends, extend="min" if under else "neither", value_format=value_format)
     halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
     worst = [i for i in _worst(values, worse, named) if i in main]
     _label(fig, ax, [(units[codes[i]], catalogue.number(values[i], value_format, lang)) for i in worst], halo)
@@ -178,16 +179,18 @@ def _frame(ax, lat: float, framed: bool = False) -> None:
         ax.set_axis_off()
 
 
-def _colour_bar(fig, collection, layout, legend: str, lang: str, ends) -> None:
+def _colour_bar(fig, collection, layout, legend: str, lang: str, ends, extend: str = "neither",
+                value_format: str = "{:g}") -> None:
     from matplotlib.ticker import FuncFormatter
 
     width = min(6.0, layout.size[0] - 1.2)
     box = ((1 - width / layout.size[0]) / 2, layout.y(0.78), width / layout.size[0], 0.16 / layout.size[1])
-    bar = fig.colorbar(collection, cax=fig.add_axes(box), orientation="horizontal")
+    bar = fig.colorbar(collection, cax=fig.add_axes(box), orientation="horizontal", extend=extend)
     bar.set_label(legend, fontsize=10, labelpad=4)
     bar.ax.xaxis.set_label_position("top")
     bar.ax.tick_params(labelsize=8)
-    bar.ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: catalogue.number(v, "{:g}", lang).replace("-", "−")))
+    tick_format = "{:.0%}" if "%" in value_format else "{:g}"  # the legend's unit: a share reads as a percentage
+    bar.ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: catalogue.number(v, tick_format, lang).replace("-", "−")))
     for x, text, align in ((0.0, ends[0], "left"), (1.0, ends[1], "right")) if ends else ():
         bar.ax.text(x, -1.9, text, transform=bar.ax.transAxes, ha=align, va="top", fontsize=8, style="italic")
 

@@ -57,11 +57,15 @@ def title_with_place(what: str, where: str | None) -> str:
 
 
 def finish_panels(fig, axes, used: int, title: str, path, legend_columns: int, bottom: float = 0.05):
-    """A grid of small panels: remove the spare ones, one shared legend below, a title, save."""
+    """A grid of small panels: remove the spare ones, one shared legend below (every label any
+    panel uses, once, in the order first met), a title, save."""
     for ax in list(axes.flat)[used:]:
         ax.remove()
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=legend_columns, fontsize=7, frameon=False)
+    legend: dict = {}
+    for ax in list(axes.flat)[:used]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    fig.legend(list(legend.values()), list(legend), loc="lower center", ncol=legend_columns, fontsize=7, frameon=False)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, bottom, 1, 0.93))
     return save(fig, path)

@@ -70,6 +70,15 @@ def _experiment_plot(plot, experiment, path, summary, records, labels, series, t
                      plot.target_wait_minutes or targets.wait_minutes if figure == "p90_wait_minutes" else None)
         return plots.commune_load(communes_table(experiment, records), labels, figure, path, plot.worst, title, reference,
                             where, lang)
+    if plot.kind in ("map", "provinces"):
+        from . import experiment_maps
+
+        replications = min(sum(1 for vid, _ in records if vid == v.id) for v in experiment.variants)
+        if plot.kind == "map":
+            return experiment_maps.above_map(communes_table(experiment, records), plot.figure, plot.threshold, path,
+                                             title, replications, lang)
+        return experiment_maps.provinces_above(communes_table(experiment, records), plot.figure, plot.threshold, path,
+                                               title, plot.worst, lang)
     if plot.kind == "figures":
         variants = [(v.id, labels[v.id], v.parameters.get(plot.x) if plot.x else None, series(v))
                     for v in experiment.variants]

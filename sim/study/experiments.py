@@ -53,7 +53,7 @@ SCENARIO_PARAMETER = "scenario"
 # Which figures a replication's results hold, by section: named once, in the catalogue.
 REGION_FIGURES = names_in("region")
 POOL_FIGURES = names_in("pool")
-PLOT_KINDS = ("staffing_curve", "wait_ecdf", "backlog", "commune_load", "figures", "by_field")
+PLOT_KINDS = ("staffing_curve", "wait_ecdf", "backlog", "commune_load", "figures", "by_field", "map", "provinces")
 
 
 class _Model(BaseModel):
@@ -121,13 +121,16 @@ class Warmup(_Model):
 
 
 class Plot(_Model):
-    kind: Literal[PLOT_KINDS] = Field(description="staffing_curve, wait_ecdf, backlog, commune_load, figures or by_field.")
+    kind: Literal[PLOT_KINDS] = Field(description="staffing_curve, wait_ecdf, backlog, commune_load, figures, by_field, "
+                                                  "map or provinces (variants over different communes: a national view).")
     file: Optional[str] = Field(None, pattern=r"^[\w.-]+\.png$", description="File name in the output folder (default <kind>.png).")
     title: Optional[str] = None
     x: Optional[str] = Field(None, description="The parameter on the x axis (staffing_curve, figures).")
     figures: list[str] = Field(default=[], description="figures / by_field: figures to draw.")
-    figure: str = Field("utilisation_counter", description="commune_load: the per-commune column (e.g. utilisation_counter, p90_wait_minutes).")
-    worst: int = Field(10, ge=1, le=50, description="commune_load: how many of the worst communes to name.")
+    figure: str = Field("utilisation_counter", description="commune_load, map, provinces: the per-commune column (e.g. "
+                                                           "utilisation_counter, p90_wait_minutes; utilisation_busiest: the busiest pool's).")
+    worst: int = Field(10, ge=1, le=50, description="commune_load: how many of the worst communes to name; provinces: how many provinces to show.")
+    threshold: Optional[Number] = Field(None, description="map, provinces: colour (map) or count (provinces) the communes whose figure exceeds it.")
     target_wait_minutes: Optional[Annotated[float, Field(gt=0)]] = Field(None, description="staffing_curve: a reference line.")
     pool: str = Field("counter", description="staffing_curve: the pool whose utilisation is drawn.")
 
@@ -137,6 +140,8 @@ class Plot(_Model):
             raise ValueError("a staffing_curve needs x (the staff parameter)")
         if self.kind in ("figures", "by_field") and not self.figures:
             raise ValueError(f"a {self.kind} plot needs figures")
+        if self.kind in ("map", "provinces") and self.threshold is None:
+            raise ValueError(f"a {self.kind} plot needs a threshold")
         return self
 
 

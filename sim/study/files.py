@@ -21,14 +21,26 @@ from pathlib import Path
 from typing import Any, Callable
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Read once, at import: reading it means setting it, which other threads must not see.
+UMASK = _umask()
+
+
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(temporary_path)``, then rename the temporary file onto ``path``."""
+    """Call ``write(temporary_path)``, then rename the temporary file onto ``path``. The file gets
+    the permissions of any file the user creates (a temporary file is private by default)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -88,6 +100,7 @@ def atomic_folder(out_dir: Path, force: bool = False):
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         yield tmp
+        os.chmod(tmp, 0o777 & ~UMASK)  # a temporary folder is private by default; an output folder is not
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(tmp, out_dir)

@@ -211,12 +211,17 @@ def _backlog(results: list[dict], scenario: Scenario) -> list[dict]:
     import datetime as dt
 
     days = min(len(r["backlog_by_day"]) for r in results)
+    dated = all("by_day" in r for r in results)  # results stored by an older version have no counts to date
     rows = []
     for day in range(days):
         mean, hw = mean_and_half_width([r["backlog_by_day"][day] for r in results])
         date = scenario.horizon.start_date + dt.timedelta(days=day)
-        rows.append({"day": day, "date": date.isoformat(), "dossiers_in_process_end_of_day": mean,
-                     "dossiers_in_process_end_of_day" + HALF_WIDTH: hw})
+        row = {"day": day, "date": date.isoformat(), "dossiers_in_process_end_of_day": mean,
+               "dossiers_in_process_end_of_day" + HALF_WIDTH: hw}
+        for figure in ("dossiers_arrived", "dossiers_completed") if dated else ():
+            mean, hw = mean_and_half_width([r["by_day"]["region"][figure][day] for r in results])
+            row.update({f"{figure}_to_date": mean, f"{figure}_to_date" + HALF_WIDTH: hw})
+        rows.append(row)
     return rows
 
 
