@@ -130,7 +130,10 @@ def test_bad_value_is_reported_at_its_place_in_the_experiment_file(tmp_path):
 def test_sweep_writes_tidy_table_manifest_and_plots(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["sweep", str(write(tmp_path, TINY)), "--out", str(out), "--executor", "inprocess"]) == 0
-    assert "counter staff per commune 4" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "counter staff per commune 4" in printed and "v00: worst commune, 90% waiting time: Commune 001" in printed
+    worst = pd.read_csv(out / "worst_communes.csv")
+    assert set(worst.figure) == {"p90_wait_minutes", "on_time_share"} and set(worst.variant) == {"v00", "v01"}
     table = pd.read_parquet(out / "results.parquet")
     assert list(table.columns) == ["variant", "staff.per_commune.counter", "replication", "figure", "value"]
     assert table.equals(pd.read_csv(out / "results.csv"))
@@ -139,6 +142,7 @@ def test_sweep_writes_tidy_table_manifest_and_plots(tmp_path, capsys):
             "communes_below_on_time_target"} <= set(table["figure"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["root_seed"] == 1
+    assert manifest["wait_target_minutes"] == 30 and manifest["on_time_target"] == 0.95  # the defaults
     assert manifest["replications_per_variant"] == {"v00": 2, "v01": 2}
     assert manifest["warmup"]["method"] == "none"
     assert manifest["base_scenario"]["resolved"]["name"] == "Validation: M/M/c"
@@ -302,6 +306,15 @@ def test_experiment_files_extend_others(tmp_path):
                                           "\"horizon.warmup_days=0\"]\n", "longer.yaml"))
     assert exp.spec.name == "longer" and [v.scenario.horizon.days for v in exp.variants] == [5, 5]
     assert [v.parameters["staff.per_commune.counter"] for v in exp.variants] == [3, 4]
+
+
+def test_commune_targets_come_from_the_base_scenario_unless_the_experiment_sets_them(tmp_path):
+    base = tmp_path / "base.yaml"
+    base.write_text(f"extends: {MMC}\noutputs: {{targets: {{wait_p90_minutes: 12, on_time_share: 0.8}}}}\n")
+    exp = load_experiment(write(tmp_path, TINY.replace(f"base: {MMC}", f"base: {base}")))
+    assert (exp.spec.wait_target_minutes, exp.spec.on_time_target) == (12, 0.8)
+    exp = load_experiment(write(tmp_path, TINY.replace(f"base: {MMC}", f"base: {base}") + "on_time_target: 0.9\n"))
+    assert (exp.spec.wait_target_minutes, exp.spec.on_time_target) == (12, 0.9)
 
 
 # ------------------------------------------------------------------ the file's own words in both languages

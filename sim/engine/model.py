@@ -89,9 +89,11 @@ class Simulation:
         # What follows intake, per field: a field settled at the counter with nothing after
         # it (no lead time, back office, rework, province or sign-off) completes at once.
         self._after_intake_of = [self._complete if _settled_at_intake(f) else self._after_intake for f in self.fields]
+        keep_waits = scenario.outputs.pool_waits
         for pool in self.all_pools():
             pool.first_waits = self.recorder.first_waits
             pool.recording = self.warmup_time == 0
+            pool.waits = [] if keep_waits else None
 
     def all_pools(self):
         seen = set()

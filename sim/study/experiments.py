@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..scenario import loading
 from ..scenario.loading import Position, Problem, ScenarioError
+from .analysis import effective_targets
 from .catalogue import names_in
 
 SCENARIO_PARAMETER = "scenario"
@@ -154,8 +155,8 @@ class ExperimentFile(_Model):
     common_random_numbers: bool = True
     parameters: dict[str, Union[list[Any], Range, Linked]] = Field(default={}, description="Parameter -> levels.")
     baseline: Optional[dict[str, Any]] = Field(None, description="Parameter values of the baseline variant (default: the first).")
-    on_time_target: Annotated[float, Field(ge=0, le=1)] = Field(0.95, description="A commune is below target when its on-time share is less.")
-    wait_target_minutes: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(30.0, description="A commune is above target when its p90 wait (working minutes) is more.")
+    on_time_target: Optional[Annotated[float, Field(ge=0, le=1)]] = Field(None, description="A commune is below target when its on-time share is less (default: the base scenario's outputs.targets.on_time_share, else 0.95).")
+    wait_target_minutes: Optional[Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(None, description="A commune is above target when its p90 wait (working minutes) is more (default: the base scenario's outputs.targets.wait_p90_minutes, else 30).")
     target_half_width: Optional[TargetHalfWidth] = None
     warmup: Warmup = Warmup()
     plots: list[Plot] = []
@@ -331,6 +332,8 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True, force_lar
     base = load_scenario(base_path, force_large=True)  # problems in the base itself; its size is each variant's
     root_seed = spec.seed if spec.seed is not None else base.seed
     replications = spec.replications or base.replications
+    wait_target, on_time_target = effective_targets(base, spec.wait_target_minutes, spec.on_time_target)
+    spec = spec.model_copy(update={"wait_target_minutes": wait_target, "on_time_target": on_time_target})
     grid = [_levels(name, p) for name, p in spec.parameters.items()]
     names = list(spec.parameters)
     n_variants, n_runs = _grid_size(spec, grid, replications)
