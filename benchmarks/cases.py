@@ -325,6 +325,38 @@ def parallel_8_replications(repeats: int, quick: bool) -> dict:
     return with_target(out, "ratio_jobs2_to_jobs1 <= 0.6 and identical", out["ratio_jobs2_to_jobs1"] <= 0.6 and identical)
 
 
+# --------------------------------------------------------------------------- staffing
+def staff_hanoi(mode: str, repeats: int, quick: bool) -> dict:
+    """`commune-sim staff` on hanoi/2025-07-first-13-days (126 communes), counters and back office,
+    3 replications, --jobs 2: minimum mode (p90 wait at most 30 working minutes at each pool) or
+    budget mode (400 counter clerks and the 1,008 back-office positions, same target). One run
+    whatever --repeats (it takes minutes); --quick: 2 replications. Reports the simulations used
+    (each: every replication of the whole region)."""
+    import tempfile
+
+    from sim.cli import main as cli
+
+    replications = 2 if quick else 3
+    argv = ["staff", "hanoi/2025-07-first-13-days", "--pools", "counter,back_office", "--wait-p90", "30",
+            "--replications", str(replications), "--jobs", "2", "--quiet"]
+    if mode == "budget":
+        argv += ["--budget", "counter=400", "--budget", "back_office=1008"]
+    limit = 180 if mode == "minimum" else 300
+    with tempfile.TemporaryDirectory() as tmp:
+        gc.collect()
+        started, cpu = time.perf_counter(), cpu_seconds()
+        code = cli([*argv, "--out", str(Path(tmp) / "out")])
+        wall = time.perf_counter() - started
+        summary = json.loads((Path(tmp) / "out" / "summary.json").read_text(encoding="utf-8"))
+    out = {"scenario": "hanoi/2025-07-first-13-days", "mode": mode, "pools": summary["pools"],
+           "replications": replications, "jobs": 2, "exit_status": code, "wall_s": round(wall, 1),
+           "cpu_s": round(cpu_seconds() - cpu, 1), "simulations": summary["simulations"],
+           "replication_runs": summary["replication_runs"],
+           "staff_recommended": {p: v["staff_recommended"] for p, v in summary["by_pool"].items()},
+           "communes_meeting_after": summary["communes_meeting_after"]["all"]["by_estimate"]}
+    return with_target(out, f"wall_s <= {limit}", code == 0 and wall <= limit)
+
+
 # --------------------------------------------------------------------------- start-up
 def startup_help(repeats: int, quick: bool) -> dict:
     """`commune-sim --help`, in a new process each time; one untimed call first (disk cache)."""
@@ -390,7 +422,9 @@ BENCHMARKS = {"engine_mm4_126": engine_mm4_126, "ciw_mm4_126": ciw_mm4_126, "han
               "national_q3": national_q3, "national_q3_one_process": lambda r, q: national_q3(r, q, jobs=1),
               "parallel_8_replications": parallel_8_replications,
               "startup_help": startup_help, "startup_run": startup_run, "hanoi_q3_process": hanoi_q3_process,
-              "make_run": make_run}
+              "make_run": make_run,
+              "staff_minimum_hanoi": lambda r, q: staff_hanoi("minimum", r, q),
+              "staff_budget_hanoi": lambda r, q: staff_hanoi("budget", r, q)}
 BENCHMARKS.update({f"scaling_mm4_126_x{k}": (lambda r, q, k=k: scaling(k, r, q)) for k in SCALES})
 
 

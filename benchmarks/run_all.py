@@ -28,7 +28,7 @@ SCALES = (1, 2, 4, 8)
 TIMEOUT_S = {"national_q3": 1800, "national_q3_one_process": 1800}  # stop a run far past its target
 ORDER = ["engine_mm4_126", "ciw_mm4_126", "hanoi_q3", "arrivals_by_date", "national_q3", "national_q3_one_process",
          *[f"scaling_mm4_126_x{k}" for k in SCALES], "parallel_8_replications", "startup_help",
-         "startup_run", "hanoi_q3_process", "make_run"]
+         "startup_run", "hanoi_q3_process", "make_run", "staff_minimum_hanoi", "staff_budget_hanoi"]
 
 
 def emit(line: dict) -> None:

@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
     _add_check_options(compare)
     _add_language(compare)
+    _add_targets(compare)
 
     sweep = sub.add_parser("sweep", help="run an experiment: every variant x replication, tidy results and plots",
                            description="Run the experiment file's variants x replications with common random numbers; "
@@ -73,6 +74,25 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
     calibrate.add_argument("--quiet", action="store_true", help="no progress")
     calibrate.add_argument("--force-large", action="store_true", help=FORCE_LARGE_HELP)
+
+    staff = sub.add_parser("staff", help="recommend staff per commune: the fewest that meet targets, or the best spread of a budget",
+                           description="Minimum mode (no --budget): for every commune and listed pool, the fewest staff with which "
+                                       "the commune meets every target given. Budget mode (--budget POOL=N): share exactly N staff "
+                                       "of each pool among the communes for the most communes meeting the targets, then the "
+                                       "smallest worst p90 wait. Writes staffing.csv, recommended.yaml, summary.json, staffing.png.")
+    staff.add_argument("scenario", metavar="SCENARIO", help="scenario file or library name")
+    staff.add_argument("--pools", metavar="P1,P2", help="pools to staff (default: counter,back_office; in budget mode the budget pools)")
+    staff.add_argument("--wait-p90", type=_positive_float, metavar="MIN", help="target: p90 wait at each listed pool, working minutes")
+    staff.add_argument("--on-time", type=_share, metavar="SHARE", help="target: on-time share of each commune's dossiers")
+    staff.add_argument("--max-utilisation", type=_utilisation, metavar="U", help="target: expected utilisation of each pool (0-1]")
+    staff.add_argument("--budget", action="append", metavar="POOL=N", help="budget mode: share exactly N staff of POOL (repeatable)")
+    staff.add_argument("--confident", action="store_true",
+                       help="a commune meets a target only if the whole 95%% interval of its estimate does")
+    staff.add_argument("--min-per-commune", type=_non_negative_int, default=1, metavar="N", help="no commune gets fewer (default 1)")
+    staff.add_argument("--out", type=Path, help="output folder (default: results/staff-<scenario>-<time>)")
+    staff.add_argument("--force", action="store_true", help="write into a non-empty --out folder, replacing it")
+    _add_language(staff, "language of the answer and the plot: vi (tiếng Việt) or en (default: the scenario's outputs.language)")
+    _add_run_options(staff)
 
     report = sub.add_parser("report", help="write a self-contained HTML report of a run, compare or sweep folder",
                             description="Write one HTML file (images embedded, opens offline) with the findings, key "
@@ -128,6 +148,13 @@ def _add_targets(p: argparse.ArgumentParser) -> None:
                         "minutes (default: the scenario's, else 30)")
     p.add_argument("--on-time-target", type=_share, metavar="SHARE",
                    help="a commune misses the target when its on-time share is below SHARE (default: the scenario's, else 0.95)")
+
+
+def _utilisation(text: str) -> float:
+    value = _share(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be above 0 (got {text!r})")
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -260,6 +287,12 @@ def cmd_calibrate(args) -> int:
     return calibrate_command(args)
 
 
+def cmd_staff(args) -> int:
+    from .commands.staff import staff_command
+
+    return staff_command(args)
+
+
 def cmd_report(args) -> int:
     """``commune-sim report``: one self-contained HTML file (see :mod:`sim.study.report`)."""
     from .study.report.command import report_command
@@ -268,4 +301,4 @@ def cmd_report(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "calibrate": cmd_calibrate,
-            "report": cmd_report, "validate": cmd_validate, "list": cmd_list, "schema": cmd_schema}
+            "report": cmd_report, "staff": cmd_staff, "validate": cmd_validate, "list": cmd_list, "schema": cmd_schema}

@@ -130,7 +130,10 @@ def test_bad_value_is_reported_at_its_place_in_the_experiment_file(tmp_path):
 def test_sweep_writes_tidy_table_manifest_and_plots(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["sweep", str(write(tmp_path, TINY)), "--out", str(out), "--executor", "inprocess"]) == 0
-    assert "counter staff per commune 4" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "counter staff per commune 4" in printed and "v00: worst commune, 90% waiting time: Commune 001" in printed
+    worst = pd.read_csv(out / "worst_communes.csv")
+    assert set(worst.figure) == {"p90_wait_minutes", "on_time_share"} and set(worst.variant) == {"v00", "v01"}
     table = pd.read_parquet(out / "results.parquet")
     assert list(table.columns) == ["variant", "staff.per_commune.counter", "replication", "figure", "value"]
     assert table.equals(pd.read_csv(out / "results.csv"))
@@ -139,6 +142,7 @@ def test_sweep_writes_tidy_table_manifest_and_plots(tmp_path, capsys):
             "communes_below_on_time_target"} <= set(table["figure"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["root_seed"] == 1
+    assert manifest["wait_target_minutes"] == 30 and manifest["on_time_target"] == 0.95  # the defaults
     assert manifest["replications_per_variant"] == {"v00": 2, "v01": 2}
     assert manifest["warmup"]["method"] == "none"
     assert manifest["base_scenario"]["resolved"]["name"] == "Validation: M/M/c"
@@ -304,6 +308,15 @@ def test_experiment_files_extend_others(tmp_path):
     assert [v.parameters["staff.per_commune.counter"] for v in exp.variants] == [3, 4]
 
 
+def test_commune_targets_come_from_the_base_scenario_unless_the_experiment_sets_them(tmp_path):
+    base = tmp_path / "base.yaml"
+    base.write_text(f"extends: {MMC}\noutputs: {{targets: {{wait_p90_minutes: 12, on_time_share: 0.8}}}}\n")
+    exp = load_experiment(write(tmp_path, TINY.replace(f"base: {MMC}", f"base: {base}")))
+    assert (exp.spec.wait_target_minutes, exp.spec.on_time_target) == (12, 0.8)
+    exp = load_experiment(write(tmp_path, TINY.replace(f"base: {MMC}", f"base: {base}") + "on_time_target: 0.9\n"))
+    assert (exp.spec.wait_target_minutes, exp.spec.on_time_target) == (12, 0.9)
+
+
 # ------------------------------------------------------------------ the file's own words in both languages
 WORDED = f"""\
 name: Two loads
@@ -348,3 +361,17 @@ def test_a_text_without_translation_keeps_the_words_it_was_written_in(tmp_path):
     words = exp.spec.words_in("vi")
     assert [cat.variant_label(v.parameters, "vi", words=words) for v in exp.variants] == ["mức hồ sơ thấp", "mức hồ sơ high"]
     assert exp.spec.say("Waits by load", "en") == "Waits by load" and exp.spec.say("untranslated", "vi") is None
+
+
+def test_a_problem_every_variant_shares_is_said_once(tmp_path):
+    path = write(tmp_path, f"""\
+name: shared problem
+base: {MMC}
+set: ["horizon.days=2", "horizon.warmup_days=0", "staff.per_commune.counter=-1"]
+parameters:
+  demand.dossiers_per_working_day: [100, 200, 300]
+""")
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(path)
+    (problem,) = info.value.problems
+    assert problem.message.endswith("[all 3 variants]") and problem.position.file == str(path)

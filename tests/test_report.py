@@ -51,7 +51,11 @@ def folders(tmp_path_factory):
     experiment = root / "experiment.yaml"
     experiment.write_text(EXPERIMENT.format(sets=json.dumps(SMALL, ensure_ascii=False)), encoding="utf-8")
     assert main(["sweep", str(experiment), "--out", str(sweep), "--executor", "inprocess", "--quiet"]) == 0
-    return {"run": run, "compare": cmp, "sweep": sweep}
+    staff = root / "staff"  # on real communes, so that the report has its staff-change maps
+    assert main(["staff", "hanoi/real-communes", "--set", 'communes.only=["Hoàn Kiếm", "Cửa Nam", "Ba Đình"]',
+                 "--set", "horizon.days=3", "--pools", "counter", "--wait-p90", "30", "--replications", "2",
+                 "--out", str(staff), "--quiet"]) == 0
+    return {"run": run, "compare": cmp, "sweep": sweep, "staff": staff}
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +78,30 @@ def reports(folders):
 # ------------------------------------------------------------------ content
 def test_every_kind_is_recognised_and_has_its_sections(folders, reports):
     discover()
-    assert {"run", "compare", "sweep"} <= set(KINDS)
+    assert {"run", "compare", "sweep", "staff"} <= set(KINDS)
     for kind, folder in folders.items():
         page = reports[0][(kind, "en")]
-        for title in ("Findings", "Key figures", "Communes that miss a target", "Plots", "Assumptions and sources",
-                      "What the model does not represent", "Provenance"):
+        titles = ("Findings", "Key figures", "Communes that miss a target", "Plots", "Assumptions and sources",
+                  "What the model does not represent", "Provenance")
+        if kind == "staff":  # the answer, staff per pool, the plot, the maps (every commune meets: no list of misses)
+            titles = ("Findings", cat.text("section_staffing_pools", "en"), "Plots", cat.text("section_maps", "en"),
+                      "Assumptions and sources", "What the model does not represent", "Provenance")
+        for title in titles:
             assert f">{title}</h2>" in page, (kind, title)
         assert cat.text(f"kind_{kind}", "en") in page
 
 
-@pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
+def test_staff_report_says_the_answer_and_shows_the_staff_change_maps(folders, reports):
+    summary = json.loads((folders["staff"] / "summary.json").read_text(encoding="utf-8"))
+    for lang in ("vi", "en"):
+        page = reports[0][("staff", lang)]
+        findings = page.split('class="findings"')[1].split("</div>")[0]
+        assert summary["answer"][lang][0] in findings  # the sentence printed on stdout, in the report's language
+        maps = page.split(f">{cat.text('section_maps', lang)}</h2>")[1].split("</section>")[0]
+        assert maps.count("data:image/png;base64,") == 1  # staff_change_counter.<lang>.png
+
+
+@pytest.mark.parametrize("kind", ["run", "compare", "sweep", "staff"])
 def test_a_report_is_one_self_contained_file(reports, kind):
     page = reports[0][(kind, "vi")]
     assert "<script" not in page and "<link" not in page and "@import" not in page
@@ -247,7 +265,8 @@ def _covers(path: str, text: str) -> set[str]:
 
 
 @needs_chromium
-@pytest.mark.parametrize("kind,lang", [("run", "vi"), ("compare", "vi"), ("sweep", "vi"), ("run", "en")])
+@pytest.mark.parametrize("kind,lang", [("run", "vi"), ("compare", "vi"), ("sweep", "vi"), ("staff", "vi"), ("run", "en"),
+                                       ("staff", "en")])
 def test_report_renders_in_chromium(reports, browser, tmp_path, kind, lang):
     html_file = tmp_path / f"{kind}-{lang}.html"
     html_file.write_text(reports[0][(kind, lang)], encoding="utf-8")
@@ -258,7 +277,7 @@ def test_report_renders_in_chromium(reports, browser, tmp_path, kind, lang):
             (page.console, page.exceptions, page.log_errors)
         assert all(url.startswith(("file:", "data:")) for url in page.requests), page.requests  # no network
         images = page.evaluate(IMAGES)
-        assert len(images) >= 3 and all(done and w > 0 and h > 0 for done, w, h in images), images
+        assert len(images) >= (2 if kind == "staff" else 3) and all(done and w > 0 and h > 0 for done, w, h in images), images
         layout = page.evaluate(OVERFLOW)
         assert layout["scroll"] <= 1280 and layout["bad"] == [], layout
         # Vietnamese text renders: every character of the findings is in the fonts Chromium used for it

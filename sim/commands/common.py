@@ -9,14 +9,24 @@ from ..errors import UsageError
 
 
 def overrides(args) -> list[str]:
-    """``--set`` values, then ``--lang``, ``--replications`` and ``--seed`` as the overrides they stand for."""
-    out = list(args.overrides)
+    """``--set`` values, then ``--wait-target``/``--on-time-target``, ``--lang``, ``--replications`` and
+    ``--seed`` as the overrides they stand for."""
+    out = list(args.overrides) + target_overrides(args)
     if getattr(args, "lang", None):
         out.append(f"outputs.language={args.lang}")
     if getattr(args, "replications", None) is not None:
         out.append(f"replications={args.replications}")
     if getattr(args, "seed", None) is not None:
         out.append(f"seed={args.seed}")
+    return out
+
+
+def target_overrides(args) -> list[str]:
+    """--wait-target / --on-time-target as the scenario's outputs.targets, so the resolved
+    scenario (manifest) and summary.json count against the same targets the table shows."""
+    out = [f"outputs.targets.wait_p90_minutes={args.wait_target}"] if getattr(args, "wait_target", None) else []
+    if getattr(args, "on_time_target", None) is not None:
+        out.append(f"outputs.targets.on_time_share={args.on_time_target}")
     return out
 
 

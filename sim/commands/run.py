@@ -68,7 +68,7 @@ def compare_command(args) -> int:
     from ..study.compare import compare
     from ..study.interrupts import received, shielded
     from ..study.progress import ProgressBar
-    from ..study.tables import print_comparison
+    from ..study.tables import print_comparison, print_worst_communes
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenarios")
@@ -101,6 +101,8 @@ def compare_command(args) -> int:
     lang = result.runs[0].scenario.outputs.language
     print_periods(result.labels, [runs.scenario for runs in result.runs], lang)
     print_comparison(rows, result.names, lang)
+    for name, worst in zip(result.names, (w for _, w in result.worst())):
+        print_worst_communes(worst, lang, prefix=f"{name[:40]}: ")
     if args.out:
         from ..study.outputs import write_comparison
 

@@ -19,7 +19,7 @@ def sweep_command(args) -> int:
     from ..study.files import folder_problem
     from ..study.progress import ProgressBar
     from ..study.executors import Unreachable
-    from ..study.sweep_folder import prepare_out
+    from ..study.sweep_folder import language, prepare_out
 
     force_large, strict = getattr(args, "force_large", False), getattr(args, "strict", False)
     experiment = load_experiment(args.experiment, force_large=force_large)
@@ -53,6 +53,7 @@ def sweep_command(args) -> int:
               file=sys.stderr)
     if not args.quiet:
         print_summary(result.summary, experiment)
+        print_worst_communes(out / "worst_communes.csv", language(experiment))
     print(f"results: {out}")
     if result.status != "complete":
         print(f"{result.status}: {runs['finished']} of {runs['expected']} runs finished; "
@@ -74,3 +75,17 @@ def print_summary(summary, experiment) -> None:
     if len(periods) == 1:
         print(periods.pop())
     print_sweep(summary, experiment, lang)
+
+
+def print_worst_communes(path: Path, lang: str = "en") -> None:
+    """One line per variant: its worst commune by p90 wait, in the catalogue's words."""
+    import pandas as pd
+
+    from ..study.catalogue import number, text
+
+    if not path.is_file():
+        return
+    table = pd.read_csv(path)
+    for row in table[table["figure"] == "p90_wait_minutes"].itertuples():
+        print(f"{row.variant}: " + text("worst_commune_wait", lang, name=row.commune,
+                                        value=number(row.value, "{:.1f}", lang)))

@@ -82,7 +82,7 @@ class Simulation:
         self.plan = region.plan
         self.block_minutes = self.plan.block_days * DAY
         # One-stage dossiers on a 24/7 calendar are served as their block rows (sim/engine/direct.py)
-        self.direct = self.direct_path and direct_path_applies(
+        self.direct = self.direct_path and not scenario.outputs.pool_waits and direct_path_applies(
             scenario, self.plan, self.calendar, region.router_class.intake_commune is not Router.intake_commune,
             dossier_log)
         self._on_arrival = self._arrival_direct if self.direct else self._arrival
@@ -118,9 +118,11 @@ class Simulation:
         self._after_intake_of = [self._complete if _settled_at_intake(f)
                                  else self._after_back_office if f.lead_time_working_days is None and f.back_office is None
                                  else self._after_intake for f in self.fields]
+        keep_waits = scenario.outputs.pool_waits
         for pool in self.all_pools():
             pool.first_waits = self.recorder.first_waits
             pool.recording = self.warmup_time == 0
+            pool.waits = [] if keep_waits else None
             if self.direct:
                 pool.warmup_time, pool.completed = self.warmup_time, self.recorder.completed_row
 

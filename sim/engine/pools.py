@@ -14,6 +14,10 @@ of staff present (utilisation = busy / present), and the wait of every dossier i
 On a 24/7 calendar working time *is* calendar time (``W(t) = t``, ``instant(w) = w``): a
 pool there converts with ``float`` instead of asking the calendar, the same values for
 less work (``tests/test_pools.py`` checks both ways give identical figures).
+
+When asked (``waits`` a list, ``outputs.pool_waits`` of the scenario), it also keeps each
+of those waits, so that the wait at this pool has quantiles (the staffing search needs the
+p90 wait at each pool of each commune, not only before a dossier's first service).
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ class Pool:
     """``staff`` people serving dossiers in arrival order, in working time only."""
 
     __slots__ = ("env", "calendar", "name", "commune", "staff", "base_staff", "free", "busy", "queue",
-                 "spare_events", "tray", "first_waits", "recording", "arrivals", "wait_total", "waited",
+                 "spare_events", "tray", "first_waits", "waits", "recording", "arrivals", "wait_total", "waited",
                  "service_minutes_total", "service_minutes_sq", "max_busy", "_last_w", "busy_area", "staff_area",
                  "_working_minutes", "_instant", "_heap", "_eid")
 
@@ -47,6 +51,7 @@ class Pool:
         self.queue: deque = deque()
         self.spare_events: list[Call] = []  # service-end events of idle staff, ready for reuse
         self.tray: list = []  # dossiers waiting for the next sign-off batch time
+        self.waits: list | None = None  # every recorded wait at this pool, when asked
         self.recording = True  # False during warm-up
         self.arrivals = 0
         self.wait_total = 0.0  # working minutes waited by the dossiers served
@@ -79,6 +84,8 @@ class Pool:
             self.max_busy = busy
         if self.recording:
             self.arrivals += 1
+            if self.waits is not None:
+                self.waits.append(0.0)  # served at once
             self.service_minutes_total += minutes
             self.service_minutes_sq += minutes * minutes
         if dossier.first_wait < 0:  # its very first service: it waited 0 working minutes
@@ -125,6 +132,8 @@ class Pool:
             if wait > 1e-9:
                 self.wait_total += wait
                 self.waited += 1
+            if self.waits is not None:
+                self.waits.append(wait)
             self.service_minutes_total += minutes
             self.service_minutes_sq += minutes * minutes
         if dossier.first_wait < 0:  # the dossier's very first service: the wait citizens see
@@ -172,4 +181,6 @@ class Pool:
         self.busy_area = self.staff_area = 0.0
         self.arrivals = 0
         self.wait_total, self.waited = 0.0, 0
+        if self.waits is not None:
+            self.waits.clear()
         self.service_minutes_total = self.service_minutes_sq = 0.0

@@ -267,7 +267,8 @@ class Recorder:
         for pool in sim.all_pools():
             pool._integrate(w_end)
         return Tally(groupings=self.groupings, daily=self.daily, backlog_by_day=list(self.backlog_by_day), area=self.area,
-                     in_process_tracked=len(self.live), pools=[PoolTally.of(p) for p in sim.all_pools()],
+                     in_process_tracked=len(self.live),
+                     pools=[PoolTally.of(p, sim.scenario.outputs.targets.wait_p90_minutes) for p in sim.all_pools()],
                      log=self.log, infos=list(sim.infos), channel_names=sim.plan.channel_names,
                      field_names=sim.plan.field_names, span_minutes=end_time - sim.warmup_time,
                      w_span=w_end - self.calendar.working_minutes(sim.warmup_time))
@@ -278,13 +279,14 @@ class PoolTally:
     and added up across shards)."""
 
     __slots__ = ("name", "commune", "base_staff", "arrivals", "busy_area", "staff_area", "max_busy",
-                 "wait_total", "waited", "service_minutes_total", "service_minutes_sq")
+                 "wait_total", "waited", "service_minutes_total", "service_minutes_sq", "p90_wait", "over_target")
 
     @classmethod
-    def of(cls, pool) -> "PoolTally":
+    def of(cls, pool, wait_target: float | None = None) -> "PoolTally":
         tally = cls()
-        for name in cls.__slots__:
+        for name in cls.__slots__[:-2]:
             setattr(tally, name, getattr(pool, name))
+        tally.p90_wait, tally.over_target = _wait_summary(pool.waits, wait_target)
         return tally
 
     def __getstate__(self):
@@ -293,6 +295,19 @@ class PoolTally:
     def __setstate__(self, state):
         for name, value in zip(self.__slots__, state):
             setattr(self, name, value)
+
+
+def _wait_summary(waits: list | None, target: float | None) -> tuple[float | None, float | None]:
+    """The wait that 90% of a pool's services stay under (the smallest w with at least 90% of
+    the waits <= w), and the share of waits above ``target``: None when the pool kept no
+    waits (or there is no target), NaN when it served nobody."""
+    if waits is None:
+        return None, None
+    if not waits:
+        return math.nan, (None if target is None else math.nan)
+    values = np.asarray(waits)
+    over = None if target is None else float(np.count_nonzero(values > target) / len(values))
+    return float(np.quantile(values, 0.9, method="inverted_cdf")), over
 
 
 @dataclass
@@ -382,6 +397,11 @@ def _commune_row(info, figures: dict, pools: list) -> dict:
     for pool in pools:
         row[f"staff_{pool.name}"] = pool.base_staff
         row[f"utilisation_{pool.name}"] = pool.busy_area / pool.staff_area if pool.staff_area else math.nan
+    for pool in pools:  # only with outputs.pool_waits: the wait at each pool, every visit
+        if pool.p90_wait is not None:
+            row[f"p90_wait_{pool.name}_minutes"] = pool.p90_wait
+        if pool.over_target is not None:
+            row[f"share_over_wait_target_{pool.name}"] = pool.over_target
     return row
 
 

@@ -239,9 +239,24 @@ def _unstaffed(region: Region):
             yield Issue("staff.allocation.minimum", f"the allocation gives {len(idle)} of {len(counts)} communes "
                                                     f"(e.g. {name}) work for pool {pool!r} but no staff; the smallest "
                                                     f"minimum allowed here is 1", minimum)
+        elif any(pool in region.listed_staff.get(i, {}) for i in idle):  # a commune listed by name with none
+            i = next(i for i in idle if pool in region.listed_staff.get(i, {}))
+            yield Issue(_listed_source(scenario, region, i, pool), f"gives {region.communes[i].name} work for pool "
+                                                                    f"{pool!r} but no staff", 0)
         else:
             yield Issue(f"staff.per_commune.{pool}", f"gives {len(idle)} of {len(counts)} communes (e.g. {name}) "
                                                      f"work for pool {pool!r} but no staff", counts[idle[0]])
+
+
+def _listed_source(scenario, region: Region, commune: int, pool: str) -> str:
+    """Where commune ``commune``'s staff of ``pool`` was set: its staff.by_commune entry, else staff.table."""
+    from .commune_staff import CommuneIndex
+
+    index = CommuneIndex(region.communes)
+    for key, counts in scenario.staff.by_commune.items():
+        if pool in counts and index.find(key)[0] == commune:
+            return f"staff.by_commune.{key}.{pool}"
+    return "staff.table"
 
 
 def _unstaffed_districts(region: Region):

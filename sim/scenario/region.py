@@ -3,7 +3,8 @@
 From a validated scenario it builds the opening calendar and the statutory one (deadlines
 are counted Monday to Friday less holidays, whatever extra days a centre opens), the
 communes, the demand plan, the staff of every pool in every commune (by the allocation
-policy), the router class, the neighbourhoods of location-independent filing, the district
+policy, then the communes listed in ``staff.table`` and ``staff.by_commune``: see
+:mod:`sim.scenario.commune_staff`), the router class, the neighbourhoods of location-independent filing, the district
 centres of the three-tier baseline, the central pools and the shard layout; the demand plan
 follows a scenario's observed counts file, read and checked here (:mod:`sim.scenario.observed`).
 The simulation (:mod:`sim.engine.model`), the pre-run checks
@@ -12,13 +13,14 @@ disagree about, say, how many staff a commune has.
 """
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from ..engine import shards
 from ..engine.calendar import WorkingCalendar
 from ..engine.demand import DemandError, DemandPlan
 from ..engine.routing import Router
-from . import geography
+from . import commune_staff, geography
 from .communes import Selection, demand_weights, resolve_table, select_communes
 from .observed import located, read_observed
 from .policies import ROUTERS, allocate_staff, central_pools, district_centres
@@ -79,7 +81,12 @@ class Region:
                                    len(self.shards), self.dossiers_per_working_day, observed, self.share_of_source)
         except DemandError as error:
             raise located(error, observed, positions_of or (lambda key: None)) from None
-        self.staff = allocate_staff(scenario, self.communes, self.plan)
+        listed, problems = commune_staff.resolve(scenario.staff, self.communes,
+                                                 commune_staff.table_path(scenario.staff, base_dir))
+        if problems:
+            raise ValueError("\n".join(map(str, problems)))
+        self.staff = commune_staff.apply(allocate_staff(scenario, self.communes, self.plan), listed)
+        self.listed_staff = listed  # commune index -> {pool: staff} set by staff.table / by_commune (for the checks)
         routing = scenario.routing
         self.neighbourhoods = (geography.neighbourhoods(self.communes, routing.neighbours, routing.cluster_size)
                                if routing.policy == "least_loaded_cluster" else [])
@@ -117,3 +124,10 @@ class Region:
 
     def commune_staff(self, index: int) -> dict[str, int]:
         return {pool: counts[index] for pool, counts in self.staff.items()}
+
+    def with_staff(self, staff: dict[str, list[int]]) -> "Region":
+        """The same region with other staff numbers (pool -> staff per commune): what a staffing
+        search simulates, level after level, without building the region again."""
+        other = copy.copy(self)
+        other.staff = {pool: list(staff.get(pool, counts)) for pool, counts in self.staff.items()}
+        return other

@@ -426,12 +426,17 @@ class PopulationRule(Model):
         return value if self.maximum is None else min(self.maximum, value)
 
 
+StaffCount = Annotated[int, Field(ge=0)]
+
+
 class Staff(Model):
     per_commune: dict[str, Annotated[int, Field(ge=0)]] = Field(min_length=1, description="Staff in each pool of every commune (as given).")
     by_population: dict[str, PopulationRule] = Field(default={}, description=(
         "Pools whose staff in each commune follow its population (a rule per pool) instead of staff.per_commune."))
     allocation: Allocation = Allocation()
     schedule: dict[str, list[StaffShift]] = Field(default={}, description="Weekly windows where a pool has other staff.")
+    table: Optional[str] = Field(None, description="CSV with columns commune, pool, staff (commune by name or 0-based index), relative to the scenario file that names it: these communes' staff replace what per_commune, by_population and the allocation policy give them.")
+    by_commune: dict[Union[int, str], dict[str, StaffCount]] = Field(default={}, description="Staff of some communes, by commune name or 0-based index: {commune: {pool: staff}}; applied after the allocation policy and staff.table (the most specific wins).")
 
 
 class SignOff(Model):
@@ -501,10 +506,19 @@ class Routing(Model):
 LANGUAGES = ("en", "vi")  # the languages of sim/study/catalogue.py (a test checks they agree)
 
 
+class Targets(Model):
+    """What a planner holds each commune to; run, compare, sweep, staff and the reports count the communes that miss."""
+
+    wait_p90_minutes: Optional[Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(None, description="A commune misses when its p90 wait before first service (working minutes) is above this (default 30 for the counts).")
+    on_time_share: Optional[Share] = Field(None, description="A commune misses when its on-time share is below this (default 0.95 for the counts).")
+
+
 class Outputs(Model):
     dossier_log: bool = Field(False, description="Write one Parquet row per dossier (dossiers.parquet).")
     language: Literal[LANGUAGES] = Field("en", description="Language of the terminal table, plots and report: en "
                                          "(English) or vi (tiếng Việt); --lang overrides it.")
+    pool_waits: bool = Field(False, description="Keep the wait at every pool, so communes.csv gains p90_wait_<pool>_minutes (every visit, re-filings included) and, with targets.wait_p90_minutes, share_over_wait_target_<pool>.")
+    targets: Targets = Targets()
 
 
 class Scenario(Model):

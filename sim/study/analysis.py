@@ -54,6 +54,44 @@ def targets_for(resolved: dict | None, wait_minutes: float | None = None,
                    DEFAULT_ON_TIME_TARGET if share is None else float(share))
 
 
+def effective_targets(scenario, wait_p90_minutes: float | None = None,
+                      on_time_share: float | None = None) -> tuple[float, float]:
+    """(wait target in working minutes, on-time target) for a scenario model: :func:`targets_for`."""
+    t = targets_for(scenario.model_dump(mode="json") if scenario is not None else None, wait_p90_minutes, on_time_share)
+    return t.wait_minutes, t.on_time_share
+
+
+def commune_targets(results: list[dict], wait_target_minutes: float, on_time_target: float) -> dict:
+    """Beside the region's averages, every commune against the targets (summary.json):
+
+    * ``communes_above_wait_target`` and ``communes_below_on_time_target``: counted in each
+      replication, mean and 95% half-width over replications (as in sweeps);
+    * ``worst_commune``: the commune with the longest p90 wait and the one with the lowest
+      on-time share, by their means over replications, with their 95% half-widths.
+    """
+    counts = missing_counts([r.get("communes") or [] for r in results], Targets(wait_target_minutes, on_time_target))
+    out: dict = {"targets": {"wait_p90_minutes": wait_target_minutes, "on_time_share": on_time_target}}
+    for key, values in counts.items():
+        out[key], out[key + "_ci95_half_width"] = mean_and_half_width(values)
+    out["worst_commune"] = worst_communes(results)
+    return out
+
+
+def worst_communes(results: list[dict]) -> dict:
+    """The worst commune by p90 wait (highest) and by on-time share (lowest), means over replications."""
+    if not results or not results[0].get("communes"):
+        return {}
+    names = [c["commune"] for c in results[0]["communes"]]
+    out = {}
+    for key, pick in (("p90_wait_minutes", max), ("on_time_share", min)):
+        stats = [mean_and_half_width([r["communes"][i].get(key) for r in results]) for i in range(len(names))]
+        finite = [i for i, (m, _) in enumerate(stats) if _finite(m)]
+        if finite:
+            i = pick(finite, key=lambda i: stats[i][0])
+            out[key] = {"commune": names[i], "value": stats[i][0], "ci95_half_width": stats[i][1]}
+    return out
+
+
 def _first(mapping: dict, *keys):
     return next((mapping[k] for k in keys if isinstance(mapping.get(k), (int, float))), None)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from ..scenario import checks, loading
+from ..scenario import checks, commune_staff, loading
 from ..scenario.communes import CommuneError, resolve_table, select_communes
 from ..scenario.consistency import problems
 from ..scenario.geography import GeographyError
@@ -39,7 +39,7 @@ def find_scenario(name: str | Path | None) -> Path:
 
 
 #: Scenario keys holding file names, relative to the file that declares them.
-PATH_KEYS = (("communes", "table"), ("demand", "observed"))
+PATH_KEYS = (("communes", "table"), ("staff", "table"), ("demand", "observed"))
 
 
 @dataclass
@@ -82,6 +82,7 @@ def prepare_scenario(name: str | Path | None = None, overrides: Sequence[str] = 
     refuse(problems(scenario))
     scenario, selection = _select(scenario, path, positions, force_large)
     scenario = _resolve_observed(scenario, path)
+    scenario = _resolve_staff_table(scenario, selection.communes, positions, path)
     n = len(selection.communes)
     refuse(problems(scenario, n) + size_problems(scenario, n, force_large, holds_dossier_log,
                                                  _daily_volume(scenario, selection)))
@@ -105,6 +106,32 @@ def _resolve_observed(scenario: Scenario, path: Path) -> Scenario:
         return scenario
     absolute = str(resolve_table(observed, path.parent).resolve())
     return scenario.model_copy(update={"demand": scenario.demand.model_copy(update={"observed": absolute})})
+
+
+def _resolve_staff_table(scenario: Scenario, communes, positions, path: Path) -> Scenario:
+    """Check ``staff.table`` and ``staff.by_commune`` against the communes and pools, every problem
+    located (``file:line`` in the CSV, ``file:line:column`` in YAML), and make the table's path
+    absolute (the loader anchored it to the file that declared it)."""
+    staff = scenario.staff
+    if staff.table is None and not staff.by_commune:
+        return scenario
+    table = Path(staff.table).resolve() if staff.table is not None else None
+    if table is not None and not table.is_file():
+        where = positions.get(("staff", "table"), loading.Position(str(path), None, None))
+        raise loading.ScenarioError([loading.Problem(where, "staff.table", "staff table not found", str(table))])
+    _, found = commune_staff.resolve(staff, communes, table, lambda key: _located(key, positions, path))
+    if found:
+        raise loading.ScenarioError(found)
+    if table is None:
+        return scenario
+    return scenario.model_copy(update={"staff": staff.model_copy(update={"table": str(table)})})
+
+
+def _located(key: tuple, positions, path: Path):
+    for n in range(len(key), -1, -1):
+        if key[:n] in positions:
+            return positions[key[:n]]
+    return loading.Position(str(path), None, None)
 
 
 def _check_observed_coverage(scenario: Scenario, region: Region, where) -> None:

@@ -152,7 +152,9 @@ def choropleth(codes: list[str], values, *, title: str, legend: str, lang: str =
         lines.append(catalogue.text(named_text, lang, k=len(worst)))
     if not np.isfinite(values).all():
         lines.append(catalogue.text("map_no_data", lang))
-    fig.text(0.5, layout.y(0.32), "  ·  ".join(lines), ha="center", va="center", fontsize=8)
+    note_line = "  ·  ".join(lines)  # two lines when one would run past the page's edges
+    fig.text(0.5, layout.y(0.32), textwrap.fill(note_line, int(layout.size[0] * 13)) if len(note_line) > layout.size[0] * 13
+             else note_line, ha="center", va="center", fontsize=8)
     fig.text(0.5, layout.y(0.12), catalogue.text("map_source", lang), ha="center", va="center", fontsize=6.5,
              color="#555555")
     return Map(fig, collections, members, values)

@@ -13,10 +13,15 @@ from dataclasses import dataclass
 from ..engine.stats import mean_and_half_width
 from ..scenario.region import Region
 from ..scenario.schema import Scenario
-from .analysis import verdict
+from .analysis import effective_targets, missing_counts, Targets, verdict, worst_communes
 from .catalogue import KEY_FIGURES, figure as catalogue_figure, resolution
 from .executors import open_workers
 from .runner import RunSet, run_replications
+
+#: every commune against the targets, beside the region's figures
+COMMUNE_COUNTS = ("communes_above_wait_target", "communes_below_on_time_target")
+#: per-commune figures of communes_comparison.csv
+COMMUNE_FIGURES = ("p90_wait_minutes", "mean_wait_minutes", "on_time_share", "mean_time_in_system_days")
 
 
 @dataclass
@@ -24,6 +29,7 @@ class Comparison:
     labels: list[str]
     runs: list[RunSet]
     interrupted: bool = False
+    targets: tuple[float, float] = effective_targets(None)  # (wait minutes, on-time share): the first scenario's
 
     @property
     def names(self) -> list[str]:
@@ -35,10 +41,10 @@ class Comparison:
         whether it is better, worse or not clearly different (the catalogue's ``better``)."""
         rows = []
         base = self.runs[0].results
-        for figure in list(KEY_FIGURES) + self._pool_figures():
-            base_values = [_figure(r, figure) for r in base]
+        for figure in list(KEY_FIGURES) + list(COMMUNE_COUNTS) + self._pool_figures():
+            base_values = [_figure(r, figure, self.targets) for r in base]
             for label, runs in zip(self.labels, self.runs):
-                values = [_figure(r, figure) for r in runs.results]
+                values = [_figure(r, figure, self.targets) for r in runs.results]
                 mean, hw = mean_and_half_width(values)
                 diffs = [v - b for v, b in zip(values, base_values) if v is not None and b is not None]
                 d_mean, d_hw = mean_and_half_width(diffs)
@@ -47,12 +53,47 @@ class Comparison:
                              "verdict": verdict(catalogue_figure(figure).better, d_mean, d_hw, resolution(figure))})
         return rows
 
+    def worst(self) -> list[tuple[str, dict]]:
+        """Each scenario's worst commune by p90 wait and by on-time share."""
+        return [(label, worst_communes(runs.results)) for label, runs in zip(self.labels, self.runs)]
+
+    def commune_rows(self) -> list[dict]:
+        """communes_comparison.csv: per commune, figure and scenario after the first, the mean in
+        the first scenario and in this one, and the paired difference with its 95% half-width
+        (replication by replication: common random numbers). Communes are matched by name."""
+        rows = []
+        base = self.runs[0].results
+        names = [c["commune"] for c in base[0]["communes"]] if base else []
+        for label, runs in zip(self.labels[1:], self.runs[1:]):
+            where = {c["commune"]: i for i, c in enumerate(runs.results[0]["communes"])} if runs.results else {}
+            pairs = list(zip(base, runs.results))
+            for i, name in enumerate(names):
+                if name not in where:
+                    continue
+                j = where[name]
+                for figure in COMMUNE_FIGURES:
+                    a = [b["communes"][i].get(figure) for b, _ in pairs]
+                    b = [r["communes"][j].get(figure) for _, r in pairs]
+                    diffs = [y - x for x, y in zip(a, b) if _number(x) and _number(y)]
+                    d_mean, d_hw = mean_and_half_width(diffs)
+                    rows.append({"commune": name, "figure": figure, "scenario": label, "first_scenario": self.labels[0],
+                                 "mean_first": mean_and_half_width(a)[0], "mean": mean_and_half_width(b)[0],
+                                 "difference_to_first": d_mean, "difference_ci95_half_width": d_hw,
+                                 "replications": len(diffs)})
+        return rows
+
     def _pool_figures(self) -> list[str]:
         pools = [p for p in self.runs[0].results[0]["pools"] if all(p in r.results[0]["pools"] for r in self.runs)]
         return [f"utilisation_{p}" for p in pools]
 
 
-def _figure(result: dict, figure: str):
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and value == value
+
+
+def _figure(result: dict, figure: str, targets: tuple[float, float] = effective_targets(None)):
+    if figure in COMMUNE_COUNTS:
+        return missing_counts([result.get("communes") or []], Targets(*targets))[figure][0]
     if figure.startswith("utilisation_"):
         return result["pools"][figure.removeprefix("utilisation_")]["utilisation"]
     return result["region"].get(figure)
@@ -76,4 +117,4 @@ def compare(scenarios: list[tuple[str, Scenario]], jobs: int = 1, progress=None,
                 break
     kept = [k for k, r in enumerate(runs) if r.results]  # a scenario stopped before any replication is left out
     return Comparison([scenarios[k][0] for k in kept], [runs[k] for k in kept], interrupted=len(kept) < len(scenarios)
-                      or any(r.interrupted for r in runs))
+                      or any(r.interrupted for r in runs), targets=effective_targets(scenarios[0][1]))

@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..scenario import loading
 from ..scenario.loading import Position, Problem, ScenarioError
+from .analysis import effective_targets
 from .catalogue import names_in
 
 SCENARIO_PARAMETER = "scenario"
@@ -154,8 +155,8 @@ class ExperimentFile(_Model):
     common_random_numbers: bool = True
     parameters: dict[str, Union[list[Any], Range, Linked]] = Field(default={}, description="Parameter -> levels.")
     baseline: Optional[dict[str, Any]] = Field(None, description="Parameter values of the baseline variant (default: the first).")
-    on_time_target: Annotated[float, Field(ge=0, le=1)] = Field(0.95, description="A commune is below target when its on-time share is less.")
-    wait_target_minutes: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(30.0, description="A commune is above target when its p90 wait (working minutes) is more.")
+    on_time_target: Optional[Annotated[float, Field(ge=0, le=1)]] = Field(None, description="A commune is below target when its on-time share is less (default: the base scenario's outputs.targets.on_time_share, else 0.95).")
+    wait_target_minutes: Optional[Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(None, description="A commune is above target when its p90 wait (working minutes) is more (default: the base scenario's outputs.targets.wait_p90_minutes, else 30).")
     target_half_width: Optional[TargetHalfWidth] = None
     warmup: Warmup = Warmup()
     plots: list[Plot] = []
@@ -331,6 +332,8 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True, force_lar
     base = load_scenario(base_path, force_large=True)  # problems in the base itself; its size is each variant's
     root_seed = spec.seed if spec.seed is not None else base.seed
     replications = spec.replications or base.replications
+    wait_target, on_time_target = effective_targets(base, spec.wait_target_minutes, spec.on_time_target)
+    spec = spec.model_copy(update={"wait_target_minutes": wait_target, "on_time_target": on_time_target})
     grid = [_levels(name, p) for name, p in spec.parameters.items()]
     names = list(spec.parameters)
     n_variants, n_runs = _grid_size(spec, grid, replications)
@@ -341,7 +344,7 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True, force_lar
     combos = list(itertools.product(*grid)) if grid else [()]
     width = max(2, len(str(len(combos) - 1)))
     warm = [f"horizon.warmup_days={spec.warmup.days}"] if spec.warmup.method == "fixed" else []
-    variants, problems, seen, dossiers = [], [], set(), 0.0
+    variants, failed, dossiers = [], {}, 0.0  # failed: problem text -> (problem, the variants it is in)
     for index, combo in enumerate(combos):
         params = {name: label for name, (label, _) in zip(names, combo)}
         settings = [s for _, sets in combo for s in sets]
@@ -361,16 +364,15 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True, force_lar
                                         holds_dossier_log=False)  # a sweep keeps no per-dossier log
         except ScenarioError as exc:
             for p in exc.problems:
-                p = _relocate(p, origin, label)
-                if str(p) not in seen:
-                    seen.add(str(p))
-                    problems.append(p)
+                p = _relocate(p, origin)
+                failed.setdefault(str(p), (p, []))[1].append(label)
             continue
         variants.append(Variant(f"v{index:0{width}d}", label, params, source or spec.base, overrides,
                                 prepared.scenario, prepared.overloads))
         region = prepared.region
         dossiers += expected_dossiers(prepared.scenario, region.dossiers_per_working_day
                                       or region.plan.busiest_day_volume())
+    problems = [_in_variants(p, labels, n_variants) for p, labels in failed.values()]
     if not problems:
         dossiers *= n_runs / max(n_variants, 1)
         problems = [Problem(at((key,)), key, message, replications)
@@ -384,7 +386,21 @@ def load_experiment(path: str | Path, check_plot_figures: bool = True, force_lar
     return Experiment(path, spec, root_seed, replications, variants, baseline, positions, base)
 
 
-def _relocate(problem: Problem, origin: dict[str, Position], label: str) -> Problem:
+def _in_variants(problem: Problem, labels: list[str], n_variants: int) -> Problem:
+    """One problem, said once with the variants it is in (all 34 of them, or a few by name)."""
+    labels = [x for x in labels if x and x != "base"]
+    if not labels:
+        return problem
+    if len(labels) == 1:
+        where = f"variant {labels[0]}"
+    elif len(labels) == n_variants:
+        where = f"all {n_variants} variants"
+    else:
+        where = f"{len(labels)} variants: " + ", ".join(labels[:3]) + (", …" if len(labels) > 3 else "")
+    return Problem(problem.position, problem.key_path, f"{problem.message} [{where}]", problem.got)
+
+
+def _relocate(problem: Problem, origin: dict[str, Position]) -> Problem:
     """A problem a variant's override caused is reported where the experiment file set it."""
     position = problem.position
     if position is not None and position.file == "--set":
@@ -392,8 +408,7 @@ def _relocate(problem: Problem, origin: dict[str, Position], label: str) -> Prob
                   or p.startswith(problem.key_path + ".") or not problem.key_path]
         if owners:
             position = origin[max(owners, key=len)]
-    message = problem.message if not label or label == "base" else f"{problem.message} [variant {label}]"
-    return Problem(position, problem.key_path, message, problem.got)
+    return Problem(position, problem.key_path, problem.message, problem.got)
 
 
 def _baseline(spec: ExperimentFile, variants: list[Variant], at) -> tuple[str, list[Problem]]:

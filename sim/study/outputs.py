@@ -140,7 +140,8 @@ def _write_dossier_log(path: Path, results: list[dict]) -> None:
 def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.datetime, force: bool = False,
                      command_line: list[str] | None = None, interrupted=lambda: False) -> Path:
     """comparison.csv (one row per figure and scenario), comparison.png, each scenario's summary,
-    per-commune rows, and a manifest of every scenario."""
+    per-commune rows, communes_comparison.csv (per commune, paired differences to the first
+    scenario), and a manifest of every scenario."""
     import pandas as pd
 
     from .catalogue import place_and_period, short_names
@@ -156,6 +157,7 @@ def write_comparison(out_dir: Path, comparison, rows: list[dict], started: dt.da
         comparison_figure(rows, short, tmp / "comparison.png", where=place_and_period(first.model_dump(mode="json"), lang),
                           lang=lang)
         write_json(tmp / "summaries.json", [runs.summary for runs in comparison.runs])
+        pd.DataFrame(comparison.commune_rows()).to_csv(tmp / "communes_comparison.csv", index=False)
         communes = [row for k, runs in enumerate(comparison.runs) for row in replication_rows(runs.results, scenario=k)]
         pd.DataFrame(communes).to_csv(tmp / "communes_replications.csv", index=False)
         written, why_not = maps.compare_maps([runs.scenario.name for runs in comparison.runs],

@@ -16,6 +16,7 @@ from ..engine.stats import mean_and_half_width
 from ..scenario.region import Region, period
 from ..scenario.schema import Scenario
 from . import interrupts
+from .analysis import commune_targets, effective_targets
 from .executors import Task, Workers, open_workers
 from .files import clean_json
 
@@ -116,6 +117,34 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
                   error=error, demand=region.plan.arithmetic())
 
 
+def replicate(region: Region, replications: int, workers: Workers | None = None) -> list[dict]:
+    """Replications 0..n-1 of a built region (e.g. one with other staff, :meth:`Region.with_staff`),
+    on ``workers`` (kept by the caller across many calls, :func:`open_workers`) or here; the results
+    in replication order, as :func:`run_replication` gives them. An interruption or a failing task
+    is the caller's to handle (it goes on from :meth:`Workers.run`)."""
+    from ..engine.shards import Adder
+
+    shards = region.shards
+    if workers is None or workers.in_process:
+        return [run_replication(region.scenario, r, region=region) for r in range(replications)]
+    done: dict[int, dict] = {}
+    if len(shards) == 1:  # the worker computes the figures too: less to send back, more in parallel
+        tasks = (Task(r, run_replication, (region.scenario, r, None, None, region)) for r in range(replications))
+        workers.run(tasks, done.__setitem__)
+        return [done[r] for r in range(replications)]
+    adders = {r: Adder(len(shards)) for r in range(replications)}
+    seconds = dict.fromkeys(range(replications), 0.0)
+
+    def on_result(key, value) -> None:
+        (r, k), (tally, wall) = key, value
+        adders[r].add(k, tally)
+        seconds[r] += wall
+
+    workers.run((Task((r, k), timed_shard, (region, r, shard)) for r in range(replications)
+                 for k, shard in enumerate(shards)), on_result)
+    return [_finish(adders[r], r, seconds[r]) for r in range(replications)]
+
+
 def _run_tasks(region: Region, workers: Workers, done: dict, progress) -> None:
     from ..engine.shards import Adder
 
@@ -162,11 +191,13 @@ def _combine(dicts: list[dict]) -> dict:
 
 
 def summarise(results: list[dict], scenario: Scenario) -> dict:
-    """summary.json: key figures at the top level, then the breakdowns."""
+    """summary.json: key figures at the top level (with every commune against the targets of
+    ``outputs.targets``: how many miss them, and the worst commune), then the breakdowns."""
     if not results:
         return {"scenario": scenario.name, "period": period(scenario), "replications": 0}
     summary = {"scenario": scenario.name, "period": period(scenario), "replications": len(results), "seed": scenario.seed}
     summary.update(_combine([r["region"] for r in results]))
+    summary.update(commune_targets(results, *effective_targets(scenario)))
     summary["littles_law"] = _combine([r["littles_law"] for r in results])
     summary["by_channel"] = _combine([r["by_channel"] for r in results])
     summary["by_field"] = _combine([r["by_field"] for r in results])

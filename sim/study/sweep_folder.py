@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import runstore
-from .analysis import summary_table
+from .analysis import summary_table, worst_communes
 from ..scenario.region import period
 from .outputs import versions
 
@@ -158,6 +158,7 @@ def write_results(experiment, out, manifest, status, error, sweep, stages, start
     files += runstore.write_table(summary, out / "summary", parquet=False)
     files += runstore.write_table(runstore.communes_table(experiment, records), out / "communes", csv=False)
     files += runstore.write_table(runstore.backlog_table(experiment, records), out / "backlog", parquet=False)
+    files += runstore.write_table(worst_table(experiment, records), out / "worst_communes", parquet=False)
     plots, warnings = [], []
     if status == "complete" and experiment.spec.plots:
         from .experiment_plots import experiment_plots
@@ -188,6 +189,19 @@ def write_results(experiment, out, manifest, status, error, sweep, stages, start
     runstore.write_json(out / "manifest.json", manifest)
     return SweepResult(out, status, manifest["runs"]["executed_this_invocation"], manifest["runs"]["found_on_disk"],
                        manifest, summary)
+
+
+def worst_table(experiment, records):
+    """worst_communes.csv: per variant, the commune with the longest p90 wait and the one with the
+    lowest on-time share (means over the variant's replications, with 95% half-widths)."""
+    import pandas as pd
+
+    rows = []
+    for v in experiment.variants:
+        results = [records[k]["result"] for k in sorted(k for k in records if k[0] == v.id)]
+        for figure, worst in worst_communes(results).items():
+            rows.append({"variant": v.id, "label": v.label, "figure": figure, **worst})
+    return pd.DataFrame(rows, columns=["variant", "label", "figure", "commune", "value", "ci95_half_width"])
 
 
 def overload_warnings(experiment) -> dict[str, list[str]]:

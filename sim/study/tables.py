@@ -13,7 +13,7 @@ import sys
 
 from ..engine.stats import mean_and_half_width
 from . import catalogue as cat
-from .analysis import Targets, communes_missing, missing_counts, verdict
+from .analysis import Targets, communes_missing, missing_counts, verdict, worst_communes
 
 KEY_FIGURES, SUMMARY_FIGURES = cat.KEY_FIGURES, cat.SUMMARY_FIGURES
 WORST_SHOWN = 10
@@ -95,6 +95,7 @@ def _print_worst(results: list[dict], targets: Targets, lang: str, folder: str, 
     print(file=out)
     print(cat.text("targets_line", lang, wait=cat.number(targets.wait_minutes, "{:g}", lang),
                    on_time=cat.value("on_time_share", targets.on_time_share, lang)), file=out)
+    print_worst_communes(worst_communes(results), lang, out)
     if not missing:
         print(cat.text("all_communes_meet", lang), file=out)
         return
@@ -118,6 +119,15 @@ def _print_worst(results: list[dict], targets: Targets, lang: str, folder: str, 
               f"{_cell(cat.value('utilisation', busiest, lang), 12)}  {', '.join(misses)}", file=out)
     if len(missing) > WORST_SHOWN:
         print(cat.text("more_communes", lang, n=len(missing) - WORST_SHOWN, folder=folder), file=out)
+
+
+def print_worst_communes(worst: dict, lang: str, out=None, prefix: str = "") -> None:
+    """The commune with the longest 90% wait and the one with the lowest on-time share, by name."""
+    out = out or sys.stdout
+    for key, line in (("p90_wait_minutes", "worst_commune_wait"), ("on_time_share", "worst_commune_on_time")):
+        if key in worst:
+            print(prefix + cat.text(line, lang, name=worst[key]["commune"],
+                                    value=cat.value(key, worst[key]["value"], lang)), file=out)
 
 
 # ------------------------------------------------------------------ compare
