@@ -170,9 +170,9 @@ def _table_rows(path: Path, max_rows: int | None = None) -> list[_Row]:
         reader = csv.DictReader(io.StringIO(read_text(path, MAX_TABLE_BYTES), newline=""))
         rows = list(reader if max_rows is None else itertools.islice(reader, max_rows + 1))
     except OSError as exc:
-        raise CommuneError("communes.table", f"cannot read the commune table: {exc.strerror or exc}", str(path)) from None
+        raise CommuneError("communes.table", f"cannot read the commune table {path}: {exc.strerror or exc}") from None
     except (InputFileError, csv.Error) as exc:
-        raise CommuneError("communes.table", f"cannot read the commune table: {exc}", str(path)) from None
+        raise CommuneError("communes.table", f"cannot read the commune table {path}: {exc}") from None
     if max_rows is not None and len(rows) > max_rows:
         extra = f" ({FORCE})" if max_rows < HARD_MAX_COMMUNES else ""
         raise CommuneError("communes.table", f"more than {max_rows:,} communes; the largest number allowed is "
