@@ -1,4 +1,4 @@
 """``python -m sim`` is the ``commune-sim`` command."""
-from .cli import main
+from .cli import entry
 
-raise SystemExit(main())
+entry()

@@ -200,7 +200,12 @@ def _version() -> str:
     return __version__
 
 
-def main(argv: list[str] | None = None) -> int:
+def entry() -> None:
+    """The ``commune-sim`` program: :func:`main`, then the process ends with its exit code."""
+    raise SystemExit(main(process_exits=True))
+
+
+def main(argv: list[str] | None = None, process_exits: bool = False) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = _parser()
     unknown = _unknown_command(argv)
@@ -212,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     from .study.executors import Unreachable, options_problem
     from .study.interrupts import handle_signals
 
-    with handle_signals():  # SIGTERM is Ctrl-C; a second one never tears what is being written
+    with handle_signals(process_exits):  # SIGTERM is Ctrl-C; a second one never tears what is being written
         try:
             if hasattr(args, "executor") and options_problem(args.executor, args.scheduler):
                 raise UsageError(options_problem(args.executor, args.scheduler))  # exit 2, nothing written

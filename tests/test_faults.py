@@ -293,3 +293,21 @@ def test_output_files_and_folders_get_the_users_usual_permissions(tmp_path):
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o640
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o750
     assert (tmp_path / "out" / "b.txt").stat().st_mode & 0o777 == 0o640
+
+
+def test_a_late_ctrl_c_after_an_interrupted_command_cannot_crash_the_program():
+    """The third of three quick Ctrl-C can arrive after the results are written and the
+    handler is gone: the program then ignores it (exit 1 as said), while an in-process caller
+    (process_exits=False) gets its own handler back."""
+    code = (
+        "import os, signal, sys\n"
+        "from sim.study.interrupts import handle_signals, stopped\n"
+        "with handle_signals():\n"
+        "    stopped()\n"
+        "assert signal.getsignal(signal.SIGINT) is signal.default_int_handler\n"
+        "with handle_signals(process_exits=True):\n"
+        "    stopped()\n"
+        "os.kill(os.getpid(), signal.SIGINT); os.kill(os.getpid(), signal.SIGTERM)\n"
+        "print('still here'); sys.exit(1)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (1, "still here"), done.stderr

@@ -44,8 +44,12 @@ def _handler(signum, frame) -> None:
 
 
 @contextlib.contextmanager
-def handle_signals():
-    """Install the handler for SIGINT and SIGTERM (main thread only); restore on exit."""
+def handle_signals(process_exits: bool = False):
+    """Install the handler for SIGINT and SIGTERM (main thread only); restore on exit.
+
+    ``process_exits``: the process ends with the command (the ``commune-sim`` program). After an
+    interrupt, further signals are then ignored instead of restored, so a late Ctrl-C cannot
+    turn "interrupted, everything finished kept, exit 1" into a crash on the way out."""
     global _state
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -58,8 +62,9 @@ def handle_signals():
     try:
         yield
     finally:
+        ignore = process_exits and _state.count > 0
         for s, h in previous.items():
-            signal.signal(s, h)
+            signal.signal(s, signal.SIG_IGN if ignore else h)
         _state = outer
 
 
