@@ -198,19 +198,7 @@ class Simulation:
         made from its block row and goes to intake (:meth:`arrive`, inlined for the home
         commune: this runs for every dossier)."""
         commune = event.payload
-        rows, i = commune.rows, commune.next_row
-        row = rows[i]
-        i += 1
-        if i == len(rows):
-            rows = commune.rows = commune.block.next_rows()
-            i = 0
-        commune.next_row = i
-        if rows:  # event.rearm(rows[i][0], commune), inlined
-            at, now = rows[i][0], self.env._now
-            event.callbacks = event._call
-            heappush(self._heap, (at if at > now else now, NORMAL, next(self._eid), event))
-        else:
-            Call(self.env, (commune.block_index + 1) * self.block_minutes, self._block_done, commune)
+        row = self._next_row(event, commune)
         d = new_dossier(row, commune, self.warmup_time)
         self.recorder.entered += 1
         pool = commune.intake[d.channel]
@@ -222,6 +210,13 @@ class Simulation:
     def _arrival_direct(self, event) -> None:
         """:meth:`_arrival` on the direct path: the row goes to its intake pool as it is."""
         commune = event.payload
+        row = self._next_row(event, commune)
+        self.recorder.entered += 1
+        commune.intake[row[CHANNEL]].take(row)
+
+    def _next_row(self, event, commune):
+        """The commune's block row that arrives now; its next arrival is scheduled on the same
+        event (``event.rearm``, inlined), or the next block is asked for when this one is used up."""
         rows, i = commune.rows, commune.next_row
         row = rows[i]
         i += 1
@@ -229,14 +224,13 @@ class Simulation:
             rows = commune.rows = commune.block.next_rows()
             i = 0
         commune.next_row = i
-        if rows:  # event.rearm(rows[i][0], commune), inlined
+        if rows:
             at, now = rows[i][0], self.env._now
             event.callbacks = event._call
             heappush(self._heap, (at if at > now else now, NORMAL, next(self._eid), event))
         else:
             Call(self.env, (commune.block_index + 1) * self.block_minutes, self._block_done, commune)
-        self.recorder.entered += 1
-        commune.intake[row[CHANNEL]].take(row)
+        return row
 
     def _midnight(self, event) -> None:
         day = event.payload
