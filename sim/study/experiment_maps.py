@@ -25,6 +25,7 @@ from .. import reference
 from . import catalogue as cat
 from . import drawing
 from .choropleth import choropleth, geography_missing, save
+from .maps import figure_words
 
 BUSIEST = "utilisation_busiest"
 BELOW = "#ececec"  # communes at or below the threshold: drawn, not coloured
@@ -51,13 +52,12 @@ def commune_means(communes, column: str):
 
 
 def _words(column: str, lang: str) -> tuple[str, str, str]:
-    """(label, unit, format) of a per-commune column."""
-    if column.startswith("utilisation_"):
+    """(label, unit, format) of a per-commune column: the run maps' words, and the busiest pool's."""
+    if column == BUSIEST:
         entry = cat.FIGURES["utilisation"]
-        pool = cat.text("utilisation_highest", lang) if column == BUSIEST else cat.part(column.removeprefix("utilisation_"), lang)
-        return cat.text("utilisation_of", lang, pool=pool), entry.unit(lang), entry.fmt
-    entry = cat.figure(column)
-    return entry.label(lang), entry.unit(lang), entry.fmt.replace(",", "")
+        return cat.text("utilisation_of", lang, pool=cat.text("utilisation_highest", lang)), entry.unit(lang), entry.fmt
+    label, unit, fmt, _ = figure_words(column, lang)
+    return label, unit, fmt
 
 
 def _threshold(threshold: float, fmt: str, lang: str) -> str:

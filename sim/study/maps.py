@@ -34,7 +34,7 @@ RUN_FIGURES = ("p90_wait_minutes", "on_time_share", "dossiers_in_process")  # + 
 
 
 # ------------------------------------------------------------------ the three kinds
-def _figure_words(column: str, lang: str) -> tuple[str, str, str, str | None]:
+def figure_words(column: str, lang: str) -> tuple[str, str, str, str | None]:
     """(label, unit, format, better) of a communes.csv column."""
     if column.startswith("utilisation_"):
         entry = catalogue.FIGURES["utilisation"]
@@ -59,7 +59,7 @@ def run_maps(communes, out_dir: Path, scenario_name: str, replications: int,
     written = []
     for column in columns:
         for lang in languages:
-            label, unit, fmt, better = _figure_words(column, lang)
+            label, unit, fmt, better = figure_words(column, lang)
             drawn = choropleth(list(table["code"]), table[column].astype(float).to_numpy(), lang=lang,
                                title=f"{catalogue.text('map_of', lang, figure=label)}\n{place}{scenario_name}",
                                legend=f"{label} ({unit})", cmap="YlOrRd_r" if better == "higher" else "YlOrRd",
@@ -124,7 +124,7 @@ def compare_maps(labels: list[str], results: list[list[dict]], out_dir: Path, la
             bound = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.0
             norm = Normalize(-bound, bound) if bound > 0 else Normalize(-1, 1)  # centred on 0
             for lang in languages:
-                label_text, unit, fmt, better = _figure_words(column, lang)
+                label_text, unit, fmt, better = figure_words(column, lang)
                 ends = None if better is None else tuple(catalogue.text(e, lang) for e in (
                     ("map_worse", "map_better") if better == "higher" else ("map_better", "map_worse")))
                 drawn = choropleth(

@@ -56,15 +56,10 @@ def _load(folder: Path, manifest: dict) -> Folder:
     data = {"experiment": experiment, "records": records, "summary": pd.read_csv(folder / "summary.csv"),
             "variants": manifest.get("variants", []), "baseline": manifest.get("baseline_variant")}
     name = manifest.get("experiment_name", folder.name)
-    return Folder(folder, manifest, lambda lang: _words(manifest, lang).get(name, name), base,
+    data["words_in"] = experiment.spec.words_in if experiment else (lambda lang: {})  # the file's own texts translated
+    return Folder(folder, manifest, lambda lang: data["words_in"](lang).get(name, name), base,
                   manifest.get("scenario_headers", []), [str((manifest.get("base_scenario") or {}).get("reference", ""))],
                   provenance, data)
-
-
-def _words(manifest: dict, lang: str) -> dict[str, str]:
-    """The experiment file's own texts translated into ``lang`` (its ``words``), as the manifest recorded it."""
-    spec = manifest.get("experiment") or {}
-    return {} if lang == spec.get("language", "en") else dict((spec.get("words") or {}).get(lang) or {})
 
 
 def _replications_text(manifest: dict) -> str:
@@ -99,7 +94,7 @@ def _labels(ctx: Context) -> dict[str, str]:
 
     experiment = ctx.data["experiment"]
     names = scenario_names(experiment) if experiment else {}
-    words = _words(ctx.folder.manifest, ctx.lang)
+    words = ctx.data["words_in"](ctx.lang)
     return {v["id"]: cat.variant_label(v["parameters"], ctx.lang, names, words) for v in ctx.data["variants"]}
 
 
@@ -109,7 +104,7 @@ def _column(ctx: Context) -> tuple[str, dict[str, str]]:
     variants = ctx.data["variants"]
     names = {n for v in variants for n in v["parameters"]}
     if len(names) == 1 and "scenario" not in names:
-        name, words = names.pop(), _words(ctx.folder.manifest, ctx.lang)
+        name, words = names.pop(), ctx.data["words_in"](ctx.lang)
         return (cat.parameter(name, ctx.lang, words=words),
                 {v["id"]: cat.parameter_value(name, v["parameters"][name], ctx.lang, words=words) for v in variants})
     return ctx.t("variant"), _labels(ctx)
