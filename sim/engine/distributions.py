@@ -37,7 +37,7 @@ def register(cls: type["Distribution"]) -> type["Distribution"]:
 class Distribution(BaseModel):
     """Base class: non-negative random durations."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
     kind: str
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -78,7 +78,7 @@ PositiveFinite = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 class Exponential(Distribution):
     kind: Literal["exponential"] = "exponential"
     mean_value: PositiveFinite = Field(alias="mean")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True, allow_inf_nan=False)
 
     def sample(self, rng, size):
         return rng.exponential(self.mean_value, size)
@@ -98,7 +98,7 @@ class Exponential(Distribution):
 class _MeanCV(Distribution):
     """Parameterised by mean and coefficient of variation: what reports and staff quote."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True, allow_inf_nan=False)
     mean_value: PositiveFinite = Field(alias="mean")
     cv: PositiveFinite
 

@@ -50,7 +50,7 @@ ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$", examples=
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True, allow_inf_nan=False)
 
 
 def _check_shares(shares: dict[str, float], what: str) -> None:
@@ -433,7 +433,7 @@ class Staff(Model):
     per_commune: dict[str, Annotated[int, Field(ge=0)]] = Field(min_length=1, description="Staff in each pool of every commune (as given).")
     by_population: dict[str, PopulationRule] = Field(default={}, description=(
         "Pools whose staff in each commune follow its population (a rule per pool) instead of staff.per_commune."))
-    allocation: Allocation = Allocation()
+    allocation: Allocation = Allocation.model_construct()
     schedule: dict[str, list[StaffShift]] = Field(default={}, description="Weekly windows where a pool has other staff.")
     table: Optional[str] = Field(None, description="CSV with columns commune, pool, staff (commune by name or 0-based index), relative to the scenario file that names it: these communes' staff replace what per_commune, by_population and the allocation policy give them.")
     by_commune: dict[Union[int, str], dict[str, StaffCount]] = Field(default={}, description="Staff of some communes, by commune name or 0-based index: {commune: {pool: staff}}; applied after the allocation policy and staff.table (the most specific wins).")
@@ -518,7 +518,7 @@ class Outputs(Model):
     language: Literal[LANGUAGES] = Field("en", description="Language of the terminal table, plots and report: en "
                                          "(English) or vi (tiếng Việt); --lang overrides it.")
     pool_waits: bool = Field(False, description="Keep the wait at every pool, so communes.csv gains p90_wait_<pool>_minutes (every visit, re-filings included) and, with targets.wait_p90_minutes, share_over_wait_target_<pool>.")
-    targets: Targets = Targets()
+    targets: Targets = Targets.model_construct()
 
 
 class Scenario(Model):
@@ -527,15 +527,15 @@ class Scenario(Model):
     seed: int = Field(20250701, ge=0)
     replications: int = Field(1, ge=1, le=10000)
     horizon: Horizon
-    calendar: Calendar = Calendar()
+    calendar: Calendar = Calendar.model_construct()
     demand: Demand
     communes: Communes
     staff: Staff
     sign_off: Optional[SignOff] = None
     supplementation: Optional[Supplementation] = None
     province: Optional[Province] = None
-    routing: Routing = Routing()
-    outputs: Outputs = Outputs()
+    routing: Routing = Routing.model_construct()
+    outputs: Outputs = Outputs.model_construct()
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo):
