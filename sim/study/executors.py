@@ -38,7 +38,7 @@ import re
 import signal
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable, Iterator, NamedTuple
 
@@ -225,6 +225,14 @@ def open_workers(kind: str = "local", jobs: int = 1, scheduler: str | None = Non
     workers.close(abort=False)
 
 
+def ProcessPoolExecutor(**options) -> Executor:  # noqa: N802 — stands for the class (tests replace it)
+    """concurrent.futures' process pool, imported on first use: it loads multiprocessing (about
+    10 ms), which a run in this process never needs."""
+    from concurrent.futures import ProcessPoolExecutor as pool
+
+    return pool(**options)
+
+
 def in_process(note: str = "") -> Workers:
     """Every task in this process, one at a time (nothing to start or stop)."""
     return Workers(InProcessExecutor(), 1, "inprocess", 1, "in this process" + note)
@@ -235,7 +243,7 @@ def _local(jobs: int) -> Workers:
     return Workers(pool, 2 * jobs, "local", jobs, f"{jobs} local processes", lambda abort: _stop_pool(pool, abort))
 
 
-def _stop_pool(pool: ProcessPoolExecutor, abort: bool) -> None:
+def _stop_pool(pool: Executor, abort: bool) -> None:
     """Shut a pool down; on ``abort`` (Ctrl-C, a dead worker) queued tasks are cancelled and
     the workers stopped at once, without waiting for the tasks in progress."""
     if not abort:
