@@ -38,9 +38,14 @@ def comment_block(path: Path) -> str:
     return "\n".join(lines).strip("\n")
 
 
+# Only ``extends`` is wanted from a file the loader has already read safely: libyaml's safe
+# loader, where PyYAML has it, reads it ten times faster than the pure-Python one.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _bases(path: Path) -> list[Path]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 — a safe loader
     except (OSError, yaml.YAMLError):
         return []
     refs = data.get("extends") if isinstance(data, dict) else None
