@@ -213,6 +213,11 @@ def main(argv: list[str] | None = None, process_exits: bool = False) -> int:
         parser.error(unknown)  # exit 2, like every usage error argparse finds
     args = parser.parse_args(argv)
     args.command_line = ["commune-sim", *argv]
+    args.process_exits = process_exits
+    if process_exits and args.command == "run":
+        from .commands.common import pause_collector
+
+        pause_collector(args)  # resumed once the run is ready to simulate (freeze_start_up)
     from .scenario.loading import ScenarioError
     from .study.executors import Unreachable, options_problem
     from .study.interrupts import handle_signals

@@ -9,7 +9,7 @@ import datetime as dt
 import sys
 
 from ..errors import UsageError
-from .common import check_out_dir, overrides, print_periods, report_warnings
+from .common import check_out_dir, freeze_start_up, overrides, print_periods, report_warnings
 
 
 def run_command(args) -> int:
@@ -30,6 +30,7 @@ def run_command(args) -> int:
     warnings = report_warnings(prepared.warnings, args.strict, path, notes=prepared.region.notes)
     started = dt.datetime.now().astimezone()
     bar = ProgressBar(scenario.name[:40])
+    freeze_start_up(args)
     try:
         runs = run_replications(scenario, jobs=args.jobs, progress=None if args.quiet else bar, region=prepared.region,
                                 executor=args.executor, scheduler=args.scheduler)
