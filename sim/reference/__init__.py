@@ -33,7 +33,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Iterable, NamedTuple
 
 import numpy as np
@@ -44,7 +43,17 @@ __all__ = [
     "normalise_name", "fold",
 ]
 
-_DATA = resources.files(__name__)
+
+@cache
+def _data():
+    """This package's folder, as importlib.resources gives it (also inside a zip); looked up on
+    first use: importlib.resources brings zipfile and its readers (about 4 ms), which a run of
+    synthetic communes never needs."""
+    from importlib import resources
+
+    return resources.files(__name__)
+
+
 _GRID_PER_DEGREE = 100_000  # polygon coordinates are stored as integers of 1e-5 degrees
 
 
@@ -143,7 +152,7 @@ def _province_key(text: str) -> str:
 
 @cache
 def _units() -> tuple[Unit, ...]:
-    with _DATA.joinpath("units.csv").open("r", encoding="utf-8", newline="") as stream:
+    with _data().joinpath("units.csv").open("r", encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
     return tuple(
         Unit(
@@ -193,7 +202,7 @@ def _former_provinces() -> dict[str, str]:
 @cache
 def _borders() -> dict[str, dict[str, Border]]:
     adjacency: dict[str, dict[str, Border]] = {}
-    with _DATA.joinpath("neighbours.csv").open("r", encoding="utf-8", newline="") as stream:
+    with _data().joinpath("neighbours.csv").open("r", encoding="utf-8", newline="") as stream:
         for r in csv.DictReader(stream):
             border = Border(float(r["shared_border_km"]), float(r["distance_km"]))
             adjacency.setdefault(r["code_a"], {})[r["code_b"]] = border
@@ -203,7 +212,7 @@ def _borders() -> dict[str, dict[str, Border]]:
 
 @cache
 def _polygons(province_code: str) -> dict[str, tuple[np.ndarray, ...]]:
-    with _DATA.joinpath("polygons", f"{province_code}.json.gz").open("rb") as stream:
+    with _data().joinpath("polygons", f"{province_code}.json.gz").open("rb") as stream:
         document = json.loads(gzip.decompress(stream.read()))
     out = {}
     for code, multipolygon in document["units"].items():
