@@ -7,9 +7,11 @@ that receives work has staff) are checked here, so the engine can trust its inpu
 Units are in the names: ``*_minutes`` are working minutes, ``*_working_days`` working
 days, clock times are "HH:MM" strings, weekdays are 0 = Monday ... 6 = Sunday.
 Loading, ``extends:`` and ``--set`` overrides live in :mod:`sim.scenario.loading`.
-"""
-from __future__ import annotations
 
+Unlike the other modules, this one has no ``from __future__ import annotations``: its
+annotations are evaluated by Python as each class is defined, where pydantic would otherwise
+evaluate each of their ~120 strings itself (about 3 ms of every command's start-up).
+"""
 import datetime as dt
 import math
 import re
