@@ -4,7 +4,10 @@ A one-commune, one-day run should cost its imports and little else (issue 14: 0.
 80 MiB on a quiet machine). The heavy libraries (pandas, matplotlib, pyarrow, dask, scipy)
 are loaded only where a command needs them; these tests check that in a fresh interpreter
 (they are about which modules load, not about timing). The pandas-free CSV writer and the
-table of t quantiles that make this possible are checked against pandas and scipy.
+table of t quantiles that make this possible are checked against pandas and scipy; so are the
+other start-up savings: the header-only version lookup (against importlib.metadata), the
+deferred pydantic validators (defaults and sub-models), and the collector paused during the
+program's start-up and its objects frozen (only in the program, never in a test's process).
 """
 from __future__ import annotations
 
@@ -45,6 +48,75 @@ def test_small_run_loads_no_heavy_library(tmp_path):
             "'--replications', '3', '--out', 'out']) == 0")
     assert _loaded_after(code, tmp_path) == []
     assert (tmp_path / "out" / "communes.csv").exists()
+
+
+def test_small_run_starts_no_process_pool_machinery(tmp_path):
+    """A run in this process (one job) does not import multiprocessing (the process pool is
+    imported when --jobs asks for processes) nor importlib.resources' readers (reference data
+    is looked up when a table is read)."""
+    code = ("import sys\nfrom sim.cli import main\n"
+            f"assert main(['run', {str(MMC)!r}, '--set', 'horizon.days=1', '--set', 'horizon.warmup_days=0', "
+            "'--quiet', '--out', 'out']) == 0\n"
+            "print(sorted(m for m in ('multiprocessing', 'concurrent.futures.process', 'importlib.readers') "
+            "if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+_GC_PROBE = """
+import gc, json, sys
+from sim.cli import main
+code = main(['run', {mmc!r}, '--set', 'horizon.days=1', '--set', 'horizon.warmup_days=0', '--quiet',
+             '--out', 'out'], process_exits={exits})
+print(json.dumps([code, gc.isenabled(), gc.get_freeze_count()]))
+"""
+
+
+@pytest.mark.parametrize("exits", [True, False])
+def test_the_collector_is_paused_and_start_up_frozen_only_in_the_program(tmp_path, exits):
+    """``commune-sim run`` (main with process_exits) freezes what start-up made and resumes the
+    collector; main() called from a test or notebook leaves the collector alone."""
+    code = _GC_PROBE.format(mmc=str(MMC), exits=exits)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    status, enabled, frozen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert status == 0 and enabled
+    assert (frozen > 10_000) if exits else frozen == 0
+
+
+def test_manifest_versions_are_importlib_metadata_s():
+    """The header-only reading of METADATA gives metadata.version's answer for every installed
+    distribution (and None-free names for the ones the manifest lists that are installed)."""
+    from importlib import metadata
+
+    from sim.study.outputs import installed_version, versions
+
+    names = {d.metadata["Name"] for d in metadata.distributions()}
+    assert len(names) > 10
+    for name in names:
+        assert installed_version(name) == metadata.version(name), name
+    for package, version in versions().items():
+        if package != "python":
+            try:
+                assert version == metadata.version(package)
+            except metadata.PackageNotFoundError:
+                assert version is None
+
+
+def test_deferred_models_validate_on_their_own_and_keep_their_defaults():
+    """The scenario models build their validators on first use (defer_build): a sub-model used
+    alone still validates, and the defaults made without validation equal validated ones."""
+    from pydantic import ValidationError
+
+    from sim.scenario import schema
+
+    with pytest.raises(ValidationError, match="increasing"):
+        schema.Calendar(weekday_hours=[("09:00", "08:00")])
+    for model, field in ((schema.Scenario, "calendar"), (schema.Scenario, "routing"), (schema.Scenario, "outputs"),
+                         (schema.Staff, "allocation"), (schema.Outputs, "targets")):
+        default = model.model_fields[field].default
+        assert default == type(default)() == type(default).model_validate({}), (model, field)
 
 
 # ------------------------------------------------------------------ the CSV writer
