@@ -37,6 +37,7 @@ def register(cls: type["Distribution"]) -> type["Distribution"]:
 class Distribution(BaseModel):
     """Base class: non-negative random durations."""
 
+    # defer_build: validators built on first use (a scenario's holds these; see sim.scenario.schema)
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
     kind: str
 

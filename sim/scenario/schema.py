@@ -52,6 +52,9 @@ ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$", examples=
 
 
 class Model(BaseModel):
+    # defer_build: a model's validator is built when it is first used, not when its class is
+    # defined; a run validates only Scenario, whose validator holds the others. So defaults
+    # that are models are made with model_construct (the same fields, no validator built).
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True, allow_inf_nan=False)
 
 
