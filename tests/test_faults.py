@@ -29,7 +29,7 @@ from sim.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 # mmc over 20 days: a fraction of a second per replication, in this process (--jobs 1)
-MANY = [MMC, "--set", "horizon.days=20", "--set", "horizon.warmup_days=0", "--replications", "60"]
+MANY = [MMC, "--set", "horizon.days=20", "--set", "horizon.warmup_days=0", "--replications", "60", "--jobs", "1"]
 WAIT = 60  # seconds: the longest any step may take on a very busy machine before the test fails
 
 
