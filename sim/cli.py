@@ -184,7 +184,10 @@ def _jobs(text: str) -> int:
     more processes than tasks are started, so a single task still runs in this process)."""
     if text.strip().lower() == "auto":
         return usable_cores()
-    return _positive_int(text)
+    try:
+        return _positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of processes, at least 1, or auto (got {text!r})") from None
 
 
 def usable_cores() -> int:
