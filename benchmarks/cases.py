@@ -29,10 +29,9 @@ sys.path.insert(0, str(HERE))
 import baselines  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sim.engine.model import Simulation  # noqa: E402
 from sim.scenario.region import Region
 from sim.study.api import load_scenario  # noqa: E402
-from sim.study.runner import run_replications  # noqa: E402
+from sim.study.runner import run_replication, run_replications  # noqa: E402
 
 MM4 = HERE / "scenarios" / "mm4-126.yaml"
 NATIONAL = HERE / "scenarios" / "national-q3.yaml"
@@ -56,10 +55,12 @@ def stage_visits(result: dict) -> int:
     return sum(pool["dossiers_served"] for pool in result["pools"].values())
 
 
-def run_engine(scenario, on_day=None) -> dict:
+def run_engine(scenario) -> dict:
+    """One replication as `commune-sim run --jobs 1` simulates it: in this process, a region of
+    more than 64 independent communes in shards one after the other (sim/engine/shards.py)."""
     gc.collect()  # no timed run pays for the garbage of the run before it (engine or baseline)
     started, cpu = time.perf_counter(), time.process_time()
-    result = Simulation(Region(scenario), 0, on_day=on_day).run()
+    result = run_replication(scenario, 0, region=Region(scenario))
     wall = time.perf_counter() - started
     return {"wall_s": wall, "cpu_s": time.process_time() - cpu, "dossiers": result["region"]["dossiers_arrived"], "stage_visits": stage_visits(result),
             "mean_wait_minutes": result["pools"]["counter"]["mean_wait_minutes"] if "counter" in result["pools"] else None}

@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.engine.model import Simulation  # noqa: E402
-from sim.scenario.region import Region
+from sim.scenario.region import Region  # noqa: E402
 from sim.study.api import load_scenario  # noqa: E402
+from sim.study.runner import run_replication  # noqa: E402
 
 
 def main() -> None:
@@ -33,7 +33,7 @@ def main() -> None:
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    result = Simulation(Region(scenario), 0).run()
+    result = run_replication(scenario, 0, region=Region(scenario))  # its two shards, one after the other
     profiler.disable()
     wall = time.perf_counter() - started
 

@@ -8,6 +8,7 @@ Heavy libraries are imported inside the commands, so ``--help`` answers at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -53,8 +54,8 @@ def _parser() -> argparse.ArgumentParser:
                            description="Run the experiment file's variants x replications with common random numbers; "
                                        "write results (Parquet and CSV), a manifest and the plots.")
     sweep.add_argument("experiment", type=Path, metavar="EXPERIMENT.yaml")
-    sweep.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
-                       help="worker processes (local processes, or a Dask LocalCluster)")
+    sweep.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                       help="worker processes (local processes, or a Dask LocalCluster); 'auto': one per core")
     _add_executor(sweep)
     sweep.add_argument("--out", type=Path, help="output folder (default: results/<experiment>)")
     sweep.add_argument("--resume", action="store_true", help="run only the runs missing from --out")
@@ -68,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("scenario", metavar="SCENARIO", help="scenario file or library name")
     calibrate.add_argument("--targets", type=Path, default=Path("calibration/targets.yaml"), help="targets file")
     calibrate.add_argument("--replications", type=_positive_int, metavar="N", help="replications per evaluation")
-    calibrate.add_argument("--jobs", type=_positive_int, default=1, metavar="J", help="worker processes")
+    calibrate.add_argument("--jobs", type=_jobs, default=1, metavar="J", help="worker processes; 'auto': one per core")
     _add_executor(calibrate)
     calibrate.add_argument("--out", type=Path, help="output folder (default: results/calibrate-<scenario>)")
     calibrate.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
@@ -114,8 +115,9 @@ def _parser() -> argparse.ArgumentParser:
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replications", type=_positive_int, metavar="N", help="number of replications (default: the scenario's)")
     p.add_argument("--seed", type=_non_negative_int, metavar="S", help="root random seed (default: the scenario's)")
-    p.add_argument("--jobs", type=_positive_int, default=1, metavar="J",
-                   help="worker processes, for replications and shards of large regions (results do not depend on it)")
+    p.add_argument("--jobs", type=_jobs, default="auto", metavar="J",
+                   help="worker processes, for replications and shards of large regions, or 'auto': one per core this "
+                        "process may use (default; results do not depend on it)")
     _add_executor(p)
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override a scenario field by its dotted path; VALUE is parsed as YAML (repeatable)")
@@ -175,6 +177,26 @@ def _share(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {text!r})")
     return value
+
+
+def _jobs(text: str) -> int:
+    """A number of worker processes, or ``auto``: one per core this process may use (never
+    more processes than tasks are started, so a single task still runs in this process)."""
+    if text.strip().lower() == "auto":
+        return usable_cores()
+    try:
+        return _positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of processes, at least 1, or auto (got {text!r})") from None
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which container limits set), else
+    the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity on this platform
+        return os.cpu_count() or 1
 
 
 def _positive_int(text: str) -> int:

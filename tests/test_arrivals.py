@@ -92,7 +92,7 @@ def test_the_dossier_log_follows_its_table():
 
 def test_blocks_are_a_week_unless_a_shard_would_hold_too_many_arrivals():
     assert Simulation(Region(load_scenario(HANOI)), 0).plan.block_days == 7  # ~51,000 arrivals a week
-    # 26 shards of ~128 communes, ~7,700 arrivals a working day each:
+    # blocks sized for 26 parts of ~128 communes, ~7,700 arrivals a working day each:
     national = load_scenario("benchmarks/scenarios/national-q3.yaml", ["horizon.days=2"])
     assert Simulation(Region(national), 0, shard=range(0)).plan.block_days == 7
     # 126 communes, 50,000 a day (24/7): 200,000 // 50,000 = 4 days.

@@ -396,3 +396,29 @@ def test_python_m_sim(tmp_path):
     proc = _subprocess([sys.executable, "-m", "sim", "run", "missing.yaml"], tmp_path)
     assert (proc.returncode, proc.stderr) == (2, "missing.yaml: file not found\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_jobs_auto_is_one_worker_per_usable_core_and_the_default_of_run_compare_and_staff():
+    """`--jobs auto` = the cores this process may run on; run, compare and staff default to it
+    (sweep and calibrate to 1); a bad value is a usage error (exit 2) naming what is allowed."""
+    import os
+
+    from sim.cli import _parser, usable_cores
+
+    assert usable_cores() == len(os.sched_getaffinity(0))
+    parser = _parser()
+    for command in (["run"], ["compare", "a", "b"], ["staff", "a", "--wait-p90", "30"]):
+        assert parser.parse_args(command).jobs == usable_cores(), command
+        assert parser.parse_args([*command, "--jobs", "1"]).jobs == 1
+    assert parser.parse_args(["sweep", "e.yaml"]).jobs == 1
+    assert parser.parse_args(["sweep", "e.yaml", "--jobs", "auto"]).jobs == usable_cores()
+    assert parser.parse_args(["calibrate", "s", "--targets", "t.yaml", "--jobs", "AUTO"]).jobs == usable_cores()
+
+
+@pytest.mark.parametrize("value", ["0", "many", "-2", "1.5"])
+def test_a_bad_jobs_value_is_a_usage_error(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--jobs", value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--jobs" in err and repr(value) in err and "at least 1, or auto" in err

@@ -80,3 +80,15 @@ def test_adder_adds_in_shard_order_whatever_order_shards_finish(small_shards):
     adder.add(1, tallies[1])
     assert adder.done
     assert adder.result().area == ((areas[0] + areas[1]) + areas[2]) + areas[3]
+
+
+def test_a_region_of_more_than_64_communes_is_two_shards_and_its_arrivals_do_not_depend_on_it(monkeypatch):
+    """Hà Nội's 126 communes: two shards of 63 (they run in parallel with --jobs 2). Arrival
+    blocks are sized for shards of 128 communes whatever SHARD_COMMUNES is, so the shard size
+    changes no arrival (mm4-126: 50,000 a day in one 128-commune part: 4-day blocks)."""
+    assert Region(load_scenario(HANOI, SHORT)).shards == [range(0, 63), range(63, 126)]
+    mm4 = load_scenario("benchmarks/scenarios/mm4-126.yaml")
+    for size in (64, 40, 128):
+        monkeypatch.setattr(shards, "SHARD_COMMUNES", size)
+        region = Region(mm4)
+        assert len(region.shards) == -(-126 // size) and region.plan.block_days == 4, size

@@ -99,8 +99,8 @@ class DemandPlan:
                  dossiers_per_working_day: float | None = None, observed: ObservedCounts | None = None,
                  volume_scale: float = 1.0):
         """``scenario``: a validated scenario (:mod:`sim.scenario.schema`); ``shards``: how
-        many simulations the region is split into (:mod:`sim.engine.shards`), which sets
-        how many days a block of arrivals holds; ``dossiers_per_working_day``: the region's
+        many parts the region's arrivals are sized for (:mod:`sim.engine.shards`,
+        ``BLOCK_SIZING_COMMUNES``), which sets how many days a block of arrivals holds; ``dossiers_per_working_day``: the region's
         volume when the scenario gives it per capita (default: the scenario's own figure);
         ``observed``: daily counts to follow; ``volume_scale``: the region's share of the
         population a scenario's absolute volumes refer to (periods, a total: a communes.only

@@ -113,11 +113,23 @@ class Daily:
         for name in self.COUNTS:
             setattr(self, name, np.zeros(groups * days, dtype=np.int64))
 
-    def count(self, name: str, groups: np.ndarray, times: np.ndarray, weights: np.ndarray | None = None) -> None:
-        """Add events of ``groups`` at ``times`` (minutes) to the day each happened in."""
-        days = np.minimum((times // DAY).astype(np.int64), self.days - 1)  # nothing happens at the end itself
-        counts = np.bincount(groups * self.days + days, weights, minlength=self.groups * self.days)
-        setattr(self, name, getattr(self, name) + counts.astype(np.int64))
+    def day_of(self, times: np.ndarray) -> np.ndarray:
+        """The day of the horizon each instant (minutes) falls in: worked out once per batch
+        and shared by every grouping."""
+        return np.minimum((times // DAY).astype(np.int64), self.days - 1)  # nothing happens at the end itself
+
+    def count_arrivals(self, groups: np.ndarray, days: np.ndarray) -> None:
+        self.arrived += self._count(groups * self.days + days)
+
+    def count_completions(self, groups: np.ndarray, days: np.ndarray, on_time: np.ndarray, early: np.ndarray) -> None:
+        """Completions of ``groups`` on ``days`` (:meth:`day_of`), and which were on time, early."""
+        slots = groups * self.days + days
+        self.completed += self._count(slots)
+        self.on_time += self._count(slots, on_time)
+        self.early += self._count(slots, early)
+
+    def _count(self, slots: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(slots, weights, minlength=self.groups * self.days).astype(np.int64)
 
     def add(self, other: "Daily") -> None:
         for name in self.COUNTS:
@@ -219,6 +231,8 @@ class Recorder:
         working_days = Batch(self.statutory.working_days_between_many(arrival, finish))
         on_time = finish <= deadline + ON_TIME_SLACK
         early = finish < self.statutory.deadline_day_opening_many(deadline)  # before the deadline day
+        any_daily = next(iter(self.daily.values()))
+        arrival_days, finish_days = any_daily.day_of(arrival_times), any_daily.day_of(finish)
         for name, grouping in self.groupings.items():
             arriving = self._group(name, arrivals)
             grouping.arrived += np.bincount(arriving, minlength=len(grouping.arrived))
@@ -230,10 +244,8 @@ class Recorder:
             grouping.early += np.bincount(groups, early, minlength=len(grouping.early)).astype(np.int64)
             daily = self.daily.get(name)
             if daily is not None:
-                daily.count("arrived", arriving, arrival_times)
-                daily.count("completed", groups, finish)
-                daily.count("on_time", groups, finish, on_time)
-                daily.count("early", groups, finish, early)
+                daily.count_arrivals(arriving, arrival_days)
+                daily.count_completions(groups, finish_days, on_time, early)
 
     def _group(self, name: str, keys: np.ndarray) -> np.ndarray:
         """Decode dossier keys, (commune × channels + channel) × fields + field, into groups."""

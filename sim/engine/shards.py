@@ -9,8 +9,10 @@ big simulation: counts, histograms and per-commune figures are the same; only su
 floats are added in another order (differences in the last digits).
 
 Why: a smaller simulation runs faster per event (its event heap and the communes it
-touches stay in the processor's caches), and shards of one replication can run in
-parallel processes. The layout depends on the scenario alone (at most ``SHARD_COMMUNES``
+touches stay in the processor's caches: one replication of the Hà Nội quarter, 126
+communes, took 7.9–9.0 s of CPU whole and 6.9–7.0 s as two shards of 63), and shards of
+one replication can run in parallel processes (that replication in about half the wall
+time on two cores). The layout depends on the scenario alone (at most ``SHARD_COMMUNES``
 communes a shard), never on the number of processes, so a seed gives identical results
 whatever ``--jobs``. Regions that route dossiers between communes (clusters, a central
 pool, district centres) are simulated whole.
@@ -21,13 +23,20 @@ import math
 
 from .recorder import Tally, merge, sort_log
 
-SHARD_COMMUNES = 128
+SHARD_COMMUNES = 64
+# Arrival blocks are sized for shards of up to 128 communes, the shard size until December
+# 2026 (sim/engine/demand.py: a block holds about BLOCK_ARRIVALS arrivals of a shard): the
+# block length decides which random numbers each arrival gets, so smaller shards kept every
+# arrival of every scenario; a shard of 64 communes holds at most half of that at once.
+BLOCK_SIZING_COMMUNES = 128
 
 
-def layout(communes: int, independent: bool) -> list[range]:
+def layout(communes: int, independent: bool, most: int | None = None) -> list[range]:
     """The shards of a replication: contiguous, near-equal ranges of commune indices, at
-    most ``SHARD_COMMUNES`` each; one range when the communes are not independent."""
-    k = 1 if communes <= SHARD_COMMUNES or not independent else math.ceil(communes / SHARD_COMMUNES)
+    most ``most`` (default ``SHARD_COMMUNES``) each; one range when the communes are not
+    independent."""
+    most = most or SHARD_COMMUNES
+    k = 1 if communes <= most or not independent else math.ceil(communes / most)
     bounds = [i * communes // k for i in range(k + 1)]
     return [range(a, b) for a, b in zip(bounds, bounds[1:])]
 

@@ -78,7 +78,9 @@ class Region:
                                      [c.name for c in self.communes], where)
         try:
             self.plan = DemandPlan(scenario, self.calendar, demand_weights(self.communes), self.statutory,
-                                   len(self.shards), self.dossiers_per_working_day, observed, self.share_of_source)
+                                   len(shards.layout(len(self.communes), self.independent_communes,
+                                                     shards.BLOCK_SIZING_COMMUNES)),
+                                   self.dossiers_per_working_day, observed, self.share_of_source)
         except DemandError as error:
             raise located(error, observed, positions_of or (lambda key: None)) from None
         listed, problems = commune_staff.resolve(scenario.staff, self.communes,
