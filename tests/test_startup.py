@@ -56,7 +56,7 @@ def test_small_run_starts_no_process_pool_machinery(tmp_path):
     is looked up when a table is read)."""
     code = ("import sys\nfrom sim.cli import main\n"
             f"assert main(['run', {str(MMC)!r}, '--set', 'horizon.days=1', '--set', 'horizon.warmup_days=0', "
-            "'--quiet', '--out', 'out']) == 0\n"
+            "'--jobs', '1', '--quiet', '--out', 'out']) == 0\n"
             "print(sorted(m for m in ('multiprocessing', 'concurrent.futures.process', 'importlib.readers') "
             "if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
@@ -67,8 +67,8 @@ def test_small_run_starts_no_process_pool_machinery(tmp_path):
 _GC_PROBE = """
 import gc, json, sys
 from sim.cli import main
-code = main(['run', {mmc!r}, '--set', 'horizon.days=1', '--set', 'horizon.warmup_days=0', '--quiet',
-             '--out', 'out'], process_exits={exits})
+code = main(['run', {mmc!r}, '--set', 'horizon.days=1', '--set', 'horizon.warmup_days=0', '--jobs', '1',
+             '--quiet', '--out', 'out'], process_exits={exits})
 print(json.dumps([code, gc.isenabled(), gc.get_freeze_count()]))
 """
 
