@@ -231,8 +231,8 @@ class Recorder:
         working_days = Batch(self.statutory.working_days_between_many(arrival, finish))
         on_time = finish <= deadline + ON_TIME_SLACK
         early = finish < self.statutory.deadline_day_opening_many(deadline)  # before the deadline day
-        any_daily = next(iter(self.daily.values()))
-        arrival_days, finish_days = any_daily.day_of(arrival_times), any_daily.day_of(finish)
+        day_of = self.daily["region"].day_of  # every grouping's days are the horizon's
+        arrival_days, finish_days = day_of(arrival_times), day_of(finish)
         for name, grouping in self.groupings.items():
             arriving = self._group(name, arrivals)
             grouping.arrived += np.bincount(arriving, minlength=len(grouping.arrived))

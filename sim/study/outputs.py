@@ -51,7 +51,7 @@ def installed_version(package: str) -> str | None:
     (tests/test_startup.py checks it for every installed distribution).
     """
     dist = metadata.distribution(package)
-    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or dist.read_text("")
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
     if text is None or "\r" in text:
         return dist.version  # anything unusual goes to the e-mail parser
     lines = text.split("\n")
