@@ -436,6 +436,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     load = os.getloadavg()[0]
+    # As the commune-sim program does once start-up is over (sim/commands/common.py
+    # freeze_start_up): the modules and classes imported so far live as long as the process,
+    # so the collection before each simulation (sim/engine/model.py) need not scan them.
+    gc.collect()
+    gc.freeze()
     out = {"name": args.name, **BENCHMARKS[args.name](args.repeats, args.quick)}
     out.setdefault("peak_rss_mib", peak_rss_mib())  # a benchmark with workers reports its own
     out["load_avg_1m_at_start"] = round(load, 2)

@@ -23,6 +23,8 @@ each dossier.
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from . import streams
@@ -33,34 +35,43 @@ from .dossier import ARRIVAL, DTYPES, KEY, NAMES
 CHUNK = 64  # rows made into tuples at a time
 
 
+def _lazy_stream(quantity: int) -> cached_property:
+    """A commune's stream of ``quantity``, made the first time it is asked for."""
+    return cached_property(lambda self: self._stream(quantity))
+
+
 class CommuneArrivals:
     """Draws the arrivals of one commune, block by block, from its own streams."""
 
     def __init__(self, plan: DemandPlan, scenario, commune: int, replication: int):
         self.plan, self.commune = plan, commune
-        seed = scenario.seed
-        key = (seed, replication, commune)
-        self.arrival_rngs = [streams.stream(*key, streams.ARRIVALS, k) for k in range(len(plan.channels))]
-        self.field_rng = streams.stream(*key, streams.FIELDS)
-        self.intake_rng = streams.stream(*key, streams.INTAKE)
-        self.back_office_rng = streams.stream(*key, streams.BACK_OFFICE)
-        self.sign_off_rng = streams.stream(*key, streams.SIGN_OFF)
-        self.supplement_rng = streams.stream(*key, streams.SUPPLEMENTATION)
-        self.province_rng = streams.stream(*key, streams.PROVINCE)
-        self.delay_rng = streams.stream(*key, streams.DELAYS)
-        self.lead_rng = streams.stream(*key, streams.LEAD_TIME)
-        # Streams of features a scenario may not use: made only when used (a generator costs
-        # ~15 microseconds, and there are three per commune per replication)
-        self.deadline_rng = streams.stream(*key, streams.DEADLINE_MIX) if plan.deadline_mixes else None
-        self.wait_rng = streams.stream(*key, streams.WAIT_ON_OTHERS) if plan.waiting_fields else None
-        self.appointment_rng = streams.stream(*key, streams.APPOINTMENT) if plan.held_shares else None
-        self.replication = replication
-        self.rework_rng = streams.stream(*key, streams.REWORK)  # everything drawn again after supplementation
+        self.seed, self.replication = scenario.seed, replication
+        self.arrival_rngs = [self._stream(streams.ARRIVALS, k) for k in range(len(plan.channels))]
         self._buffers: dict = {}
         self.citizen_delay = scenario.supplementation.citizen_delay_working_days if scenario.supplementation else None
         self.province_delay = scenario.province.delay_working_days if scenario.province else None
         sign_off = scenario.sign_off
         self.sign_off_dist = sign_off.service_minutes if sign_off else None
+
+    def _stream(self, quantity: int, *extra: int) -> np.random.Generator:
+        return streams.stream(self.seed, self.replication, self.commune, quantity, *extra)
+
+    # The other streams are made on first use: a generator costs about 20 microseconds, there
+    # are up to ten per commune and replication, and a scenario without back office, sign-off,
+    # supplementation, province forwarding, lead times... never needs theirs. Each quantity
+    # has a stream of its own, so one made late, or never, changes no other draw.
+    field_rng = _lazy_stream(streams.FIELDS)
+    intake_rng = _lazy_stream(streams.INTAKE)
+    back_office_rng = _lazy_stream(streams.BACK_OFFICE)
+    sign_off_rng = _lazy_stream(streams.SIGN_OFF)
+    supplement_rng = _lazy_stream(streams.SUPPLEMENTATION)
+    province_rng = _lazy_stream(streams.PROVINCE)
+    delay_rng = _lazy_stream(streams.DELAYS)
+    lead_rng = _lazy_stream(streams.LEAD_TIME)
+    deadline_rng = _lazy_stream(streams.DEADLINE_MIX)
+    wait_rng = _lazy_stream(streams.WAIT_ON_OTHERS)
+    appointment_rng = _lazy_stream(streams.APPOINTMENT)
+    rework_rng = _lazy_stream(streams.REWORK)  # everything drawn again after supplementation
 
     def block(self, index: int, until: float) -> "Block":
         """The arrivals of block ``index`` (before ``until``), sorted by time."""
@@ -112,11 +123,12 @@ class CommuneArrivals:
 
     def _dossier_work(self, t: np.ndarray, ch: np.ndarray) -> "Block":
         plan, n = self.plan, len(t)
-        u = self.field_rng.random(n)
         fields = np.zeros(n, dtype=np.int64)
-        for k, cum in enumerate(plan.field_cum):
-            mask = ch == k
-            fields[mask] = np.minimum(np.searchsorted(cum, u[mask], side="right"), len(cum) - 1)
+        if len(plan.fields) > 1:  # (one field: every dossier's, nothing to draw)
+            u = self.field_rng.random(n)
+            for k, cum in enumerate(plan.field_cum):
+                mask = ch == k
+                fields[mask] = np.minimum(np.searchsorted(cum, u[mask], side="right"), len(cum) - 1)
         # How many of each channel x field and of each field: the draws below are made for the
         # groups that have dossiers, in this order (one mask per group drawn, no more)
         n_fields = len(plan.fields)
@@ -136,8 +148,13 @@ class CommuneArrivals:
             if field.back_office is not None and per_field[f]:
                 back_office[fields == f] = field.back_office.service_minutes.sample(self.back_office_rng, per_field[f])
         sign_off = self.sign_off_dist.sample(self.sign_off_rng, n) if self.sign_off_dist else np.zeros(n)
-        supplement = self.supplement_rng.random(n) < plan.supplement_p[fields]
-        province = ~supplement & (self.province_rng.random(n) < plan.province_p[fields])
+        # (where no field is ever returned, or forwarded, there is nothing to draw)
+        supplement = np.zeros(n, dtype=bool)
+        if plan.supplement_p.any():
+            supplement = self.supplement_rng.random(n) < plan.supplement_p[fields]
+        province = np.zeros(n, dtype=bool)
+        if plan.province_p.any():
+            province = ~supplement & (self.province_rng.random(n) < plan.province_p[fields])
         delay = np.zeros(n)
         for flag, dist in ((supplement, self.citizen_delay), (province, self.province_delay)):
             if dist is not None and flag.any():

@@ -2,7 +2,7 @@
 
 One replication is one :class:`Simulation`. Its SimPy environment holds three kinds of
 scheduled calls: the next arrival of each commune, the end of each service, and one call
-at every midnight (staff shifts, sign-off batches, the daily backlog reading).
+at every midnight (staff shifts, sign-off batches, progress by day).
 
 The life of a dossier reads as the methods below, in order::
 
@@ -159,7 +159,6 @@ class Simulation:
         finally:
             if collecting:
                 gc.enable()
-        self.recorder.end_of_day(self.scenario.horizon.days - 1)  # SimPy stops before events at `until`
         return self.recorder.tally(self.end_time, self.dossiers_in_process())
 
     def dossiers_in_process(self) -> list[Dossier]:
@@ -200,7 +199,6 @@ class Simulation:
         commune = event.payload
         row = self._next_row(event, commune)
         d = new_dossier(row, commune, self.warmup_time)
-        self.recorder.entered += 1
         pool = commune.intake[d.channel]
         if pool is None or self.router_moves_intake:
             self.arrive(d)
@@ -211,7 +209,6 @@ class Simulation:
         """:meth:`_arrival` on the direct path: the row goes to its intake pool as it is."""
         commune = event.payload
         row = self._next_row(event, commune)
-        self.recorder.entered += 1
         commune.intake[row[CHANNEL]].take(row)
 
     def _next_row(self, event, commune):
@@ -234,10 +231,8 @@ class Simulation:
 
     def _midnight(self, event) -> None:
         day = event.payload
-        if day > 0:
-            self.recorder.end_of_day(day - 1)
-            if self.on_day is not None:
-                self.on_day(day)
+        if day > 0 and self.on_day is not None:
+            self.on_day(day)
         if day < self.scenario.horizon.days and self.calendar.is_working_day(day):
             self._schedule_day(day)
 

@@ -159,21 +159,24 @@ class Recorder:
         self.groupings = {name: Grouping(sizes[name], RESOLUTION[name]) for name in GROUPINGS}
         self.daily = {name: Daily(sizes[name], sim.scenario.horizon.days) for name in DAILY_GROUPINGS}
         self.live: list = []  # counted dossiers in process at the end (set by result)
-        self.entered = self.left = 0  # all dossiers that arrived / completed so far (the backlog)
+        # Every dossier (warm-up ones too) by the day it arrived and the day it left: the
+        # backlog at the end of each day
+        self.entered_by_day = np.zeros(sim.scenario.horizon.days, dtype=np.int64)
+        self.left_by_day = np.zeros(sim.scenario.horizon.days, dtype=np.int64)
         self.warmup_time = sim.warmup_time
         self.area = 0.0  # dossier-minutes in the system after the warm-up (Little's L x time)
-        self.backlog_by_day: list[int] = []
         self.log = [] if dossier_log else None
         # Hot-path buffers: plain list appends (flat: no tuple per dossier), folded into the
         # histograms in batches of BATCH dossiers.
         self._arrivals: list[np.ndarray] = []  # keys of counted arrivals, a block at a time
         self._arrival_times: list[np.ndarray] = []  # and their times (the day they arrive)
         self.first_waits: list = []  # key, wait, key, wait, ... appended by the pools
-        self._done: list = []  # key, arrival, finish, deadline, key, ... of completed dossiers
+        self._done: list = []  # key, arrival, finish, deadline, key, ... of every dossier that left
 
     def arrivals_ahead(self, block, warmup_time: float) -> None:
         """Count a block's arrivals when it is drawn (each arrives before the run ends):
         cheaper than counting dossier by dossier."""
+        self.entered_by_day += np.bincount(self.daily["region"].day_of(block.times), minlength=len(self.entered_by_day))
         counted = block.times >= warmup_time
         self._arrivals.append(block.keys[counted])
         self._arrival_times.append(block.times[counted])
@@ -181,37 +184,26 @@ class Recorder:
             self._flush()
 
     def completed(self, d) -> None:
+        """A dossier leaves. Every one is buffered, warm-up ones too (they count in the backlog
+        and, after the warm-up, in the time-average number in the system); the rest is worked
+        out a batch at a time (:meth:`_flush`)."""
         now = self.env._now
-        self.left += 1
-        warm = self.warmup_time
-        if now > warm:  # its time in the system after the warm-up, for the time-average number
-            self.area += now - (d.arrival if d.arrival > warm else warm)
-        if not d.counted:
-            return
-        done = self._done  # on time, early, working days: at _flush
+        done = self._done
         done.append(d.key)
         done.append(d.arrival)
         done.append(now)
         done.append(d.deadline)
         if len(done) >= 4 * BATCH:
             self._flush()
-        if self.log is not None:
+        if self.log is not None and d.counted:
             self.log.append(log_row(d, now, now <= d.deadline + ON_TIME_SLACK))
 
     def completed_row(self, row: tuple) -> None:
         """:meth:`completed` for a dossier served as its block row (:mod:`sim.engine.direct`)."""
-        now = self.env._now
-        self.left += 1
-        warm = self.warmup_time
-        arrival = row[0]  # the direct path's ROW
-        if now > warm:
-            self.area += now - (arrival if arrival > warm else warm)
-        if arrival < warm:  # not counted
-            return
         done = self._done
         done.append(row[KEY])
-        done.append(arrival)
-        done.append(now)
+        done.append(row[0])  # the direct path's ROW: arrival first
+        done.append(self.env._now)
         done.append(row[DEADLINE])
         if len(done) >= 4 * BATCH:
             self._flush()
@@ -224,6 +216,12 @@ class Recorder:
         self._arrivals, self._arrival_times, self._done = [], [], []
         self.first_waits.clear()  # the pools hold this list: empty it, do not replace it
         keys, arrival, finish, deadline = done[:, 0].astype(np.int64), done[:, 1], done[:, 2], done[:, 3]
+        day_of = self.daily["region"].day_of  # every grouping's days are the horizon's
+        self.left_by_day += np.bincount(day_of(finish), minlength=len(self.left_by_day))
+        self._add_time_in_system(arrival, finish)
+        counted = arrival >= self.warmup_time
+        if not counted.all():  # warm-up dossiers leave the figures here
+            keys, arrival, finish, deadline = keys[counted], arrival[counted], finish[counted], deadline[counted]
         wait_keys = waits[:, 0].astype(np.int64)
         # Each batch of values is taken apart once for the four groupings' histograms
         waited = Batch(waits[:, 1])
@@ -231,7 +229,6 @@ class Recorder:
         working_days = Batch(self.statutory.working_days_between_many(arrival, finish))
         on_time = finish <= deadline + ON_TIME_SLACK
         early = finish < self.statutory.deadline_day_opening_many(deadline)  # before the deadline day
-        day_of = self.daily["region"].day_of  # every grouping's days are the horizon's
         arrival_days, finish_days = day_of(arrival_times), day_of(finish)
         for name, grouping in self.groupings.items():
             arriving = self._group(name, arrivals)
@@ -247,6 +244,15 @@ class Recorder:
                 daily.count_arrivals(arriving, arrival_days)
                 daily.count_completions(groups, finish_days, on_time, early)
 
+    def _add_time_in_system(self, arrival: np.ndarray, finish: np.ndarray) -> None:
+        """Each dossier's time in the system after the warm-up, added to ``area`` in the order
+        they left (``cumsum`` adds one value after another, as adding them one by one did)."""
+        warm = self.warmup_time
+        after = finish > warm
+        if after.any():
+            spans = finish[after] - np.maximum(arrival[after], warm)
+            self.area = np.cumsum(np.concatenate(([self.area], spans)))[-1].item()
+
     def _group(self, name: str, keys: np.ndarray) -> np.ndarray:
         """Decode dossier keys, (commune × channels + channel) × fields + field, into groups."""
         if name == "region":
@@ -257,17 +263,14 @@ class Recorder:
             return (keys // self.n_fields) % self.n_channels
         return keys % self.n_fields
 
-    def end_of_day(self, day: int) -> None:
-        self.backlog_by_day.append(self.entered - self.left)
-
     # ------------------------------------------------------------------ results
     def tally(self, end_time: float, in_process: list) -> "Tally":
         """The replication's raw aggregates; ``in_process`` are the dossiers still in the system."""
         sim = self.sim
         warm = self.warmup_time
+        self._flush()  # (first: the time in system of those who left adds up before the others')
         self.area += sum(end_time - (d.arrival if d.arrival > warm else warm) for d in in_process)
         self.live = sorted((d for d in in_process if d.counted), key=lambda d: (d.arrival, d.home.index))
-        self._flush()
         overdue = np.array([d.key for d in self.live if d.deadline < end_time], dtype=np.int64)
         held = np.array([d.key for d in self.live if d.done_at >= 0], dtype=np.int64)
         for name, grouping in self.groupings.items():
@@ -278,7 +281,7 @@ class Recorder:
         w_end = self.calendar.working_minutes(end_time)
         for pool in sim.all_pools():
             pool._integrate(w_end)
-        return Tally(groupings=self.groupings, daily=self.daily, backlog_by_day=list(self.backlog_by_day), area=self.area,
+        return Tally(groupings=self.groupings, daily=self.daily, backlog_by_day=(self.entered_by_day.cumsum() - self.left_by_day.cumsum()).tolist(), area=self.area,
                      in_process_tracked=len(self.live),
                      pools=[PoolTally.of(p, sim.scenario.outputs.targets.wait_p90_minutes) for p in sim.all_pools()],
                      log=self.log, infos=list(sim.infos), channel_names=sim.plan.channel_names,
