@@ -85,7 +85,6 @@ class Simulation:
         self.direct = self.direct_path and not scenario.outputs.pool_waits and direct_path_applies(
             scenario, self.plan, self.calendar, region.router_class.intake_commune is not Router.intake_commune,
             dossier_log)
-        self._on_arrival = self._arrival_direct if self.direct else self._arrival
         self._heap, self._eid = self.env._queue, self.env._eid  # for Call.rearm inlined (sim/engine/scheduling.py)
         self.communes = [Commune(self, i, infos[i], region.commune_staff(i))
                          for i in (shard if shard is not None else range(len(infos)))]
@@ -184,7 +183,7 @@ class Simulation:
         self.recorder.arrivals_ahead(commune.block, self.warmup_time)  # every row arrives before the end
         commune.rows, commune.next_row = commune.block.next_rows(), 0
         if commune.rows:
-            Call(self.env, commune.rows[0][0], self._on_arrival, commune)
+            Call(self.env, commune.rows[0][0], self._arrival, commune)
         else:
             Call(self.env, start + self.block_minutes, self._block_done, commune)
 
@@ -193,27 +192,12 @@ class Simulation:
         self._next_block(commune, commune.block_index + 1)
 
     def _arrival(self, event) -> None:
-        """A commune's next dossier arrives: its next arrival is scheduled, the dossier is
-        made from its block row and goes to intake (:meth:`arrive`, inlined for the home
-        commune: this runs for every dossier)."""
+        """A commune's next dossier arrives: its next arrival is scheduled on the same event
+        (``event.rearm``, inlined), or the next block is asked for when this one is used up;
+        the dossier is made from its block row and goes to intake (:meth:`arrive`, inlined
+        for the home commune). This runs for every dossier, so it is written out in one
+        function: a call less is some 4% of the direct path's time."""
         commune = event.payload
-        row = self._next_row(event, commune)
-        d = new_dossier(row, commune, self.warmup_time)
-        pool = commune.intake[d.channel]
-        if pool is None or self.router_moves_intake:
-            self.arrive(d)
-        else:
-            pool.request(d, d.intake_minutes, self._after_intake_of[d.field])
-
-    def _arrival_direct(self, event) -> None:
-        """:meth:`_arrival` on the direct path: the row goes to its intake pool as it is."""
-        commune = event.payload
-        row = self._next_row(event, commune)
-        commune.intake[row[CHANNEL]].take(row)
-
-    def _next_row(self, event, commune):
-        """The commune's block row that arrives now; its next arrival is scheduled on the same
-        event (``event.rearm``, inlined), or the next block is asked for when this one is used up."""
         rows, i = commune.rows, commune.next_row
         row = rows[i]
         i += 1
@@ -227,7 +211,15 @@ class Simulation:
             heappush(self._heap, (at if at > now else now, NORMAL, next(self._eid), event))
         else:
             Call(self.env, (commune.block_index + 1) * self.block_minutes, self._block_done, commune)
-        return row
+        if self.direct:  # the row goes to its intake pool as it is (sim/engine/direct.py)
+            commune.intake[row[CHANNEL]].take(row)
+            return
+        d = new_dossier(row, commune, self.warmup_time)
+        pool = commune.intake[d.channel]
+        if pool is None or self.router_moves_intake:
+            self.arrive(d)
+        else:
+            pool.request(d, d.intake_minutes, self._after_intake_of[d.field])
 
     def _midnight(self, event) -> None:
         day = event.payload
