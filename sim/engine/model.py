@@ -123,7 +123,7 @@ class Simulation:
             pool.recording = self.warmup_time == 0
             pool.waits = [] if keep_waits else None
             if self.direct:
-                pool.warmup_time, pool.completed = self.warmup_time, self.recorder.completed_row
+                pool.warmup_time, pool.recorder, pool.done = self.warmup_time, self.recorder, self.recorder.done
 
     def all_pools(self):
         seen = set()

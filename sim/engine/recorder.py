@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analytic import predict_pool
-from .direct import DEADLINE, KEY
 from .dossier import log_row
 from .stats import Batch, GroupHistograms
 
@@ -171,7 +170,7 @@ class Recorder:
         self._arrivals: list[np.ndarray] = []  # keys of counted arrivals, a block at a time
         self._arrival_times: list[np.ndarray] = []  # and their times (the day they arrive)
         self.first_waits: list = []  # key, wait, key, wait, ... appended by the pools
-        self._done: list = []  # key, arrival, finish, deadline, key, ... of every dossier that left
+        self.done: list = []  # key, arrival, finish, deadline, key, ... of all that left (direct pools append too)
 
     def arrivals_ahead(self, block, warmup_time: float) -> None:
         """Count a block's arrivals when it is drawn (each arrives before the run ends):
@@ -181,39 +180,32 @@ class Recorder:
         self._arrivals.append(block.keys[counted])
         self._arrival_times.append(block.times[counted])
         if len(self.first_waits) >= 2 * BATCH:
-            self._flush()
+            self.flush()
 
     def completed(self, d) -> None:
         """A dossier leaves. Every one is buffered, warm-up ones too (they count in the backlog
         and, after the warm-up, in the time-average number in the system); the rest is worked
-        out a batch at a time (:meth:`_flush`)."""
+        out a batch at a time (:meth:`flush`)."""
         now = self.env._now
-        done = self._done
+        done = self.done
         done.append(d.key)
         done.append(d.arrival)
         done.append(now)
         done.append(d.deadline)
         if len(done) >= 4 * BATCH:
-            self._flush()
+            self.flush()
         if self.log is not None and d.counted:
             self.log.append(log_row(d, now, now <= d.deadline + ON_TIME_SLACK))
 
-    def completed_row(self, row: tuple) -> None:
-        """:meth:`completed` for a dossier served as its block row (:mod:`sim.engine.direct`)."""
-        done = self._done
-        done.append(row[KEY])
-        done.append(row[0])  # the direct path's ROW: arrival first
-        done.append(self.env._now)
-        done.append(row[DEADLINE])
-        if len(done) >= 4 * BATCH:
-            self._flush()
-
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Fold the buffered waits and completions into the histograms and counts (also called
+        by a direct pool, sim/engine/direct.py, whose buffer is full)."""
         arrivals = np.concatenate(self._arrivals) if self._arrivals else np.zeros(0, dtype=np.int64)
         arrival_times = np.concatenate(self._arrival_times) if self._arrival_times else np.zeros(0)
         waits = np.fromiter(self.first_waits, float, len(self.first_waits)).reshape(-1, 2)
-        done = np.fromiter(self._done, float, len(self._done)).reshape(-1, 4)
-        self._arrivals, self._arrival_times, self._done = [], [], []
+        done = np.fromiter(self.done, float, len(self.done)).reshape(-1, 4)
+        self._arrivals, self._arrival_times = [], []
+        self.done.clear()  # direct pools hold this list too: empty it, do not replace it
         self.first_waits.clear()  # the pools hold this list: empty it, do not replace it
         keys, arrival, finish, deadline = done[:, 0].astype(np.int64), done[:, 1], done[:, 2], done[:, 3]
         day_of = self.daily["region"].day_of  # every grouping's days are the horizon's
@@ -268,7 +260,7 @@ class Recorder:
         """The replication's raw aggregates; ``in_process`` are the dossiers still in the system."""
         sim = self.sim
         warm = self.warmup_time
-        self._flush()  # (first: the time in system of those who left adds up before the others')
+        self.flush()  # (first: the time in system of those who left adds up before the others')
         self.area += sum(end_time - (d.arrival if d.arrival > warm else warm) for d in in_process)
         self.live = sorted((d for d in in_process if d.counted), key=lambda d: (d.arrival, d.home.index))
         overdue = np.array([d.key for d in self.live if d.deadline < end_time], dtype=np.int64)
