@@ -82,3 +82,17 @@ def test_histograms_seen_apart_add_up_to_the_whole(observations, cut):
     assert np.allclose(whole.total, first.total, rtol=1e-12) and np.allclose(whole.total_sq, first.total_sq, rtol=1e-12)
     with pytest.raises(ValueError):
         first.add_histograms(GroupHistograms(3, 32))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.just(0.0), st.floats(0.0, 1e-9), st.floats(1e-9, 1e9)), min_size=1, max_size=200),
+       st.sampled_from([16, 32, 64]))
+def test_one_group_counts_the_same_as_a_group_among_several(values, sub):
+    """One group (the region) is counted without scattering (GroupHistograms.add): every
+    figure equals, bit for bit, that of the same values added as group 0 of two groups."""
+    values = np.array(values)
+    alone, among = GroupHistograms(1, sub), GroupHistograms(2, sub)
+    alone.add(np.zeros(len(values), dtype=np.int64), values)
+    among.add(np.zeros(len(values), dtype=np.int64), values)
+    for name in ("counts", "n", "zeros", "maximum", "total", "total_sq"):
+        assert np.array_equal(getattr(alone, name)[0], getattr(among, name)[0]), name

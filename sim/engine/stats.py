@@ -47,16 +47,21 @@ class GroupHistograms:
         if not len(values):
             return
         g = self.groups
-        self.n += np.bincount(group, minlength=g)
+        # Sums by bincount: it adds one value after another, so the totals do not depend on
+        # how the values were batched (a pairwise sum would, in the last digits)
         self.total += np.bincount(group, values, minlength=g)
         self.total_sq += np.bincount(group, batch.squares, minlength=g)
-        if g == 1:  # the maximum of one group: no scatter (the same value, max is exact)
+        bucket = np.clip(batch.octave * self.sub + (batch.fraction * self.sub).astype(np.int64), 0, self.bins - 1)
+        if g == 1:  # one group (the region): counts without scattering, the same numbers
+            self.n += len(values)
             np.maximum(self.maximum, values.max(), out=self.maximum)
-        else:
-            np.maximum.at(self.maximum, group, values)
+            self.zeros += len(values) - len(bucket)
+            self.counts[0] += np.bincount(bucket, minlength=self.bins)
+            return
+        self.n += np.bincount(group, minlength=g)
+        np.maximum.at(self.maximum, group, values)
         self.zeros += np.bincount(group[batch.zero], minlength=g)
-        bucket = batch.octave * self.sub + (batch.fraction * self.sub).astype(np.int64)
-        flat = group[batch.nonzero] * self.bins + np.clip(bucket, 0, self.bins - 1)
+        flat = group[batch.nonzero] * self.bins + bucket
         self.counts += np.bincount(flat, minlength=g * self.bins).reshape(g, self.bins)
 
     def add_histograms(self, other: "GroupHistograms") -> None:
