@@ -99,3 +99,25 @@ def test_blocks_are_a_week_unless_a_shard_would_hold_too_many_arrivals():
     assert Simulation(Region(load_scenario("benchmarks/scenarios/mm4-126.yaml")), 0).plan.block_days == 4
     huge = load_scenario(HANOI, ["demand.dossiers_per_working_day=1000000"])
     assert Simulation(Region(huge), 0, shard=range(0)).plan.block_days == 1
+
+
+def test_streams_of_unused_quantities_are_never_made():
+    """A commune's streams other than arrivals are made on first use (each ~20 microseconds,
+    up to ten per commune): a one-field scenario with no back office, sign-off,
+    supplementation or province forwarding draws intake minutes and nothing else; Hà Nội's
+    default draws each quantity it uses, and the same values whether or not a stream was
+    made early."""
+    simple = Simulation(Region(load_scenario("validation/mmc")), 0)
+    simple.communes[0].arrivals.block(0, simple.end_time)
+    made = {name for name in vars(simple.communes[0].arrivals) if name.endswith("_rng")}
+    assert made == {"intake_rng"}
+    hanoi = Region(load_scenario(HANOI))
+    lazy, eager = Simulation(hanoi, 0), Simulation(hanoi, 0)
+    streams = ("field_rng", "intake_rng", "back_office_rng", "sign_off_rng", "supplement_rng", "province_rng",
+               "delay_rng", "rework_rng")
+    for name in streams:
+        getattr(eager.communes[3].arrivals, name)
+    one, other = (s.communes[3].arrivals.block(0, s.end_time) for s in (lazy, eager))
+    assert {name for name in vars(lazy.communes[3].arrivals) if name.endswith("_rng")} >= set(streams) - {"rework_rng"}
+    for a, b in zip(one.columns, other.columns):
+        assert np.array_equal(a, b)

@@ -488,6 +488,20 @@ def test_backlog_is_read_at_the_end_of_every_day():
     assert result["backlog_by_day"][-1] == result["region"]["dossiers_in_process"]
 
 
+def test_backlog_follows_the_dossier_log():
+    """The backlog at the end of each day (counted from the day each dossier arrived and left,
+    a batch at a time) is what the dossier log says: filed before that midnight and not yet
+    handed back by then. No warm-up, so the log holds every dossier; a dossier returned for
+    supplementation stays in the backlog (it has not left)."""
+    scenario = load_scenario("hanoi/2025-07-first-13-days", ["horizon.days=6"])
+    _, result = simulate(scenario)
+    log = result["dossier_log"]
+    assert any(row[RETURNS] > 0 for row in log)
+    for day, level in enumerate(result["backlog_by_day"]):
+        end = (day + 1) * DAY
+        assert level == sum(1 for r in log if r[ARRIVAL] < end and not (done(r) and r[FINISH] < end)), day
+
+
 def test_counts_to_date_follow_the_dossier_log():
     """by_day: counted dossiers arrived, completed and completed on time up to the end of each
     day, per region, channel and field, exactly as the dossier log has them (warm-up left out)."""
