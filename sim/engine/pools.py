@@ -66,7 +66,8 @@ class Pool:
     def request(self, dossier, minutes: float, then) -> None:
         """Serve ``dossier`` for ``minutes`` working minutes, then call ``then(dossier)``."""
         dossier.then = then
-        w_now = self._working_minutes(self.env._now)
+        now = self.env._now
+        w_now = self._working_minutes(now)
         if self.free <= 0:
             dossier.minutes, dossier.enqueued_w = minutes, w_now
             self.queue.append(dossier)
@@ -99,7 +100,7 @@ class Pool:
             event = self.spare_events.pop()
             event.callbacks = event._call
             event.payload = dossier
-            at, now = self._instant(end_w), self.env._now
+            at = self._instant(end_w)
             heappush(self._heap, (at if at > now else now, NORMAL, next(self._eid), event))
         else:
             Call(self.env, self._instant(end_w), self._finish, dossier)
