@@ -265,11 +265,11 @@ def main(argv: list[str] | None = None, process_exits: bool = False) -> int:
 
 def _unknown_command(argv: list[str]) -> str | None:
     """A first word that is no command, with a did-you-mean (argparse only lists the choices)."""
-    import difflib
-
     word = next((a for a in argv if not a.startswith("-")), None)
     if word is None or word in COMMANDS or (argv and argv[0].startswith("-") and argv[0] not in ("--", "-h", "--help")):
         return None
+    import difflib  # did-you-mean hints: imported when a name is unknown, not at every start-up
+
     close = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else f"; commands: {', '.join(COMMANDS)}"
     return f"unknown command {word!r}{hint}"

@@ -130,9 +130,15 @@ def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | N
 
 def _run_maps(rows: list[dict], folder: Path, runs: RunSet):
     """maps/*.png when the communes are real units (a list of the files), else why not (text)."""
+    codes = [row.get("code") for row in rows]
+    if not codes or not all(isinstance(c, str) for c in codes):
+        # Synthetic communes (no codes): maps.geography_missing's answer, without importing the
+        # drawing code and the reference data, which a run of synthetic communes never needs.
+        from .catalogue import text
+
+        return text("map_no_geography", "en")
     from . import maps
 
-    codes = [row.get("code") for row in rows]
     missing = maps.geography_missing(codes, "en")
     if missing:
         return missing
