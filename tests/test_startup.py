@@ -149,3 +149,25 @@ def test_t_quantiles_are_scipys():
     for dof in range(1, len(_T_975) + 1):
         assert _T_975[dof - 1] == float(sps.t.ppf(0.975, dof))
     assert t_quantile_975(len(_T_975) + 7) == float(sps.t.ppf(0.975, len(_T_975) + 7))
+
+
+# ------------------------------------------------------------------ the parser of one command
+@pytest.mark.parametrize("command", ["run", "validate", "compare", "sweep", "calibrate", "staff", "report", "list",
+                                     "schema"])
+def test_a_commands_own_parser_answers_as_the_whole_parser(command, capsys):
+    """`commune-sim run ...` builds only run's sub-parser: its --help and its parsed options
+    are the whole parser's."""
+    from sim.cli import COMMANDS, _parser
+
+    assert command in COMMANDS
+    helps = []
+    for parser in (_parser(), _parser(command)):
+        with pytest.raises(SystemExit):
+            parser.parse_args([command, "--help"])
+        helps.append(capsys.readouterr().out)
+    assert helps[0] == helps[1] and f"usage: commune-sim {command}" in helps[0]
+    argv = {"run": ["run", "x.yaml", "--jobs", "1", "--quiet"], "validate": ["validate", "a.yaml"],
+            "compare": ["compare", "a", "b"], "sweep": ["sweep", "e.yaml"], "calibrate": ["calibrate", "s"],
+            "staff": ["staff", "s", "--budget", "counter=9"], "report": ["report", "out"], "list": ["list"],
+            "schema": ["schema"]}[command]
+    assert vars(_parser().parse_args(argv)) == vars(_parser(command).parse_args(argv))
