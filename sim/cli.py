@@ -15,13 +15,23 @@ from pathlib import Path
 from .errors import UsageError
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. With ``command`` (a command named first on the line) only that
+    command's sub-parser is built: parsing that line never looks at the others, and each costs
+    about a millisecond of every start-up. Without (no command, or ``--help`` before it) all of
+    them, so that the list of commands is printed."""
     parser = argparse.ArgumentParser(prog="commune-sim", description="Simulate the administrative workload of "
                                      "Vietnam's communes: run, compare and check scenarios.")
     parser.add_argument("--version", action="version", version=f"commune-sim {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    for name, add in _SUB_PARSERS.items():
+        if command is None or name == command:
+            add(sub)
+    return parser
 
+
+def _add_run(sub) -> None:
     run = sub.add_parser("run", help="run a scenario and write its output folder",
                          description="Run a scenario (default: Hanoi, 1-13 July 2025) and write manifest.json, summary.json and communes.csv.")
     run.add_argument("scenario", nargs="?", help="scenario file or library name (see `commune-sim list`)")
@@ -33,12 +43,16 @@ def _parser() -> argparse.ArgumentParser:
     _add_language(run)
     _add_targets(run)
 
+
+def _add_validate(sub) -> None:
     validate = sub.add_parser("validate", help="check scenario files without running them (the same checks as run)")
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                           help="check with this override applied to every file, as `run --set` would (repeatable)")
     _add_check_options(validate)
 
+
+def _add_compare(sub) -> None:
     compare = sub.add_parser("compare", help="run scenarios with common random numbers and compare them side by side",
                              description="Run each scenario with the first one's seed and replications (common random numbers) "
                                          "and print each key figure with the paired difference to the first scenario and its 95% CI.")
@@ -50,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_language(compare)
     _add_targets(compare)
 
+
+def _add_sweep(sub) -> None:
     sweep = sub.add_parser("sweep", help="run an experiment: every variant x replication, tidy results and plots",
                            description="Run the experiment file's variants x replications with common random numbers; "
                                        "write results (Parquet and CSV), a manifest and the plots.")
@@ -62,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--quiet", action="store_true", help="no progress")
     _add_check_options(sweep)
 
+
+def _add_calibrate(sub) -> None:
     calibrate = sub.add_parser("calibrate", help="fit a scenario's free parameters to reported figures",
                                description="Fit the free parameters named in the targets file with scipy.optimize under "
                                            "common random numbers; write fitted values with uncertainty, a scenario that "
@@ -76,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--quiet", action="store_true", help="no progress")
     calibrate.add_argument("--force-large", action="store_true", help=FORCE_LARGE_HELP)
 
+
+def _add_staff(sub) -> None:
     staff = sub.add_parser("staff", help="recommend staff per commune: the fewest that meet targets, or the best spread of a budget",
                            description="Minimum mode (no --budget): for every commune and listed pool, the fewest staff with which "
                                        "the commune meets every target given. Budget mode (--budget POOL=N): share exactly N staff "
@@ -95,6 +115,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_language(staff, "language of the answer and the plot: vi (tiếng Việt) or en (default: the scenario's outputs.language)")
     _add_run_options(staff)
 
+
+def _add_report(sub) -> None:
     report = sub.add_parser("report", help="write a self-contained HTML report of a run, compare or sweep folder",
                             description="Write one HTML file (images embedded, opens offline) with the findings, key "
                                         "figures with 95% intervals, the communes that miss a target, plots, "
@@ -105,11 +127,20 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--pdf", action="store_true", help="also print the report to PDF (beside the HTML) with Chromium")
     _add_targets(report)
 
+
+def _add_list(sub) -> None:
     sub.add_parser("list", help="list the scenario library with one line each")
 
+
+def _add_schema(sub) -> None:
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
     schema.add_argument("--out", type=Path, help="write to this file instead of stdout")
-    return parser
+
+
+# Each command's sub-parser, in the order --help lists the commands.
+_SUB_PARSERS = {"run": _add_run, "validate": _add_validate, "compare": _add_compare, "sweep": _add_sweep,
+                "calibrate": _add_calibrate, "staff": _add_staff, "report": _add_report, "list": _add_list,
+                "schema": _add_schema}
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -224,12 +255,17 @@ def _version() -> str:
 
 def entry() -> None:
     """The ``commune-sim`` program: :func:`main`, then the process ends with its exit code."""
+    # pydantic looks for plugins (entry points of the group "pydantic") in the metadata of every
+    # installed distribution when it builds its first validator: about 3 ms of every run, for
+    # plugins that observe validation, which this program has no use for. An explicit setting of
+    # the variable (even empty: plugins on) is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     raise SystemExit(main(process_exits=True))
 
 
 def main(argv: list[str] | None = None, process_exits: bool = False) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = _parser()
+    parser = _parser(argv[0] if argv and argv[0] in COMMANDS else None)
     unknown = _unknown_command(argv)
     if unknown:
         parser.error(unknown)  # exit 2, like every usage error argparse finds
@@ -265,11 +301,11 @@ def main(argv: list[str] | None = None, process_exits: bool = False) -> int:
 
 def _unknown_command(argv: list[str]) -> str | None:
     """A first word that is no command, with a did-you-mean (argparse only lists the choices)."""
-    import difflib
-
     word = next((a for a in argv if not a.startswith("-")), None)
     if word is None or word in COMMANDS or (argv and argv[0].startswith("-") and argv[0] not in ("--", "-h", "--help")):
         return None
+    import difflib  # did-you-mean hints: imported when a name is unknown, not at every start-up
+
     close = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else f"; commands: {', '.join(COMMANDS)}"
     return f"unknown command {word!r}{hint}"

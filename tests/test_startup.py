@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -24,6 +26,7 @@ from scipy import stats as sps
 
 from conftest import MMC
 from sim.engine.stats import _T_975, t_quantile_975
+from sim.study import catalogue
 from sim.study.files import csv_text
 
 HEAVY = ("pandas", "matplotlib", "pyarrow", "dask", "distributed", "scipy")
@@ -62,6 +65,34 @@ def test_small_run_starts_no_process_pool_machinery(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+#: Loaded only for what a tiny run of synthetic communes never does: a did-you-mean (difflib),
+#: real communes (the reference data and its readers), maps, the terminal table (not with --quiet).
+NOT_FOR_A_TINY_RUN = ("difflib", "statistics", "gzip", "sim.reference", "sim.study.maps", "sim.study.choropleth",
+                      "sim.study.catalogue", "sim.study.tables")
+TINY = Path(__file__).resolve().parents[1] / "benchmarks" / "scenarios" / "one-commune-one-day.yaml"
+
+
+def test_the_start_up_benchmark_imports_only_what_it_uses(tmp_path):
+    """`commune-sim run` of the start-up benchmark (one commune, one day, --quiet), as the program
+    runs it: none of the modules above is imported, and pydantic is told not to look for plugins
+    (unless the caller said otherwise)."""
+    code = ("import json, os, sys\nfrom sim.cli import entry\n"
+            f"sys.argv = ['commune-sim', 'run', {str(TINY)!r}, '--jobs', '1', '--quiet', '--out', sys.argv[1]]\n"
+            "try:\n    entry()\nexcept SystemExit as stop:\n    status = stop.code\n"
+            f"print(json.dumps([status, sorted(m for m in {NOT_FOR_A_TINY_RUN!r} if m in sys.modules), "
+            "os.environ.get('PYDANTIC_DISABLE_PLUGINS')]))")
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    proc = subprocess.run([sys.executable, "-c", code, "out"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [0, [], "__all__"]
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["maps"] == catalogue.text("map_no_geography", "en")  # without importing the catalogue
+    proc = subprocess.run([sys.executable, "-c", code, "again"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={**env, "PYDANTIC_DISABLE_PLUGINS": ""})
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [0, [], ""]  # an explicit setting is kept
 
 
 _GC_PROBE = """
@@ -149,3 +180,25 @@ def test_t_quantiles_are_scipys():
     for dof in range(1, len(_T_975) + 1):
         assert _T_975[dof - 1] == float(sps.t.ppf(0.975, dof))
     assert t_quantile_975(len(_T_975) + 7) == float(sps.t.ppf(0.975, len(_T_975) + 7))
+
+
+# ------------------------------------------------------------------ the parser of one command
+@pytest.mark.parametrize("command", ["run", "validate", "compare", "sweep", "calibrate", "staff", "report", "list",
+                                     "schema"])
+def test_a_commands_own_parser_answers_as_the_whole_parser(command, capsys):
+    """`commune-sim run ...` builds only run's sub-parser: its --help and its parsed options
+    are the whole parser's."""
+    from sim.cli import COMMANDS, _parser
+
+    assert command in COMMANDS
+    helps = []
+    for parser in (_parser(), _parser(command)):
+        with pytest.raises(SystemExit):
+            parser.parse_args([command, "--help"])
+        helps.append(capsys.readouterr().out)
+    assert helps[0] == helps[1] and f"usage: commune-sim {command}" in helps[0]
+    argv = {"run": ["run", "x.yaml", "--jobs", "1", "--quiet"], "validate": ["validate", "a.yaml"],
+            "compare": ["compare", "a", "b"], "sweep": ["sweep", "e.yaml"], "calibrate": ["calibrate", "s"],
+            "staff": ["staff", "s", "--budget", "counter=9"], "report": ["report", "out"], "list": ["list"],
+            "schema": ["schema"]}[command]
+    assert vars(_parser().parse_args(argv)) == vars(_parser(command).parse_args(argv))

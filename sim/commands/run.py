@@ -20,7 +20,6 @@ def run_command(args) -> int:
     from ..study.outputs import default_out_dir, write_run
     from ..study.progress import ProgressBar
     from ..study.runner import run_replications
-    from ..study.tables import print_run
 
     extra = ["outputs.dossier_log=true"] if args.dossier_log else []
     prepared = prepare_scenario(args.scenario, overrides(args) + extra, force_large=args.force_large)
@@ -41,6 +40,8 @@ def run_command(args) -> int:
 
     def table(folder: str) -> None:
         if not args.quiet and runs.results:
+            from ..study.tables import print_run  # the terminal table and its words: not with --quiet
+
             print_run(Results(runs, started).summary, runs.scenario, runs.results, scenario.outputs.language, targets,
                       folder)
 

@@ -22,7 +22,6 @@ it is: a CSV row as ``file:line``, a YAML key through the loader's positions.
 from __future__ import annotations
 
 import csv
-import difflib
 import unicodedata
 from pathlib import Path
 from typing import Callable
@@ -62,6 +61,8 @@ class CommuneIndex:
             return None, f"{len(found)} communes are named {text!r} (indexes {found}); use the index"
         if text.isdigit():
             return self.find(int(text))
+        import difflib  # did-you-mean hints: imported when a name is unknown, not at every start-up
+
         close = difflib.get_close_matches(text, self.by_name, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return None, f"unknown commune {text!r}{hint}"
@@ -70,6 +71,8 @@ class CommuneIndex:
 def _pool_problem(pool: str, pools) -> str | None:
     if pool in pools:
         return None
+    import difflib  # did-you-mean hints: imported when a name is unknown, not at every start-up
+
     close = difflib.get_close_matches(pool, list(pools), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f" (pools: {', '.join(sorted(pools))})"
     return f"unknown pool {pool!r}{hint}"

@@ -24,16 +24,15 @@ bundled scenario).
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import itertools
-import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .. import reference
+# The reference data (sim.reference), difflib and statistics are imported by the functions that
+# read real communes: a run of synthetic communes needs none of them, and they cost every start-up.
 from .limits import FORCE, HARD_MAX_COMMUNES, MAX_POPULATION
 from .reading import MAX_TABLE_BYTES, InputFileError, read_text
 
@@ -146,6 +145,8 @@ def _synthetic(spec) -> list[CommuneInfo]:
 
 
 def _province_rows(name: str) -> list[_Row]:
+    from .. import reference  # real communes only (see the imports)
+
     try:
         units = reference.units(name)
     except reference.ProvinceNotFound as exc:
@@ -183,6 +184,8 @@ def _table_rows(path: Path, max_rows: int | None = None) -> list[_Row]:
     if missing:
         raise CommuneError("communes.table", f"{path}: missing column(s) {sorted(missing)}; need name, type, population",
                            str(path))
+    from .. import reference  # real communes only (see the imports)
+
     known = {u.code for u in reference.units()}
     out = []
     for i, row in enumerate(rows):
@@ -207,6 +210,10 @@ def _table_rows(path: Path, max_rows: int | None = None) -> list[_Row]:
 def _only(rows: list[_Row], wanted: list[str]) -> list[_Row]:
     """The rows named in ``communes.only`` (names with or without diacritics, or codes), in
     the source's order; an unknown or ambiguous entry is an error located at its item."""
+    import difflib
+
+    from .. import reference  # real communes only (see the imports)
+
     keep: set[int] = set()
     by_code = {r.code: i for i, r in enumerate(rows) if r.code}
     by_name: dict[str, list[int]] = {}
@@ -268,6 +275,8 @@ def _with(row: _Row, population: float) -> _Row:
 
 
 def _type_medians(rows: list[_Row]) -> dict:
+    import statistics  # real communes only (see the imports)
+
     known = [r for r in rows if r.population is not None]
     out: dict = {None: statistics.median(r.population for r in known) if known else 0.0}
     for kind in {r.type for r in known}:

@@ -6,8 +6,6 @@ present, policies are registered and have what they need.
 """
 from __future__ import annotations
 
-import difflib
-
 from .limits import value_problems
 from .problems import Issue
 
@@ -86,7 +84,7 @@ def _pools(scenario):
             yield Issue(where, f"pool {pool!r} needs staff in every commune: {senders[0]} sends it work", pools[pool])
     used = work_senders(scenario)
     for pool in pools:  # an idle pool is allowed; one named like a working pool is a typo
-        close = difflib.get_close_matches(pool, list(used), n=1) if pool not in used else []
+        close = _closest(pool, list(used)) if pool not in used else []
         if close:
             where = "by_population" if pool in scenario.staff.by_population else "per_commune"
             yield Issue(f"staff.{where}.{pool}", f"no stage sends work to pool {pool!r}; did you mean {close[0]!r}?",
@@ -193,3 +191,9 @@ def _geography(scenario):
 
 def _shown(value):
     return value if isinstance(value, str) else value.model_dump()
+
+
+def _closest(name: str, names: list[str]) -> list[str]:
+    import difflib  # a typo hint: imported when a pool is idle, not at every start-up
+
+    return difflib.get_close_matches(name, names, n=1)

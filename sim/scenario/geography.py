@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import reference
-
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -35,6 +33,10 @@ class GeographyError(ValueError):
 
 
 def _units(communes, key_path: str) -> list:
+    # The reference data is imported here, where real communes need it: a run of synthetic
+    # communes never does, and its import (units, names, dataclasses) costs every start-up.
+    from .. import reference
+
     missing = [c.name for c in communes if not c.code]
     if missing:
         raise GeographyError(key_path, f"needs communes with official codes (communes.province, or a table with a "
@@ -66,6 +68,8 @@ def neighbourhoods(communes, spec, cluster_size: int = 5) -> list[tuple[int, ...
     if spec == "consecutive":
         return consecutive_runs(n, cluster_size)
     if spec == "border":
+        from .. import reference  # real communes only (see _units)
+
         units = _units(communes, "routing.neighbours")
         index = {u.code: i for i, u in enumerate(units)}
         adjacency = reference.neighbours([u.code for u in units])

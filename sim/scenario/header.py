@@ -16,7 +16,8 @@ import yaml
 from .loading import _find
 from .schema import scenario_dir
 
-_HEADING = re.compile(r"^([A-Z][A-Z ]{3,})(\s*\([^)]*\))?\s*:?\s*(.*)$")
+# A pattern, compiled (and cached) by re when a report splits a block, not at every start-up.
+_HEADING = r"^([A-Z][A-Z ]{3,})(\s*\([^)]*\))?\s*:?\s*(.*)$"
 MAX_FILES = 8  # an extends chain longer than this is not a library scenario; stop reading
 
 
@@ -89,7 +90,7 @@ def sections(text: str) -> list[dict]:
     parts = [{"heading": None, "qualifier": "", "items": []}]
     for raw in text.splitlines():
         line = raw.strip()
-        match = _HEADING.match(line)
+        match = re.match(_HEADING, line)
         if match and not raw.startswith(" "):
             parts.append({"heading": match.group(1).strip(), "qualifier": (match.group(2) or "").strip(),
                           "items": [match.group(3)] if match.group(3) else []})

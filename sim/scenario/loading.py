@@ -11,7 +11,6 @@ keys and non-mapping documents are refused; NaN/infinity are rejected before pyd
 """
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -92,6 +91,8 @@ def library_names(search_dirs: Sequence[Path]) -> list[str]:
 
 def did_you_mean(ref: str, names: Sequence[str]) -> str:
     """``"; did you mean 'x'?"`` for the closest of ``names``, or ``""``."""
+    import difflib  # did-you-mean hints: imported when a name is unknown, not at every start-up
+
     bare = ref.removesuffix(".yaml").removesuffix(".yml")
     close = [n for n in difflib.get_close_matches(bare, names, n=1, cutoff=0.75) if n != bare]
     return f"; did you mean {close[0]!r}?" if close else ""
@@ -301,6 +302,8 @@ def _best_branches(errors: list[dict], data: Any) -> list[tuple[dict, str | None
 
 def _close_key(key: str, names: list[str]) -> str | None:
     """The allowed key ``key`` most likely mistypes (a transposition first), never ``key`` itself."""
+    import difflib  # did-you-mean hints: imported when a name is unknown, not at every start-up
+
     names = [n for n in names if n != key]
     swapped = [n for n in names if sorted(n) == sorted(key)]
     close = swapped or difflib.get_close_matches(key, names, n=1)

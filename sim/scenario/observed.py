@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +38,8 @@ MAX_PROBLEMS = 50
 
 
 def _did_you_mean(value: str, known: list[str]) -> str:
+    import difflib  # did-you-mean hints: imported when a name is unknown, not at every start-up
+
     close = difflib.get_close_matches(value, known, n=1)
     if close:
         return f"; did you mean {close[0]!r}?"

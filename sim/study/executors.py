@@ -172,13 +172,14 @@ def worker_init(parent: int) -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
-_ADDRESS = re.compile(r"^(?:(?P<scheme>tcp|tls|ucx|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)"
-                      r":(?P<port>\d{1,5})/?$")
+# A pattern, compiled (and cached) by re when a --scheduler is given, not at every start-up.
+_ADDRESS = (r"^(?:(?P<scheme>tcp|tls|ucx|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)"
+            r":(?P<port>\d{1,5})/?$")
 
 
 def scheduler_problem(address: str) -> str | None:
     """Why ``address`` is not a Dask scheduler address (``tcp://host:8786``), or None."""
-    match = _ADDRESS.match(address.strip())
+    match = re.match(_ADDRESS, address.strip())
     if not match:
         return (f"--scheduler {address!r} is not a scheduler address; expected tcp://HOST:PORT "
                 "(e.g. tcp://10.0.0.5:8786; also tls://, ucx://, ws://, wss://)")

@@ -130,9 +130,16 @@ def write_run(out_dir: Path, runs: RunSet, started: dt.datetime, source: str | N
 
 def _run_maps(rows: list[dict], folder: Path, runs: RunSet):
     """maps/*.png when the communes are real units (a list of the files), else why not (text)."""
+    codes = [row.get("code") for row in rows]
+    if not codes or not all(isinstance(c, str) for c in codes):
+        # Synthetic communes (no codes): maps.geography_missing's answer, read from the words of
+        # the catalogue without importing the drawing code, the reference data or the catalogue's
+        # lookups and classes, none of which a run of synthetic communes needs.
+        from .catalogue_text import TEXT
+
+        return TEXT["map_no_geography"]["en"]
     from . import maps
 
-    codes = [row.get("code") for row in rows]
     missing = maps.geography_missing(codes, "en")
     if missing:
         return missing
