@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from sim.calibration.sensitivity import sensitivity  # noqa: E402
+from sim.study.catalogue import text  # noqa: E402
 
 SCENARIOS = ["danang/2025-q3", "haiphong/2025-q3", "hanoi/2025-07-first-13-days"]
 
@@ -30,8 +31,9 @@ def main() -> int:
     args = parser.parse_args()
     started = time.perf_counter()
 
-    def log(message: str) -> None:
-        print(f"[sensitivity {time.perf_counter() - started:6.0f} s] {message}", file=sys.stderr, flush=True)
+    def log(key: str, **fields) -> None:  # progress by a key of the catalogue (sim/study/catalogue_text.py)
+        print(f"[sensitivity {time.perf_counter() - started:6.0f} s] {text(key, 'en', **fields)}", file=sys.stderr,
+              flush=True)
 
     for name in args.scenarios:
         out = HERE / name.replace("/", "-")

@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None, process_exits: bool = False) -> int:
         pause_collector(args)  # resumed once the run is ready to simulate (freeze_start_up)
     from .scenario.loading import ScenarioError
     from .study.executors import Unreachable, options_problem
-    from .study.interrupts import handle_signals
+    from .study.interrupts import handle_signals, language
 
     with handle_signals(process_exits):  # SIGTERM is Ctrl-C; a second one never tears what is being written
         try:
@@ -295,7 +295,9 @@ def main(argv: list[str] | None = None, process_exits: bool = False) -> int:
             print(f"commune-sim: {exc}; nothing was run", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
+            from .study.catalogue import text
+
+            print(text("stop_interrupted_short", language()), file=sys.stderr)
             return 1
 
 

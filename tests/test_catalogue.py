@@ -79,14 +79,19 @@ def test_vietnamese_is_nfc_and_not_a_copy_of_the_english():
 
 
 def _keys_used_in_code() -> set[str]:
-    """Every literal first argument of text(...), ctx.t(...) and cat.text(...) in the package."""
+    """Every literal first argument of text(...), ctx.t(...), cat.text(...) and, for the
+    calibration's progress lines, log(...) / self.log(...) in the package (both literals of
+    ``text("a" if x else "b", ...)``)."""
     used = set()
     for path in SIM.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)
-                    and (getattr(node.func, "attr", None) in ("text", "t") or getattr(node.func, "id", None) == "text")):
-                used.add(node.args[0].value)
+            if not (isinstance(node, ast.Call) and node.args and (getattr(node.func, "attr", None) in ("text", "t", "log")
+                                                                  or getattr(node.func, "id", None) in ("text", "log"))):
+                continue
+            first = node.args[0]
+            for arg in (first.body, first.orelse) if isinstance(first, ast.IfExp) else (first,):
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    used.add(arg.value)
     return used
 
 
@@ -95,6 +100,30 @@ def test_every_word_the_code_asks_for_is_in_the_catalogue():
     assert len(used) > 60  # the walk finds the calls
     missing = sorted(k for k in used if k not in TEXT)
     assert missing == [], missing
+
+
+def test_progress_and_stop_lines_are_in_both_languages():
+    """What run, compare, sweep, staff and calibrate print while they work or when they stop:
+    every such key the code asks for (the walk above finds the calibration's log keys too) is in
+    both languages, in the glossary's words."""
+    used = _keys_used_in_code()
+    progress = {k for k in TEXT if k.startswith(("progress_", "stop_", "signal_", "calibrate_", "sweep_", "run_kept",
+                                                  "compare_", "staff_worker", "write_failed", "sensitivity_"))}
+    assert len(progress) >= 35 and progress - {"calibrate_stage_fit", "calibrate_stage_refit"} <= used
+    for key in progress:
+        assert set(TEXT[key]) == set(LANGUAGES) and all(TEXT[key][lang].strip() for lang in LANGUAGES), key
+    assert catalogue.text("progress_replication", "vi", k=3, n=10) == "lần mô phỏng 3/10"
+    assert catalogue.text("progress_replication", "en", k=3, n=10) == "replication 3/10"
+    assert "lần mô phỏng" in catalogue.text("run_kept", "vi", why="x", kept=1, total=2, folder="f")
+
+
+def test_a_stop_reason_recorded_in_english_is_said_in_the_language_asked():
+    english = catalogue.text("stop_worker_died", "en")
+    assert catalogue.stop_reason(f"{english}: BrokenProcessPool", "vi") == \
+        catalogue.text("stop_worker_died", "vi") + ": BrokenProcessPool"
+    assert catalogue.stop_reason(None, "vi") == catalogue.text("stop_interrupted", "vi")
+    assert catalogue.stop_reason("OSError: disk full", "vi") == "OSError: disk full"  # the system's words, as given
+    assert catalogue.stop_reason(catalogue.text("stop_interrupted", "en"), "en") == "interrupted (Ctrl-C or SIGTERM)"
 
 
 def test_every_figure_a_table_shows_is_in_the_catalogue():

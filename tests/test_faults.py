@@ -32,8 +32,9 @@ MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 # last well beyond the two seconds after which the progress bar shows (60 used to: before the
 # program froze its start-up objects, each replication's garbage collection took longer)
 MANY_REPLICATIONS = 300
+# --lang en: the progress and stop lines these tests read are the English ones (a Vietnamese run: below)
 MANY = [MMC, "--set", "horizon.days=20", "--set", "horizon.warmup_days=0", "--replications", str(MANY_REPLICATIONS),
-        "--jobs", "1"]
+        "--jobs", "1", "--lang", "en"]
 WAIT = 60  # seconds: the longest any step may take on a very busy machine before the test fails
 
 
@@ -121,6 +122,21 @@ def test_a_signal_stops_the_run_and_keeps_every_finished_replication(signals, tm
     assert summary["replications"] == m["replications_completed"]
     assert "replications kept" in run.err
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
+
+
+def test_a_vietnamese_run_says_its_progress_and_its_stop_in_vietnamese(tmp_path):
+    """--lang vi: the progress bar (replication count, time left) and the line saying what was
+    kept come from the catalogue in Vietnamese, with no English word of theirs left."""
+    out = tmp_path / "out"
+    run = Cli("run", *MANY, "--lang", "vi", "--out", out, cwd=tmp_path)  # the last --lang counts
+    while int(run.wait_for(r"lần mô phỏng (\d+)/300 [^\r]*còn khoảng [^\r]*giây[^\r]*$")[1]) <= 2:
+        time.sleep(0.05)
+    run.proc.send_signal(signal.SIGTERM)
+    assert run.finish() == 1, run.err
+    assert re.search(r"đã dừng \(Ctrl-C hoặc SIGTERM\): giữ lại \d+/300 lần mô phỏng trong ", run.err), run.err
+    for english in ("replication", "ETA", "interrupted", "kept in"):
+        assert english not in run.err, run.err
+    assert manifest(out)["error"] == "interrupted (Ctrl-C or SIGTERM)"  # the manifest is data: English
 
 
 def test_ctrl_c_while_the_output_folder_is_written_still_writes_it_whole(tmp_path):

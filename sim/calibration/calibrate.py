@@ -60,12 +60,13 @@ class Fitter:
     """The objective over a section's fitted targets, and least-squares fits of it."""
 
     def __init__(self, section: ScenarioTargets, mapping: Mapping, evaluator: Evaluator, start_date, log=None):
-        """``start_date``: the scenario's first day (dated checkpoints are read by their day)."""
+        """``start_date``: the scenario's first day (dated checkpoints are read by their day).
+        ``log(key, **fields)`` is told of progress by a key of the catalogue's TEXT (the caller words it)."""
         self.section, self.mapping, self.evaluator = section, mapping, evaluator
         self.names = list(section.parameters)
         self.targets = section.fitted_targets()
         self.expressions = section.expressions(start_date)
-        self.log = log or (lambda message: None)
+        self.log = log or (lambda key, **fields: None)
         self.evaluations = 0
         self.stopping = False
 
@@ -111,8 +112,8 @@ class Fitter:
                 best.update(x=np.array([theta[n] for n in self.names]), cost=cost)
             shown = ", ".join(f"{n}={v:.5g}" for n, v in theta.items())
             sims = ", ".join(f"{t.id} {np.mean(values[t.id]):,.5g}" for t in self.targets)
-            self.log(f"{label} #{best['n']:>2}: {shown} -> objective {cost:.4g} ({sims}) "
-                     f"[{time.perf_counter() - started:.1f} s]")
+            self.log("calibrate_evaluation", stage=label, n=f"{best['n']:>2}", values=shown, cost=f"{cost:.4g}",
+                     simulated=sims, seconds=f"{time.perf_counter() - started:.1f}")
             if cost < STOP_COST * max(len(res), 1):
                 raise _Close
             return res
@@ -126,7 +127,7 @@ class Fitter:
             if cost > best["cost"]:
                 x, cost = best["x"], best["cost"]
         except _Budget:
-            self.log(f"{label}: evaluation budget ({budget}) used; keeping the best point seen")
+            self.log("calibrate_budget_used", stage=label, budget=budget)
             x, cost = best["x"], best["cost"]
         except _Close:
             x, cost = best["x"], best["cost"]
@@ -240,11 +241,11 @@ def run_calibration(fitter: Fitter, section: ScenarioTargets, mapping: Mapping, 
     before = fitter.simulate(fitter.theta(x0), fit_reps, "before")
     objective["initial"] = float(np.sum(fitter.residuals(before) ** 2)) if fitter.targets else 0.0
     if names and fitter.targets:
-        log(f"fitting {', '.join(names)} on replications {fit_reps} ({len(fitter.targets)} targets)")
+        log("calibrate_fitting", names=", ".join(names), replications=fit_reps, targets=len(fitter.targets))
         x_hat, cost, n = fitter.fit(x0, fit_reps, "fit", section.max_evaluations)
         objective.update(fitted=cost, evaluations=n)
         x_hat = np.array([round_sig(v, 4) for v in x_hat])
-        log(f"fitted {fitter.theta(x_hat)}; refitting each of replications {final} alone for the uncertainty")
+        log("calibrate_fitted", values=fitter.theta(x_hat), replications=final)
         spread, predicted = uncertainty(fitter, x_hat, final, len(fit_reps), max(section.max_evaluations // 2, 8))
         for i, name in enumerate(names):
             spec = section.parameters[name]
@@ -254,9 +255,9 @@ def run_calibration(fitter: Fitter, section: ScenarioTargets, mapping: Mapping, 
                                                                   <= 1e-3 * (spec.bounds[1] - spec.bounds[0]))}
     else:
         x_hat = x0
-        log("no free parameters: evaluating the scenario as it is")
+        log("calibrate_no_parameters")
     theta = fitter.theta(x_hat)
-    log(f"final evaluation on replications {final}")
+    log("calibrate_final", replications=final)
     final_values = fitter.simulate(theta, final, "final")
     objective["final"] = float(np.sum(fitter.residuals(final_values) ** 2)) if fitter.targets else 0.0
     for name in names:

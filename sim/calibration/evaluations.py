@@ -95,7 +95,7 @@ class Evaluator:
                  workers: Workers | None = None):
         self.scenario_path, self.paths, self.cache = scenario_path, sorted(set(paths)), cache
         self.force_large = force_large
-        self.log = log or (lambda message: None)
+        self.log = log or (lambda key, **fields: None)
         self.workers = workers or in_process()
         self.engine = engine_hash()
         self.runs = 0  # replications actually run (not from the cache)

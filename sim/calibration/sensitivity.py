@@ -36,7 +36,7 @@ def sensitivity(scenario_arg: str, targets_path: Path, out: Path, replications: 
     from ..study.executors import open_workers
     from .evaluations import Cache, Evaluator
 
-    log = log or (lambda message: None)
+    log = log or (lambda key, **fields: None)
     scenario_path = find_scenario(scenario_arg)
     targets, positions = load_targets(targets_path)
     key, section = section_for(targets, positions, targets_path, scenario_path)
@@ -56,14 +56,14 @@ def sensitivity(scenario_arg: str, targets_path: Path, out: Path, replications: 
 
     with open_workers("local", jobs, tasks=replications) as workers:  # no more processes than replications
         evaluator.workers = workers
-        log(f"{key}: base ({replications} replications)")
+        log("sensitivity_base", scenario=key, replications=replications)
         base_values = run([], "base")
         rows = []
         for name, spec in section.assumptions.items():
             first = mapping.paths[name][0]
             for f in (1 - factor, 1 + factor):
                 applied = mapping.values({name: f})[first] / get_path(mapping.base, first)
-                log(f"{key}: {name} x {f:g} (applied x {applied:.3g})")
+                log("sensitivity_step", scenario=key, name=name, factor=f"{f:g}", applied=f"{applied:.3g}")
                 values = run(mapping.overrides({name: f}), f"{name} x {f:g}")
                 for figure in expressions:
                     b_mean = float(np.mean(base_values[figure]))

@@ -15,13 +15,32 @@ import numpy as np
 from ..errors import UsageError
 
 
-def _log_to_stderr(quiet: bool):
-    started = time.perf_counter()
+class _StderrLog:
+    """The calibration's progress lines on stderr: ``log(key, **fields)`` in the catalogue's words,
+    in ``lang`` (the scenario's ``outputs.language`` once it is read; English before)."""
 
-    def log(message: str) -> None:
-        if not quiet:
-            print(f"[calibrate {time.perf_counter() - started:6.0f} s] {message}", file=sys.stderr, flush=True)
-    return log
+    def __init__(self, quiet: bool):
+        self.quiet, self.lang, self.started = quiet, "en", time.perf_counter()
+
+    def __call__(self, key: str, **fields) -> None:
+        from ..study.catalogue import text
+
+        if self.quiet:
+            return
+        if "stage" in fields:
+            fields["stage"] = self.stage(fields["stage"])
+        print(text("calibrate_log", self.lang, seconds=f"{time.perf_counter() - self.started:6.0f}",
+                   message=text(key, self.lang, **fields)), file=sys.stderr, flush=True)
+
+    def stage(self, label: str) -> str:
+        """The fit's label (``fit``, ``refit replication 3``: kept in English in the cache) in words."""
+        from ..study.catalogue import text
+
+        if label == "fit":
+            return text("calibrate_stage_fit", self.lang)
+        if label.startswith("refit replication "):
+            return text("calibrate_stage_refit", self.lang, replication=label.rsplit(" ", 1)[-1])
+        return label
 
 
 def default_out(scenario_path: Path) -> Path:
@@ -38,9 +57,10 @@ def calibrate_command(args) -> int:
     from ..calibration.calibrate import CACHE_FILE, prepare, run_calibration
     from ..calibration.report import write_outputs
     from ..study.api import find_scenario
+    from ..study.catalogue import text
     from ..study.executors import Unreachable, open_workers
     from ..study.files import folder_problem
-    from ..study.interrupts import shielded
+    from ..study.interrupts import shielded, speak
 
     out = args.out or default_out(find_scenario(args.scenario))
     problem = folder_problem(out, inside=True)
@@ -48,15 +68,17 @@ def calibrate_command(args) -> int:
         raise UsageError(problem)
     if out.exists() and any(out.iterdir()) and not args.resume:
         raise UsageError(f"--out {out} is not empty; pass --resume to continue the calibration there, or choose another folder")
-    log = _log_to_stderr(args.quiet)
+    log = _StderrLog(args.quiet)
     started = dt.datetime.now().astimezone()
     scenario_path, key, section, base, mapping, fitter = prepare(args.scenario, args.targets, out, log,
                                                                  args.replications, getattr(args, "force_large", False))
+    lang = log.lang = base.outputs.language  # the scenario's language (calibrate has no --lang)
+    speak(lang)
     cached = len(fitter.evaluator.cache.records)
     if cached:
-        log(f"resuming: {cached} replication runs already in {out / CACHE_FILE}")
+        log("calibrate_resuming", runs=cached, path=out / CACHE_FILE)
     wall = time.perf_counter()
-    resume = f"continue with --resume --out {out}"
+    resume = text("calibrate_resume_hint", lang, folder=out)
     try:  # no more worker processes than replications run at once
         with open_workers(args.executor, args.jobs, args.scheduler,
                           tasks=max(section.replications, section.final_replications)) as workers:
@@ -65,14 +87,14 @@ def calibrate_command(args) -> int:
     except Unreachable:
         raise  # one line from the command line: nothing ran
     except (KeyboardInterrupt, BrokenExecutor, OSError) as exc:
-        kept = f"{len(fitter.evaluator.cache.records)} replication runs kept in {out / CACHE_FILE}"
+        kept = text("calibrate_kept", lang, runs=len(fitter.evaluator.cache.records), path=out / CACHE_FILE)
         if isinstance(exc, KeyboardInterrupt):
-            print(f"interrupted: {kept}; {resume}", file=sys.stderr)
+            print(text("calibrate_interrupted", lang, kept=kept, resume=resume), file=sys.stderr)
         elif isinstance(exc, BrokenExecutor):
-            print(f"commune-sim: a worker process died (killed, or out of memory?): {kept}; {resume}", file=sys.stderr)
+            print(text("calibrate_worker_died", lang, kept=kept, resume=resume), file=sys.stderr)
         else:
-            print(f"commune-sim: cannot write to {out}: {exc.strerror or exc}; {kept}; free space or make the folder "
-                  f"writable, then {resume}", file=sys.stderr)
+            print(text("calibrate_cannot_write", lang, folder=out, reason=exc.strerror or exc, kept=kept, resume=resume),
+                  file=sys.stderr)
         return 1
     numbers.update(started=started, wall_seconds=time.perf_counter() - wall, runs=fitter.evaluator.runs,
                    command_line=getattr(args, "command_line", None))
@@ -80,9 +102,8 @@ def calibrate_command(args) -> int:
         with shielded():  # a Ctrl-C now waits for the report: the fit is done
             write_outputs(out, scenario_path, args.targets, key, section, base, mapping, numbers)
     except OSError as exc:
-        print(f"commune-sim: cannot write the report to {out}: {exc.strerror or exc}; every replication run is kept "
-              f"in {out / CACHE_FILE}: free space or make the folder writable, then {resume} "
-              "(nothing is computed again)", file=sys.stderr)
+        print(text("calibrate_cannot_write_report", lang, folder=out, reason=exc.strerror or exc, path=out / CACHE_FILE,
+                   resume=resume), file=sys.stderr)
         return 1
     from ..calibration.report import print_summary, unmet_lines
 
@@ -94,5 +115,5 @@ def calibrate_command(args) -> int:
         print(line)
     print(f"results: {out}")
     if bad:
-        print(f"warning: outside tolerance after calibration: {', '.join(bad)}", file=sys.stderr)
+        print(text("calibrate_outside_tolerance", lang, targets=", ".join(bad)), file=sys.stderr)
     return 0

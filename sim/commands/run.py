@@ -16,7 +16,8 @@ def run_command(args) -> int:
     """Check the scenario and --out (exit 2), run, print the table, write the folder (also when stopped early)."""
     from ..study.analysis import targets_for
     from ..study.api import Results, prepare_scenario
-    from ..study.interrupts import received, shielded
+    from ..study.catalogue import stop_reason, text
+    from ..study.interrupts import received, shielded, speak
     from ..study.outputs import default_out_dir, write_run
     from ..study.progress import ProgressBar
     from ..study.runner import run_replications
@@ -24,11 +25,13 @@ def run_command(args) -> int:
     extra = ["outputs.dossier_log=true"] if args.dossier_log else []
     prepared = prepare_scenario(args.scenario, overrides(args) + extra, force_large=args.force_large)
     scenario, path = prepared.scenario, prepared.path
+    lang = scenario.outputs.language  # --lang is in it: the table's language, and the progress lines'
+    speak(lang)
     out = args.out or default_out_dir(scenario.name)
     check_out_dir(out, args.force)  # before the computing: a folder that cannot be written is known now
     warnings = report_warnings(prepared.warnings, args.strict, path, notes=prepared.region.notes)
     started = dt.datetime.now().astimezone()
-    bar = ProgressBar(scenario.name[:40])
+    bar = ProgressBar(scenario.name[:40], lang=lang)
     freeze_start_up(args)
     try:
         runs = run_replications(scenario, jobs=args.jobs, progress=None if args.quiet else bar, region=prepared.region,
@@ -42,8 +45,7 @@ def run_command(args) -> int:
         if not args.quiet and runs.results:
             from ..study.tables import print_run  # the terminal table and its words: not with --quiet
 
-            print_run(Results(runs, started).summary, runs.scenario, runs.results, scenario.outputs.language, targets,
-                      folder)
+            print_run(Results(runs, started).summary, runs.scenario, runs.results, lang, targets, folder)
 
     try:
         with shielded():  # a Ctrl-C now waits: the finished replications are written whole
@@ -52,13 +54,13 @@ def run_command(args) -> int:
     except Exception as exc:  # noqa: BLE001 — a failed write is a failed run
         table("")
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        print(f"commune-sim: could not write {out}: {reason}; nothing was saved", file=sys.stderr)
+        print(text("write_failed_nothing_saved", lang, folder=out, reason=reason), file=sys.stderr)
         return 1
     table(str(written))
     print(f"results: {written}")
     if runs.interrupted or received():
-        why = runs.error or "interrupted (Ctrl-C or SIGTERM)"
-        print(f"{why}: {len(runs.results)} of {scenario.replications} replications kept in {written}", file=sys.stderr)
+        print(text("run_kept", lang, why=stop_reason(runs.error, lang), kept=len(runs.results),
+                   total=scenario.replications, folder=written), file=sys.stderr)
         return 1
     return 0
 
@@ -67,8 +69,9 @@ def compare_command(args) -> int:
     """Run every scenario under common random numbers and print the paired differences to the first."""
     from ..scenario.loading import ScenarioError
     from ..study.api import prepare_scenario
+    from ..study.catalogue import stop_reason, text
     from ..study.compare import compare
-    from ..study.interrupts import received, shielded
+    from ..study.interrupts import received, shielded, speak
     from ..study.progress import ProgressBar
     from ..study.tables import print_comparison, print_worst_communes
 
@@ -85,22 +88,23 @@ def compare_command(args) -> int:
         prepared_all.append((name, prepared))
     if problems:
         raise ScenarioError(problems)
+    lang = loaded[0][1].outputs.language  # the table's language (--lang is in every scenario)
+    speak(lang)
     for name, prepared in prepared_all:  # the same checks as `run`, each scenario's warnings once
         report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{name}: ", notes=prepared.region.notes)
     if args.out:
         check_out_dir(args.out, args.force)
     started = dt.datetime.now().astimezone()
-    bar = ProgressBar("compare")
+    bar = ProgressBar(text("progress_compare", lang), lang=lang)
     try:
         result = compare(loaded, jobs=args.jobs, progress=None if args.quiet else bar, executor=args.executor,
                          scheduler=args.scheduler)
     finally:
         bar.close()
     if not result.runs or result.labels[0] != args.scenarios[0]:
-        print("interrupted before a replication of the first scenario finished: nothing to compare", file=sys.stderr)
+        print(text("compare_nothing", lang), file=sys.stderr)
         return 1
     rows = result.rows()
-    lang = result.runs[0].scenario.outputs.language
     print_periods(result.labels, [runs.scenario for runs in result.runs], lang)
     print_comparison(rows, result.names, lang)
     for name, worst in zip(result.names, (w for _, w in result.worst())):
@@ -113,11 +117,11 @@ def compare_command(args) -> int:
                 written = write_comparison(args.out, result, rows, started, force=args.force,
                                            command_line=args.command_line, interrupted=received)
         except OSError as exc:
-            print(f"commune-sim: could not write {args.out}: {exc.strerror or exc}; nothing was saved", file=sys.stderr)
+            print(text("write_failed_nothing_saved", lang, folder=args.out, reason=exc.strerror or exc), file=sys.stderr)
             return 1
         print(f"results: {written}")
     if result.interrupted or received():
-        why = next((r.error for r in result.runs if r.error), None) or "interrupted (Ctrl-C or SIGTERM)"
-        print(f"{why}: the comparison is incomplete", file=sys.stderr)
+        why = stop_reason(next((r.error for r in result.runs if r.error), None), lang)
+        print(text("compare_incomplete", lang, why=why), file=sys.stderr)
         return 1
     return 0

@@ -28,19 +28,25 @@ def staff_command(args) -> int:
     from ..scenario.communes import build_communes
     from ..scenario.region import Region
     from ..study.api import find_scenario, load_scenario
+    from ..study.catalogue import text
+    from ..study.interrupts import speak
     from ..study.staffing.evaluate import Evaluator, with_pool_waits
     from ..study.staffing.folder import default_out, request, write_folder
 
     path = find_scenario(args.scenario)
     scenario = load_scenario(path, overrides(args), force_large=getattr(args, "force_large", False))
     pools, targets, budgets = request(args, scenario, len(build_communes(scenario.communes)))
+    lang = scenario.outputs.language  # --lang is in it: the answer's language, and the progress line's
+    speak(lang)
     out = args.out or default_out(scenario.name)
     check_out_dir(out, args.force)  # before the search: a folder that cannot be written is known now
     region = Region(with_pool_waits(scenario, targets.wait_p90_minutes))
     evaluator = Evaluator(region, pools, scenario.replications, args.jobs, args.executor, args.scheduler)
     if not args.quiet and sys.stderr.isatty():
-        evaluator.on_evaluate = lambda k: print(f"\rsimulation {k} ({scenario.replications} replications)…",
-                                                end="", file=sys.stderr, flush=True)
+        def on_evaluate(k: int) -> None:
+            print("\r" + text("progress_staff", lang, k=k, replications=scenario.replications), end="", file=sys.stderr,
+                  flush=True)
+        evaluator.on_evaluate = on_evaluate
     started, clock = dt.datetime.now().astimezone(), time.perf_counter()
     try:
         try:
@@ -50,13 +56,12 @@ def staff_command(args) -> int:
             if evaluator.on_evaluate:
                 print(file=sys.stderr)  # after the progress line
     except BrokenExecutor:
-        print("commune-sim: a worker process died (killed, or out of memory?); the search stopped, nothing was "
-              "written", file=sys.stderr)
+        print(text("staff_worker_died", lang, why=text("stop_worker_died", lang)), file=sys.stderr)
         return 1
     summary = write_folder(out, scenario, path, search, evaluator, before, after, budgets, args, started,
                            time.perf_counter() - clock)
     if not args.quiet:
-        for line in summary["answer"][scenario.outputs.language]:
+        for line in summary["answer"][lang]:
             print(line)
     print(f"results: {out}")
     return 0

@@ -15,14 +15,18 @@ def sweep_command(args) -> int:
     from ..scenario.checks import describe_across
     from ..scenario.loading import Position, Problem, ScenarioError
     from ..study import sweep
+    from ..study.catalogue import stop_reason, text
     from ..study.experiments import load_experiment
     from ..study.files import folder_problem
+    from ..study.interrupts import speak
     from ..study.progress import ProgressBar
     from ..study.executors import Unreachable
     from ..study.sweep_folder import language, prepare_out
 
     force_large, strict = getattr(args, "force_large", False), getattr(args, "strict", False)
     experiment = load_experiment(args.experiment, force_large=force_large)
+    lang = language(experiment)  # the language of the sweep's tables, and of its progress lines
+    speak(lang)
     lines = describe_across({f"{v.id} ({v.label})": v.overloads for v in experiment.variants if v.overloads})
     if lines and strict:
         raise ScenarioError([Problem(Position(str(args.experiment), None, None), "staff", line) for line in lines])
@@ -32,32 +36,32 @@ def sweep_command(args) -> int:
     problem = folder_problem(out, inside=True) or prepare_out(experiment, out, args.resume)
     if problem:
         raise UsageError(problem)
-    bar = ProgressBar(experiment.spec.name[:30])
+    bar = ProgressBar(experiment.spec.name[:30], lang=lang)
     try:
         result = sweep.run_sweep(experiment, out, args.executor, args.jobs, args.scheduler,
                            progress=None if args.quiet else bar, command_line=getattr(args, "command_line", None))
     except Unreachable:
         raise  # one line from the command line
     except OSError as exc:  # before any run: the folder cannot be made
-        print(f"commune-sim: cannot write to {out}: {exc.strerror or exc}; nothing was run", file=sys.stderr)
+        print(text("sweep_cannot_start", lang, folder=out, reason=exc.strerror or exc), file=sys.stderr)
         return 1
     finally:
         bar.close()
     runs = result.manifest.get("runs") or {}
     if result.summary is None:  # stopped by a write error: the runs on disk are kept, the folder resumable
-        print(f"commune-sim: {result.manifest['error']}; the sweep stopped with every finished run kept in {out}; "
-              "free space or make the folder writable, then continue with --resume", file=sys.stderr)
+        print(text("sweep_write_stopped", lang, error=result.manifest["error"], folder=out), file=sys.stderr)
         return 1
     if args.resume and not args.quiet:
-        print(f"resume: {runs['found_on_disk']} runs found on disk, {runs['executed_this_invocation']} run now",
+        print(text("sweep_resume", lang, found=runs["found_on_disk"], run=runs["executed_this_invocation"]),
               file=sys.stderr)
     if not args.quiet:
         print_summary(result.summary, experiment)
         print_worst_communes(out / "worst_communes.csv", language(experiment))
     print(f"results: {out}")
     if result.status != "complete":
-        print(f"{result.status}: {runs['finished']} of {runs['expected']} runs finished; "
-              f"{result.manifest.get('error')}; continue with --resume", file=sys.stderr)
+        status = text("stop_failed_short" if result.status == "failed" else "stop_interrupted_short", lang)
+        print(text("sweep_stopped", lang, status=status, finished=runs["finished"], expected=runs["expected"],
+                   error=stop_reason(result.manifest.get("error"), lang)), file=sys.stderr)
         return 1
     return 0
 

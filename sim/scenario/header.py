@@ -56,9 +56,13 @@ def _bases(path: Path) -> list[Path]:
 
 
 def _display(path: Path) -> str:
-    root = scenario_dir().parent
+    """``scenarios/hanoi/2025-q3.yaml`` for a library file (installed copies too); other files
+    relative to the source tree when inside it, else as given."""
+    path, library = path.resolve(), scenario_dir().resolve()
+    if path.is_relative_to(library):
+        return "scenarios/" + path.relative_to(library).as_posix()
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return path.relative_to(library.parent).as_posix()
     except ValueError:
         return str(path)
 

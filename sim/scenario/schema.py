@@ -554,5 +554,12 @@ class Scenario(Model):
 
 
 def scenario_dir() -> Path:
-    """The bundled scenario library (top-level ``scenarios/`` of the source tree)."""
-    return Path(__file__).resolve().parents[2] / "scenarios"
+    """The bundled scenario library: the top-level ``scenarios/`` folder of the source tree (a
+    checkout, or the editable install of ``make``), where modelers edit it; in an installed copy
+    (a wheel, ``pip install .``), which has no source tree, the copy of that folder shipped inside
+    the package as ``sim/scenario_library/`` (pyproject.toml, ``package-dir``)."""
+    package = Path(__file__).resolve().parents[1]
+    source = package.parent / "scenarios"
+    if source.is_dir() and (package.parent / "pyproject.toml").is_file():
+        return source
+    return package / "scenario_library"

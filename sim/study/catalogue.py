@@ -33,7 +33,7 @@ LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "en"
 SHARE = "{:.1%}"
 __all__ = ["KEY_FIGURES", "SUMMARY_FIGURES", "names_in", "FIGURES", "PARTS", "PARAMETERS", "TEXT", "LIMITS", "LANGUAGES", "DEFAULT_LANGUAGE", "Figure",
-           "figure", "label", "unit", "value", "resolution", "interval", "difference", "part", "text", "number", "parameter", "period", "period_detail",
+           "figure", "label", "unit", "value", "resolution", "interval", "difference", "part", "text", "stop_reason", "number", "parameter", "period", "period_detail",
            "place", "short_names", "variant_label", "check_language", "finite"]
 
 
@@ -263,6 +263,18 @@ def variant_label(parameters: dict, lang: str = DEFAULT_LANGUAGE, scenario_names
 # ------------------------------------------------------------------ sentences
 def text(key: str, lang: str = DEFAULT_LANGUAGE, **fields) -> str:
     return TEXT[key][lang].format(**fields)
+
+
+def stop_reason(error: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Why a run stopped early, in ``lang``. Manifests record it in English, in the catalogue's
+    words (``stop_interrupted``, ``stop_worker_died``, then any detail); a reason of another kind
+    (an error from the system) is given as it is."""
+    error = error or TEXT["stop_interrupted"]["en"]
+    for key in ("stop_interrupted", "stop_worker_died"):
+        english = TEXT[key]["en"]
+        if error.startswith(english):
+            return TEXT[key][lang] + error[len(english):]
+    return error
 
 
 def number(x, fmt: str = "{:.1f}", lang: str = DEFAULT_LANGUAGE) -> str:

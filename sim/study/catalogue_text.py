@@ -514,6 +514,83 @@ TEXT = {
     "axis_communes_above": _t("communes above {threshold} (label: of the province's communes)",
                               "số xã, phường trên {threshold} (nhãn: trên tổng số xã, phường của tỉnh, thành phố)"),
     "provinces_none_above": _t("no commune above {threshold}", "không có xã, phường nào trên {threshold}"),
+    # progress and stop lines on stderr while run, compare, sweep, staff and calibrate work
+    # (the language of the command's tables: --lang, else the scenario's outputs.language)
+    "progress_eta": _t("ETA {seconds} s", "còn khoảng {seconds} giây"),
+    "progress_replication": _t("replication {k}/{n}", "lần mô phỏng {k}/{n}"),
+    "progress_replications_done": _t("{done}/{n} replications", "{done}/{n} lần mô phỏng"),
+    "progress_runs": _t("{done}/{n} runs", "{done}/{n} lần chạy"),
+    "progress_pilot_runs": _t("{done}/{n} runs (pilot)", "{done}/{n} lần chạy thử"),
+    "progress_compare": _t("compare", "so sánh"),
+    "progress_staff": _t("simulation {k} ({replications} replications)…", "lượt mô phỏng {k} ({replications} lần mô phỏng)…"),
+    "stop_interrupted": _t("interrupted (Ctrl-C or SIGTERM)", "đã dừng (Ctrl-C hoặc SIGTERM)"),
+    "stop_worker_died": _t("a worker process died (killed, or out of memory?)",
+                           "một tiến trình tính toán đã dừng đột ngột (bị tắt, hoặc hết bộ nhớ?)"),
+    "stop_interrupted_short": _t("interrupted", "đã dừng"),
+    "stop_failed_short": _t("failed", "thất bại"),
+    "signal_stopping": _t("commune-sim: stopping; everything finished is kept (a moment, please)",
+                          "commune-sim: đang dừng; mọi kết quả đã xong đều được giữ lại (xin chờ một chút)"),
+    "signal_writing": _t("commune-sim: writing the results; everything finished is kept (a moment, please)",
+                         "commune-sim: đang ghi kết quả; mọi kết quả đã xong đều được giữ lại (xin chờ một chút)"),
+    "run_kept": _t("{why}: {kept} of {total} replications kept in {folder}",
+                   "{why}: giữ lại {kept}/{total} lần mô phỏng trong {folder}"),
+    "write_failed_nothing_saved": _t("commune-sim: could not write {folder}: {reason}; nothing was saved",
+                                     "commune-sim: không ghi được {folder}: {reason}; chưa lưu kết quả nào"),
+    "compare_nothing": _t("interrupted before a replication of the first scenario finished: nothing to compare",
+                          "đã dừng trước khi xong một lần mô phỏng của kịch bản đầu tiên: không có gì để so sánh"),
+    "compare_incomplete": _t("{why}: the comparison is incomplete", "{why}: kết quả so sánh chưa đầy đủ"),
+    "sweep_cannot_start": _t("commune-sim: cannot write to {folder}: {reason}; nothing was run",
+                             "commune-sim: không ghi được vào {folder}: {reason}; chưa chạy gì"),
+    "sweep_write_stopped": _t("commune-sim: {error}; the sweep stopped with every finished run kept in {folder}; free "
+                              "space or make the folder writable, then continue with --resume",
+                              "commune-sim: {error}; đợt chạy đã dừng, mọi lần chạy đã xong được giữ lại trong {folder}; "
+                              "hãy giải phóng dung lượng đĩa hoặc cấp quyền ghi cho thư mục, rồi chạy tiếp với --resume"),
+    "sweep_resume": _t("resume: {found} runs found on disk, {run} run now",
+                       "chạy tiếp: {found} lần chạy đã có trên đĩa, chạy thêm {run} lần"),
+    "sweep_stopped": _t("{status}: {finished} of {expected} runs finished; {error}; continue with --resume",
+                        "{status}: xong {finished}/{expected} lần chạy; {error}; chạy tiếp với --resume"),
+    "staff_worker_died": _t("commune-sim: {why}; the search stopped, nothing was written",
+                            "commune-sim: {why}; việc tìm kiếm đã dừng, chưa ghi kết quả nào"),
+    "calibrate_log": _t("[calibrate {seconds} s] {message}", "[hiệu chỉnh {seconds} giây] {message}"),
+    "calibrate_resuming": _t("resuming: {runs} replication runs already in {path}",
+                             "chạy tiếp: đã có {runs} lần mô phỏng trong {path}"),
+    "calibrate_fitting": _t("fitting {names} on replications {replications} ({targets} targets)",
+                            "đang hiệu chỉnh {names} trên các lần mô phỏng {replications} ({targets} mục tiêu)"),
+    "calibrate_stage_fit": _t("fit", "hiệu chỉnh"),
+    "calibrate_stage_refit": _t("refit replication {replication}", "hiệu chỉnh lại lần mô phỏng {replication}"),
+    "calibrate_evaluation": _t("{stage} #{n}: {values} -> objective {cost} ({simulated}) [{seconds} s]",
+                               "{stage} #{n}: {values} -> hàm mục tiêu {cost} ({simulated}) [{seconds} giây]"),
+    "calibrate_budget_used": _t("{stage}: evaluation budget ({budget}) used; keeping the best point seen",
+                                "{stage}: đã dùng hết số lần đánh giá cho phép ({budget}); giữ điểm tốt nhất đã thấy"),
+    "calibrate_fitted": _t("fitted {values}; refitting each of replications {replications} alone for the uncertainty",
+                           "đã hiệu chỉnh: {values}; hiệu chỉnh lại riêng từng lần mô phỏng {replications} để ước "
+                           "lượng độ bất định"),
+    "calibrate_no_parameters": _t("no free parameters: evaluating the scenario as it is",
+                                  "không có tham số tự do: đánh giá kịch bản như hiện có"),
+    "calibrate_final": _t("final evaluation on replications {replications}",
+                          "đánh giá cuối trên các lần mô phỏng {replications}"),
+    "sensitivity_base": _t("{scenario}: base ({replications} replications)",
+                           "{scenario}: kịch bản gốc ({replications} lần mô phỏng)"),
+    "sensitivity_step": _t("{scenario}: {name} x {factor} (applied x {applied})",
+                           "{scenario}: {name} x {factor} (áp dụng x {applied})"),
+    "calibrate_kept": _t("{runs} replication runs kept in {path}", "giữ lại {runs} lần mô phỏng trong {path}"),
+    "calibrate_resume_hint": _t("continue with --resume --out {folder}", "chạy tiếp với --resume --out {folder}"),
+    "calibrate_interrupted": _t("interrupted: {kept}; {resume}", "đã dừng: {kept}; {resume}"),
+    "calibrate_worker_died": _t("commune-sim: a worker process died (killed, or out of memory?): {kept}; {resume}",
+                                "commune-sim: một tiến trình tính toán đã dừng đột ngột (bị tắt, hoặc hết bộ nhớ?): "
+                                "{kept}; {resume}"),
+    "calibrate_cannot_write": _t("commune-sim: cannot write to {folder}: {reason}; {kept}; free space or make the "
+                                 "folder writable, then {resume}",
+                                 "commune-sim: không ghi được vào {folder}: {reason}; {kept}; hãy giải phóng dung lượng "
+                                 "đĩa hoặc cấp quyền ghi cho thư mục, rồi {resume}"),
+    "calibrate_cannot_write_report": _t("commune-sim: cannot write the report to {folder}: {reason}; every replication "
+                                        "run is kept in {path}: free space or make the folder writable, then {resume} "
+                                        "(nothing is computed again)",
+                                        "commune-sim: không ghi được báo cáo vào {folder}: {reason}; mọi lần mô phỏng "
+                                        "đều được giữ lại trong {path}: hãy giải phóng dung lượng đĩa hoặc cấp quyền "
+                                        "ghi cho thư mục, rồi {resume} (không phải tính lại)"),
+    "calibrate_outside_tolerance": _t("warning: outside tolerance after calibration: {targets}",
+                                      "cảnh báo: ngoài dung sai sau khi hiệu chỉnh: {targets}"),
 }
 
 #: What the model does not represent: shown in every report, in both languages.

@@ -112,7 +112,8 @@ def compare(scenarios: list[tuple[str, Scenario]], jobs: int = 1, progress=None,
         for k, ((label, _), region) in enumerate(zip(scenarios, regions)):
             step = None if progress is None else (
                 lambda f, note, k=k, label=label: progress((k + f) / len(scenarios), f"{label[:20]} {note}"))
-            runs.append(run_replications(region.scenario, progress=step, region=region, workers=workers))
+            runs.append(run_replications(region.scenario, progress=step, region=region, workers=workers,
+                                         lang=scenarios[0][1].outputs.language))  # the table's language
             if runs[-1].interrupted:
                 break
     kept = [k for k, r in enumerate(runs) if r.results]  # a scenario stopped before any replication is left out

@@ -6,7 +6,8 @@ the first one raises KeyboardInterrupt where the work is, and the command keeps 
 finished. From then on, and whenever results are being written (:func:`shielded`), further
 signals are only counted: a second Ctrl-C cannot tear the output folder the first one asked
 for. Whether any signal came is :func:`received`, so a folder written while one arrived is
-still marked ``interrupted``.
+still marked ``interrupted``. What it says is in the command's language (:func:`speak`), from the
+catalogue.
 
 Worker processes do not take part: they ignore Ctrl-C and leave it to the parent, which
 stops them (:mod:`sim.study.executors`).
@@ -27,6 +28,7 @@ class _State:
         self.raised = False   # the first one has raised KeyboardInterrupt
         self.shield = 0       # depth of shielded() blocks
         self.told = False
+        self.lang = "en"      # the command's language, once it knows it (speak)
 
 
 _state = _State()
@@ -39,8 +41,9 @@ def _handler(signum, frame) -> None:
         raise KeyboardInterrupt
     if not _state.told:
         _state.told = True
-        what = "writing the results" if _state.shield else "stopping"
-        print(f"commune-sim: {what}; everything finished is kept (a moment, please)", file=sys.stderr, flush=True)
+        from .catalogue import text
+
+        print(text("signal_writing" if _state.shield else "signal_stopping", _state.lang), file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
@@ -76,6 +79,16 @@ def shielded():
         yield
     finally:
         _state.shield -= 1
+
+
+def speak(lang: str) -> None:
+    """The language of what is said on an interruption, from now on in this command (its tables')."""
+    _state.lang = lang
+
+
+def language() -> str:
+    """The command's language for lines about stopping: ``en`` until the command says (:func:`speak`)."""
+    return _state.lang
 
 
 def received() -> bool:

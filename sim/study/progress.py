@@ -2,7 +2,8 @@
 
 Shown only when stderr is a terminal (never in logs or CI) and only once a run has lasted
 ``delay_seconds``, so quick runs print nothing. Progress is a fraction of the total work
-(replications, and simulated days within a replication when it runs in this process).
+(replications, and simulated days within a replication when it runs in this process). Its words
+(the note callers pass, the time left) are the catalogue's, in the command's language.
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import time
 
 
 class ProgressBar:
-    def __init__(self, label: str = "", stream=None, delay_seconds: float = 2.0, width: int = 30):
+    def __init__(self, label: str = "", stream=None, delay_seconds: float = 2.0, width: int = 30, lang: str = "en"):
         self.stream = stream or sys.stderr
+        self.lang = lang
         self.enabled = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.label, self.delay, self.width = label, delay_seconds, width
         self.started = time.monotonic()
@@ -30,11 +32,16 @@ class ProgressBar:
         fraction = min(max(fraction, 0.0), 1.0)
         filled = int(self.width * fraction)
         eta = elapsed * (1 - fraction) / fraction if fraction > 0 else float("nan")
-        eta_text = f"ETA {eta:5.0f} s" if eta == eta else ""
+        eta_text = self._eta(eta) if eta == eta else ""
         bar = "#" * filled + "." * (self.width - filled)
         self.stream.write(f"\r{self.label} [{bar}] {fraction:6.1%} {note} {eta_text}   ")
         self.stream.flush()
         self._shown = True
+
+    def _eta(self, seconds: float) -> str:
+        from .catalogue import text
+
+        return text("progress_eta", self.lang, seconds=f"{seconds:5.0f}")
 
     def close(self) -> None:
         if self._shown:

@@ -82,7 +82,8 @@ class RunSet:
 
 def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int = 1,
                      progress: Callable[[float, str], None] | None = None, region: Region | None = None,
-                     workers: Workers | None = None, executor: str = "local", scheduler: str | None = None) -> RunSet:
+                     workers: Workers | None = None, executor: str = "local", scheduler: str | None = None,
+                     lang: str | None = None) -> RunSet:
     """Run ``scenario.replications`` replications; Ctrl-C (or SIGTERM, or a worker process that
     dies) keeps the ones already finished.
 
@@ -91,8 +92,11 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
     large region uses them (:mod:`sim.engine.shards`); a replication is done when its shards
     are, added in shard order. Given ``workers`` (a caller running several scenarios on the same
     ones) are stopped here when the run stops early. ``progress(fraction, note)`` is told how far the run is (per
-    simulated day in this process, per finished shard with worker processes).
+    simulated day in this process, per finished shard with worker processes), its note in ``lang`` (default: the
+    scenario's ``outputs.language``). Why a run stopped early (``error``) is recorded in English.
     """
+    from .catalogue import text
+
     region = region or Region(scenario, base_dir)
     done: dict[int, dict] = {}
     started = time.perf_counter()
@@ -100,18 +104,18 @@ def run_replications(scenario: Scenario, base_dir: Path | None = None, jobs: int
     try:
         if workers is None:
             with open_workers(executor, jobs, scheduler, tasks=scenario.replications * len(region.shards)) as own:
-                _run_tasks(region, own, done, progress)
+                _run_tasks(region, own, done, progress, lang)
         else:
             try:
-                _run_tasks(region, workers, done, progress)
+                _run_tasks(region, workers, done, progress, lang)
             except BaseException:
                 workers.close(abort=True)  # the caller's workers: shards in progress are not awaited
                 raise
     except KeyboardInterrupt:
         interrupts.stopped()
-        interrupted, error = True, "interrupted (Ctrl-C or SIGTERM)"
+        interrupted, error = True, text("stop_interrupted", "en")
     except BrokenExecutor:
-        interrupted, error = True, "a worker process died (killed, or out of memory?)"
+        interrupted, error = True, text("stop_worker_died", "en")
     results = [done[r] for r in sorted(done)]
     return RunSet(scenario, results, interrupted, time.perf_counter() - started, warnings=list(region.notes),
                   error=error, demand=region.plan.arithmetic())
@@ -145,17 +149,19 @@ def replicate(region: Region, replications: int, workers: Workers | None = None)
     return [_finish(adders[r], r, seconds[r]) for r in range(replications)]
 
 
-def _run_tasks(region: Region, workers: Workers, done: dict, progress) -> None:
+def _run_tasks(region: Region, workers: Workers, done: dict, progress, lang: str | None = None) -> None:
     from ..engine.shards import Adder
+    from .catalogue import text
 
     scenario, shards = region.scenario, region.shards
     n, days = scenario.replications, scenario.horizon.days
     adders = {r: Adder(len(shards)) for r in range(n)}
     seconds = dict.fromkeys(range(n), 0.0)
     finished = [0]
+    lang = lang or scenario.outputs.language
 
     def on_day(r: int, k: int):  # in this process only: progress within a shard, day by day
-        note = f"replication {r + 1}/{n}"
+        note = text("progress_replication", lang, k=r + 1, n=n)
         return lambda day: progress((r + (k * days + day) / (len(shards) * days)) / n, note)
 
     def task(r: int, k: int) -> Task:
@@ -170,7 +176,7 @@ def _run_tasks(region: Region, workers: Workers, done: dict, progress) -> None:
         if adders[r].done:
             done[r] = _finish(adders.pop(r), r, seconds[r])
         if progress and not workers.in_process:
-            progress(finished[0] / (n * len(shards)), f"{len(done)}/{n} replications")
+            progress(finished[0] / (n * len(shards)), text("progress_replications_done", lang, done=len(done), n=n))
 
     workers.run((task(r, k) for r in range(n) for k in range(len(shards))), on_result)
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from . import interrupts, runstore
 from .analysis import half_widths_missing, mser, run_figures
 from .executors import Task, open_workers
-from .sweep_folder import SweepResult, base_manifest, start_folder, unwritable, write_results
+from .sweep_folder import SweepResult, base_manifest, language, start_folder, unwritable, write_results
 
 
 def execute_run(scenario, replication: int) -> dict:
@@ -63,6 +63,7 @@ def _with_warmup(scenario, days: float):
 class Sweep:
     def __init__(self, experiment, out: Path, workers, progress=None):
         self.experiment, self.out, self.workers, self.progress = experiment, Path(out), workers, progress
+        self.lang = language(experiment)  # the language of the sweep's tables
         self.scenarios = {v.id: _no_log(v.scenario) for v in experiment.variants}
         self.executed = 0
         self.found = 0
@@ -76,6 +77,8 @@ class Sweep:
 
     def run_tasks(self, wanted: list[tuple[str, int]], scenarios: dict, pilot: bool = False) -> dict:
         """Run the (variant, replication) pairs not on disk yet; return all records of ``wanted``."""
+        from .catalogue import text
+
         have = self.records(pilot, scenarios)
         todo = [key for key in wanted if key not in have]
         self.found += len(wanted) - len(todo)
@@ -86,7 +89,9 @@ class Sweep:
             self._save(vid, r, result, scenarios[vid], pilot)
             done[0] += 1
             if self.progress:
-                self.progress(done[0] / len(todo), f"{done[0]}/{len(todo)} runs{' (pilot)' if pilot else ''}")
+                note = (text("progress_pilot_runs", self.lang, done=done[0], n=len(todo)) if pilot
+                        else text("progress_runs", self.lang, done=done[0], n=len(todo)))
+                self.progress(done[0] / len(todo), note)
 
         self.workers.run((Task((vid, r), execute_run, (scenarios[vid], r)) for vid, r in todo), on_result)
         return {k: v for k, v in self.records(pilot, scenarios).items() if k in set(wanted)}
@@ -160,6 +165,8 @@ def run_sweep(experiment, out: Path, executor: str = "local", jobs: int = 1, sch
     started = dt.datetime.now().astimezone()
     clock = time.perf_counter()
     manifest = base_manifest(experiment, command_line, started)
+    from .catalogue import text
+
     status, error, sweep, stages = "complete", None, None, {}
     with interrupts.handle_signals() if _outermost() else contextlib.nullcontext():  # SIGTERM is Ctrl-C
         try:
@@ -172,9 +179,9 @@ def run_sweep(experiment, out: Path, executor: str = "local", jobs: int = 1, sch
                 stages["warmup"] = sweep.warmup()
                 stages.update(sweep.replications())
         except KeyboardInterrupt:
-            status, error = "interrupted", "interrupted (Ctrl-C or SIGTERM)"
+            status, error = "interrupted", text("stop_interrupted", "en")  # the manifest's words: English
         except BrokenExecutor as exc:
-            status, error = "interrupted", f"a worker process died (killed, or out of memory?): {exc}"
+            status, error = "interrupted", f"{text('stop_worker_died', 'en')}: {exc}"
         except WriteError as exc:
             return unwritable(out, manifest, sweep, exc.error)
         except OSError as exc:
