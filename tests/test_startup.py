@@ -69,8 +69,9 @@ def test_small_run_starts_no_process_pool_machinery(tmp_path):
 
 #: Loaded only for what a tiny run of synthetic communes never does: a did-you-mean (difflib),
 #: real communes (the reference data and its readers), maps, the terminal table (not with --quiet).
+# (sim.study.catalogue is imported: the progress and stop lines now come from it, in both languages)
 NOT_FOR_A_TINY_RUN = ("difflib", "statistics", "gzip", "sim.reference", "sim.study.maps", "sim.study.choropleth",
-                      "sim.study.catalogue", "sim.study.tables")
+                      "sim.study.tables")
 TINY = Path(__file__).resolve().parents[1] / "benchmarks" / "scenarios" / "one-commune-one-day.yaml"
 
 
