@@ -41,7 +41,8 @@ def print_pdf(html_file: Path, pdf_file: Path, executable: str | None = None) ->
     url = Path(html_file).resolve().as_uri()
 
     def write(tmp: Path) -> None:
-        with tempfile.TemporaryDirectory(prefix="commune-sim-chromium-") as profile:
+        # (Chromium helpers may still write to the profile as it exits: a leftover is not a failure)
+        with tempfile.TemporaryDirectory(prefix="commune-sim-chromium-", ignore_cleanup_errors=True) as profile:
             done = subprocess.run(command(executable, Path(profile), "--no-pdf-header-footer",
                                           f"--print-to-pdf={tmp}", url),
                                   capture_output=True, text=True, timeout=PDF_TIMEOUT_SECONDS)
