@@ -41,16 +41,28 @@ def check_out_dir(out: Path, force: bool) -> None:
         raise UsageError(f"--out {out} is not empty; choose another folder or pass --force")
 
 
-def report_warnings(warnings: list[str], strict: bool, path, label: str = "", notes=()) -> list[str]:
-    """Overload warnings (one line per pool) on stderr; with --strict, an error (exit 2).
-    ``notes``, what building the region assumed (imputed populations...), are printed too."""
+def report_warnings(overloads, strict: bool, path, lang: str = "en", label: str = "", notes=()) -> list[str]:
+    """Overload warnings (``sim.scenario.checks.Overload``, one line per pool) on stderr in ``lang``, from
+    the catalogue; with --strict, an error (exit 2) made of the same lines. ``notes``, what building the
+    region assumed (imputed populations...), are printed first, in English as the region wrote them.
+    Returns the lines for the manifest: notes aside, the overloads' English text (data)."""
     from ..scenario.loading import Position, Problem, ScenarioError
 
-    if warnings and strict:
-        raise ScenarioError([Problem(Position(str(path), None, None), "staff", w) for w in warnings])
-    for w in [*notes, *warnings]:  # the notes (what building the region assumed) reach the manifest too
-        print(f"warning: {label}{w}", file=sys.stderr)
-    return warnings
+    shown = []
+    if overloads:  # the catalogue's words only when there is something to say (a tiny run's start-up)
+        from ..study import overload_words
+
+        shown = overload_words.lines(overloads, lang)
+    if shown and strict:
+        raise ScenarioError([Problem(Position(str(path), None, None), "staff", w) for w in shown])
+    for note in notes:  # the notes (what building the region assumed) reach the manifest too
+        print(f"warning: {label}{note}", file=sys.stderr)
+    if shown:
+        from ..study.catalogue import text
+
+        for w in shown:
+            print(text("warning_line", lang, line=f"{label}{w}"), file=sys.stderr)
+    return [o.text() for o in overloads]
 
 
 def print_periods(labels: list[str], scenarios: list, lang: str) -> None:

@@ -29,7 +29,7 @@ def run_command(args) -> int:
     speak(lang)
     out = args.out or default_out_dir(scenario.name)
     check_out_dir(out, args.force)  # before the computing: a folder that cannot be written is known now
-    warnings = report_warnings(prepared.warnings, args.strict, path, notes=prepared.region.notes)
+    warnings = report_warnings(prepared.overloads, args.strict, path, lang, notes=prepared.region.notes)
     started = dt.datetime.now().astimezone()
     bar = ProgressBar(scenario.name[:40], lang=lang)
     freeze_start_up(args)
@@ -91,7 +91,8 @@ def compare_command(args) -> int:
     lang = loaded[0][1].outputs.language  # the table's language (--lang is in every scenario)
     speak(lang)
     for name, prepared in prepared_all:  # the same checks as `run`, each scenario's warnings once
-        report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{name}: ", notes=prepared.region.notes)
+        report_warnings(prepared.overloads, args.strict, prepared.path, lang, label=f"{name}: ",
+                        notes=prepared.region.notes)
     if args.out:
         check_out_dir(args.out, args.force)
     started = dt.datetime.now().astimezone()

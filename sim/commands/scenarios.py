@@ -9,7 +9,8 @@ from .common import report_warnings
 
 
 def validate_command(args) -> int:
-    """Every check `run` makes before it runs, and nothing more: the overload warnings too."""
+    """Every check `run` makes before it runs, and nothing more: the overload warnings too, each file's
+    in its scenario's ``outputs.language`` (validate has no --lang; ``--set outputs.language=vi`` works)."""
     from ..scenario.loading import ScenarioError
     from ..study.api import prepare_scenario
 
@@ -17,8 +18,8 @@ def validate_command(args) -> int:
     for file in args.files:
         try:
             prepared = prepare_scenario(file, args.overrides, force_large=args.force_large)
-            report_warnings(prepared.warnings, args.strict, prepared.path, label=f"{file}: ",
-                            notes=prepared.region.notes)
+            report_warnings(prepared.overloads, args.strict, prepared.path, prepared.scenario.outputs.language,
+                            label=f"{file}: ", notes=prepared.region.notes)
             print(f"{file}: ok")
         except ScenarioError as exc:
             problems.extend(exc.problems)

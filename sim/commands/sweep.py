@@ -12,13 +12,13 @@ from ..errors import UsageError
 
 def sweep_command(args) -> int:
     """Validate the experiment and the output folder (exit 2 on a problem), then run it; exit 1 if it stopped early."""
-    from ..scenario.checks import describe_across
     from ..scenario.loading import Position, Problem, ScenarioError
     from ..study import sweep
     from ..study.catalogue import stop_reason, text
     from ..study.experiments import load_experiment
     from ..study.files import folder_problem
     from ..study.interrupts import speak
+    from ..study.overload_words import across_lines
     from ..study.progress import ProgressBar
     from ..study.executors import Unreachable
     from ..study.sweep_folder import language, prepare_out
@@ -27,11 +27,11 @@ def sweep_command(args) -> int:
     experiment = load_experiment(args.experiment, force_large=force_large)
     lang = language(experiment)  # the language of the sweep's tables, and of its progress lines
     speak(lang)
-    lines = describe_across({f"{v.id} ({v.label})": v.overloads for v in experiment.variants if v.overloads})
+    lines = across_lines(experiment, lang)
     if lines and strict:
         raise ScenarioError([Problem(Position(str(args.experiment), None, None), "staff", line) for line in lines])
     for line in lines:  # one line per pool, whatever the number of variants
-        print(f"warning: {line}", file=sys.stderr)
+        print(text("warning_line", lang, line=line), file=sys.stderr)
     out = args.out or Path("results") / Path(args.experiment).stem
     problem = folder_problem(out, inside=True) or prepare_out(experiment, out, args.resume)
     if problem:

@@ -13,6 +13,10 @@ of work sent to it (dossiers × mean minutes, rework included) divided by the st
 present; where demand changes by date, on the busiest day of the horizon for that pool. At 1 or more the queue can only grow. One line per pool: how many communes, and the
 worst of them. (Surges inside the day can overload a pool whose daily utilisation is below 1;
 this check does not see them.)
+
+The warnings are data here (:class:`Overload`, and :class:`OverloadAcross` for the variants of a
+sweep), with an English ``text()`` for the API and the manifests; the commands print them in the
+reader's language from the catalogue (``sim.study.overload_words``), which this layer cannot import.
 """
 from __future__ import annotations
 
@@ -96,26 +100,48 @@ def overloads(region: Region) -> list[Overload]:
 
 
 def utilisation_warnings(scenario, base_dir: Path | None = None, region: Region | None = None) -> list[str]:
-    """The overload warnings as text, one line per pool."""
+    """The overload warnings as English text, one line per pool (the commands print them in the reader's
+    language from the catalogue: sim.study.overload_words)."""
     return [o.text() for o in overloads(region or Region(scenario, base_dir))]
 
 
-def describe_across(found: dict[str, list[Overload]]) -> list[str]:
-    """One line per pool for many variants (a sweep): in how many variants, and the worst."""
+@dataclass(frozen=True)
+class OverloadAcross:
+    """A pool overloaded in some variants of a sweep: in how many, and the worst of them."""
+
+    pool: str
+    places: str      # as in Overload
+    variants: int    # variants in which the pool is overloaded
+    of: int          # variants in all (that have any overload)
+    most: int        # the most places overloaded in one variant
+    label: str       # the variant with the worst place
+    worst: Overload  # that variant's overload of this pool
+
+    def text(self) -> str:
+        worst = self.worst
+        where = worst.worst if self.places == "central pool" else f"{worst.worst} (staff {worst.staff})"
+        what = "" if self.places == "central pool" else f"up to {self.most} of {worst.of} {self.places} each; "
+        return (f"pool {self.pool!r}: expected utilisation 1 or more on an ordinary working day in {self.variants} of "
+                f"{self.of} variants ({what}the worst, variant {self.label}, {where}, at {worst.utilisation:.2f}): "
+                "their queues can only grow")
+
+
+def overloads_across(found: dict[str, list[Overload]]) -> list[OverloadAcross]:
+    """One entry per pool for many variants (a sweep), from each variant's overloads by its label."""
     by_pool: dict[tuple[str, str], list[tuple[str, Overload]]] = {}
     for label, items in found.items():
         for o in items:
             by_pool.setdefault((o.pool, o.places), []).append((label, o))
-    lines = []
+    out = []
     for (pool, places), items in by_pool.items():
         label, worst = max(items, key=lambda x: x[1].utilisation)
-        where = worst.worst if places == "central pool" else f"{worst.worst} (staff {worst.staff})"
-        most = max(o.count for _, o in items)
-        what = "" if places == "central pool" else f"up to {most} of {worst.of} {places} each; "
-        lines.append(f"pool {pool!r}: expected utilisation 1 or more on an ordinary working day in {len(items)} of "
-                     f"{len(found)} variants ({what}the worst, variant {label}, {where}, at {worst.utilisation:.2f}): "
-                     "their queues can only grow")
-    return lines
+        out.append(OverloadAcross(pool, places, len(items), len(found), max(o.count for _, o in items), label, worst))
+    return out
+
+
+def describe_across(found: dict[str, list[Overload]]) -> list[str]:
+    """One line per pool for many variants (a sweep): in how many variants, and the worst (English)."""
+    return [a.text() for a in overloads_across(found)]
 
 
 def _busiest(plan, load_on) -> list[float]:

@@ -591,6 +591,31 @@ TEXT = {
                                         "ghi cho thư mục, rồi {resume} (không phải tính lại)"),
     "calibrate_outside_tolerance": _t("warning: outside tolerance after calibration: {targets}",
                                       "cảnh báo: ngoài dung sai sau khi hiệu chỉnh: {targets}"),
+    # overload warnings before a run (sim/study/overload_words.py; data: sim/scenario/checks.py). The
+    # English is word for word what Overload.text() has always said; the manifests keep that English.
+    "warning_line": _t("warning: {line}", "cảnh báo: {line}"),
+    "overload_pool": _t("pool {pool}: {count} of {of} {places} at expected utilisation 1 or more on an ordinary "
+                        "working day; the worst, {worst} (staff {staff}), at expected utilisation {utilisation}: "
+                        "their queues can only grow",
+                        "nhóm công chức {pool}: {count}/{of} {places} có tỷ lệ thời gian bận dự kiến từ 1 trở lên "
+                        "trong một ngày làm việc bình thường; cao nhất là {worst} ({staff} công chức), tỷ lệ thời "
+                        "gian bận dự kiến {utilisation}: quá tải, hồ sơ tồn sẽ ngày càng nhiều"),
+    "overload_central_pool": _t("central pool {pool}: expected utilisation {utilisation} on an ordinary working day "
+                                "(staff {staff}): its queue can only grow",
+                                "nhóm công chức tập trung {pool}: tỷ lệ thời gian bận dự kiến {utilisation} trong "
+                                "một ngày làm việc bình thường ({staff} công chức): quá tải, hồ sơ tồn sẽ ngày càng "
+                                "nhiều"),
+    "overload_communes": _t("communes", "xã, phường"),
+    "overload_district_centres": _t("district centres", "trung tâm cấp huyện"),
+    "overload_central_pools": _t("central pools", "nhóm công chức tập trung"),
+    "overload_across": _t("pool {pool}: expected utilisation 1 or more on an ordinary working day in {variants} of "
+                          "{of} variants ({each}the worst, variant {label}, {where}, at {utilisation}): their queues "
+                          "can only grow",
+                          "nhóm công chức {pool}: tỷ lệ thời gian bận dự kiến từ 1 trở lên trong một ngày làm việc "
+                          "bình thường ở {variants}/{of} phương án ({each}cao nhất là phương án {label}, {where}, ở "
+                          "mức {utilisation}): quá tải, hồ sơ tồn sẽ ngày càng nhiều"),
+    "overload_across_each": _t("up to {most} of {of} {places} each; ", "mỗi phương án có đến {most}/{of} {places}; "),
+    "overload_across_where": _t("{worst} (staff {staff})", "{worst} ({staff} công chức)"),
 }
 
 #: What the model does not represent: shown in every report, in both languages.
