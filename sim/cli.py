@@ -85,7 +85,9 @@ def _add_calibrate(sub) -> None:
                                            "common random numbers; write fitted values with uncertainty, a scenario that "
                                            "extends the input, and a report.")
     calibrate.add_argument("scenario", metavar="SCENARIO", help="scenario file or library name")
-    calibrate.add_argument("--targets", type=Path, default=Path("calibration/targets.yaml"), help="targets file")
+    calibrate.add_argument("--targets", type=Path, metavar="FILE",
+                           help="targets file (default: calibration/targets.yaml in the current folder if there is "
+                                "one, else the one shipped with commune-sim)")
     calibrate.add_argument("--replications", type=_positive_int, metavar="N", help="replications per evaluation")
     calibrate.add_argument("--jobs", type=_jobs, default=1, metavar="J", help="worker processes; 'auto': one per core")
     _add_executor(calibrate)

@@ -229,6 +229,58 @@ def test_a_scenario_the_targets_file_does_not_name_is_refused(tmp_path, capsys):
     assert "no section for the scenario" in capsys.readouterr().err
 
 
+# ------------------------------------------------------- which targets file is read
+# Without --targets: calibration/targets.yaml of the current folder when there is one (a
+# modeler's own copy wins), else the bundled one (the source tree's, or the copy an installed
+# copy ships: tests/test_packaging.py). An explicit --targets is never replaced.
+def test_an_own_targets_file_in_the_current_folder_wins(synthetic, tmp_path, monkeypatch, capsys):
+    import hashlib
+
+    own = tmp_path / "calibration"
+    own.mkdir()
+    (own / "synthetic.yaml").write_text(synthetic.read_text(encoding="utf-8"), encoding="utf-8")
+    write_targets(own, {"mean_wait_minutes": 1.0}, {}, replications=1, final_replications=2)
+    monkeypatch.chdir(tmp_path)
+    assert main(["calibrate", "calibration/synthetic.yaml", "--out", "out"]) == 0
+    assert "targets: calibration/targets.yaml\n" in capsys.readouterr().err  # says which file it read
+    fitted = json.loads((tmp_path / "out" / "fitted.json").read_text(encoding="utf-8"))
+    assert fitted["targets_file"] == "calibration/targets.yaml" and fitted["targets_section"] == "synthetic.yaml"
+    assert fitted["targets_sha256"] == hashlib.sha256((own / "targets.yaml").read_bytes()).hexdigest()
+    assert "targets `calibration/targets.yaml`" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_without_an_own_targets_file_the_bundled_one_is_read(tmp_path, monkeypatch, capsys):
+    from sim.calibration.targets import bundled_targets, default_targets
+
+    monkeypatch.chdir(tmp_path)
+    bundled = Path(__file__).resolve().parents[1] / "calibration" / "targets.yaml"
+    assert bundled_targets() == bundled  # the source tree's own file: an edit counts at once
+    assert default_targets(None) == (bundled, True)
+    assert default_targets(Path("mine.yaml")) == (Path("mine.yaml"), False)
+    # read, not only named: the bundled file has no section for this scenario, and says so
+    assert main(["calibrate", "validation/mmc", "--out", "out", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{bundled}:") and "no section for the scenario" in err and "danang/2025-q3" in err
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_an_explicit_targets_file_that_does_not_exist_is_an_error_not_replaced(tmp_path, monkeypatch, capsys):
+    (tmp_path / "calibration").mkdir()
+    (tmp_path / "calibration" / "targets.yaml").write_text("scenarios: {}\n", encoding="utf-8")  # an own copy is not used either
+    monkeypatch.chdir(tmp_path)
+    assert main(["calibrate", "hanoi/2025-07-first-13-days", "--targets", "no/such/targets.yaml", "--out", "out"]) == 2
+    assert capsys.readouterr().err.strip() == "no/such/targets.yaml: file not found"
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_own_targets_file_that_cannot_be_read_is_an_error_not_replaced(tmp_path, monkeypatch, capsys):
+    (tmp_path / "calibration" / "targets.yaml").mkdir(parents=True)  # there, but not a file
+    monkeypatch.chdir(tmp_path)
+    assert main(["calibrate", "hanoi/2025-07-first-13-days", "--out", "out"]) == 2
+    assert "calibration/targets.yaml" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_objective_is_smooth_under_common_random_numbers(synthetic):
     """Same seeds, nearby parameters: the utilisation moves in proportion, with no noise on top."""
     values = []

@@ -3,11 +3,15 @@
 The scenario library is the top-level folder ``scenarios/`` of the source tree; pyproject.toml
 ships it inside the package as ``sim/scenario_library/`` (``package-dir``), and
 :func:`sim.scenario.schema.scenario_dir` reads the source folder when there is one, else that
-copy. The slow test builds a wheel from a copy of the sources, installs it into a fresh
+copy. The calibration targets, ``calibration/targets.yaml``, ship the same way as
+``sim/calibration_targets/targets.yaml`` (:func:`sim.calibration.targets.bundled_targets`).
+The slow test builds a wheel from a copy of the sources, installs it into a fresh
 environment and runs the command line from a folder outside the source tree.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -19,11 +23,14 @@ from pathlib import Path
 
 import pytest
 
+from sim.calibration.targets import bundled_targets, load_targets
 from sim.scenario.schema import scenario_dir
+from sim.study.api import find_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 LIBRARY_PACKAGE = "sim.scenario_library"
+TARGETS_PACKAGE = "sim.calibration_targets"
 
 
 def test_every_package_of_sim_is_listed_in_pyproject():
@@ -31,13 +38,30 @@ def test_every_package_of_sim_is_listed_in_pyproject():
     missing from the list would be missing from every installed copy."""
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "sim").rglob("__init__.py")}
     listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
-    assert listed == found | {LIBRARY_PACKAGE}, "add the package to [tool.setuptools] packages in pyproject.toml"
-    assert PYPROJECT["tool"]["setuptools"]["package-dir"] == {LIBRARY_PACKAGE: "scenarios"}
+    assert listed == found | {LIBRARY_PACKAGE, TARGETS_PACKAGE}, "add the package to [tool.setuptools] packages in pyproject.toml"
+    assert PYPROJECT["tool"]["setuptools"]["package-dir"] == {LIBRARY_PACKAGE: "scenarios", TARGETS_PACKAGE: "calibration"}
 
 
 def test_the_source_tree_reads_its_own_library_folder():
     """A checkout and the editable install read scenarios/ itself, so an edit there counts at once."""
     assert scenario_dir() == ROOT / "scenarios"
+
+
+def test_the_source_tree_reads_its_own_targets_file():
+    """... and calibration/targets.yaml itself, from whatever folder calibrate runs."""
+    assert bundled_targets() == ROOT / "calibration" / "targets.yaml"
+
+
+def test_only_the_targets_file_of_calibration_ships_and_it_needs_no_other_file():
+    """calibration/ is mapped into the package for its targets file alone (the rest are the
+    calibration's outputs): no Python file there (it would ship as a module of the package), and
+    every section of the targets file names a library scenario, found in any installed copy
+    (a section named by a path relative to the targets file would not be)."""
+    assert PYPROJECT["tool"]["setuptools"]["package-data"][TARGETS_PACKAGE] == ["targets.yaml"]
+    assert not list((ROOT / "calibration").glob("*.py"))
+    targets, _ = load_targets(ROOT / "calibration" / "targets.yaml")
+    for key in targets.scenarios:
+        assert find_scenario(key).resolve().is_relative_to(scenario_dir().resolve()), key
 
 
 def library_files() -> list[Path]:
@@ -78,7 +102,7 @@ def _copy_sources(dest: Path) -> Path:
     dest.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, dest / name)
-    for name in ("sim", "scenarios"):
+    for name in ("sim", "scenarios", "calibration"):  # calibration/ whole: only its targets file may ship
         shutil.copytree(ROOT / name, dest / name, ignore=ignore)
     return dest
 
@@ -134,6 +158,7 @@ def test_an_installed_copy_lists_and_runs_library_scenarios_outside_the_source_t
     the package, and the installed command line finds it from any folder."""
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     assert {"sim/scenario_library/" + p.as_posix() for p in library_files()} <= names
+    assert {n for n in names if n.startswith("sim/calibration_targets/")} == {"sim/calibration_targets/targets.yaml"}
     assert not any(n.startswith(("scenarios/", "tests/", "calibration/", "experiments/")) for n in names)
 
     where = _run([installed["python"], "-c", "import sim.scenario.schema as s; print(s.__file__); print(s.scenario_dir())"],
@@ -156,3 +181,35 @@ def test_an_installed_copy_lists_and_runs_library_scenarios_outside_the_source_t
     _cli(installed, "validate", "mine.yaml")
     _cli(installed, "run", "mine.yaml", *short, "--out", "mine")
     assert (installed["cwd"] / "mine" / "summary.json").is_file()
+
+    _calibrate_with_the_shipped_targets(installed)
+
+
+def _calibrate_with_the_shipped_targets(installed):
+    """``calibrate`` without --targets, outside the source tree: the targets file shipped in the
+    package (the Hà Nội 13 days: nothing to fit, so only the final replications run); an own
+    copy in the current folder wins; an explicit --targets that does not exist is exit 2."""
+    said = _cli(installed, "calibrate", "hanoi/2025-07-first-13-days", "--jobs", "1", "--out", "cal").stderr
+    fitted = json.loads((installed["cwd"] / "cal" / "fitted.json").read_text(encoding="utf-8"))
+    used = Path(fitted["targets_file"])
+    assert used.parts[-3:] == ("sim", "calibration_targets", "targets.yaml") and used.is_file(), used
+    assert str(used) in said  # the progress lines say which file was read
+    assert not used.is_relative_to(ROOT)
+    shipped = (ROOT / "calibration" / "targets.yaml").read_bytes()
+    assert fitted["targets_sha256"] == hashlib.sha256(shipped).hexdigest()
+    assert {t["id"] for t in fitted["targets"]} >= {"hanoi_received", "hanoi_online_share"}
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+
+    def refused(*args) -> str:
+        done = subprocess.run([installed["bin"] / "commune-sim", *args], cwd=installed["cwd"], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, done.stderr
+        return done.stderr
+
+    assert "no/such.yaml: file not found" in refused("calibrate", "hanoi/2025-07-first-13-days", "--targets", "no/such.yaml",
+                                                     "--out", "refused")
+    (installed["cwd"] / "calibration").mkdir()
+    (installed["cwd"] / "calibration" / "targets.yaml").write_text("scenarios: {}\n", encoding="utf-8")
+    assert refused("calibrate", "hanoi/2025-07-first-13-days", "--out", "refused").startswith("calibration/targets.yaml:")
+    assert not (installed["cwd"] / "refused").exists()

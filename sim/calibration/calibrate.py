@@ -1,6 +1,6 @@
 """Calibration: fit a scenario's free parameters to reported figures.
 
-The idea in four steps (``commune-sim calibrate SCENARIO --targets calibration/targets.yaml``):
+The idea in four steps (``commune-sim calibrate SCENARIO [--targets FILE]``):
 
 1. **Objective.** For parameter values θ, run the scenario on a fixed set of replications
    (fixed seeds: replication r is seeded by the scenario seed and r alone) and compare each

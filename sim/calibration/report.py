@@ -139,7 +139,7 @@ def write_outputs(out: Path, scenario_path: Path, targets_path: Path, key: str, 
     finished = dt.datetime.now().astimezone()
     fitted = {
         "scenario": library_name(scenario_path) or str(scenario_path), "scenario_name": base.name, "seed": base.seed,
-        "targets_file": str(targets_path), "targets_section": key,
+        "targets_file": str(targets_path), "targets_sha256": numbers.get("targets_sha256"), "targets_section": key,
         "status": "complete", "started_at": numbers["started"].isoformat(timespec="seconds"),
         "finished_at": finished.isoformat(timespec="seconds"), "wall_seconds": round(numbers["wall_seconds"], 1),
         "replication_runs": numbers["runs"], "command_line": numbers.get("command_line"), "versions": versions(),

@@ -42,6 +42,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import os
 from pathlib import Path
 from typing import Annotated, Literal, Optional
 
@@ -283,6 +284,35 @@ class TargetsFile(Model):
 
 
 # ------------------------------------------------------------------- loading
+#: A modeler's own targets file: in the folder the command runs from, as in a checkout.
+OWN_TARGETS = Path("calibration") / "targets.yaml"
+
+
+def bundled_targets() -> Path:
+    """The project's targets file: ``calibration/targets.yaml`` of the source tree (a checkout,
+    or the editable install of ``make``: an edit counts at once); in an installed copy (a wheel,
+    ``pip install .``), which has no source tree, the copy of it shipped inside the package as
+    ``sim/calibration_targets/targets.yaml`` (pyproject.toml, ``package-dir``), as
+    :func:`~sim.scenario.schema.scenario_dir` does for the scenario library."""
+    package = Path(__file__).resolve().parents[1]
+    source = package.parent / "calibration"
+    if source.is_dir() and (package.parent / "pyproject.toml").is_file():
+        return source / "targets.yaml"
+    return package / "calibration_targets" / "targets.yaml"
+
+
+def default_targets(given: Path | None) -> tuple[Path, bool]:
+    """The targets file ``calibrate`` reads, and whether it is the bundled one: ``--targets``
+    as given (a missing file is an error, never replaced); else ``calibration/targets.yaml`` of
+    the current folder if there is anything by that name (a modeler's own copy wins, and one that
+    cannot be read is an error, not a reason to fall back); else :func:`bundled_targets`."""
+    if given is not None:
+        return Path(given), False
+    if os.path.lexists(OWN_TARGETS):
+        return OWN_TARGETS, False
+    return bundled_targets(), True
+
+
 def load_targets(path: Path) -> tuple[TargetsFile, dict]:
     """Read and validate a targets file; problems are reported as file:line:column: key.path."""
     data, positions = loading.read_yaml(path)

@@ -6,6 +6,7 @@ dies or a disk that fills keeps every replication run in the cache and says how 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -43,6 +44,14 @@ class _StderrLog:
         return label
 
 
+def file_sha256(path: Path) -> str | None:
+    """SHA-256 of a file's bytes; None if it cannot be read again (it was, a moment before)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def default_out(scenario_path: Path) -> Path:
     from ..calibration.targets import library_name
 
@@ -56,6 +65,7 @@ def calibrate_command(args) -> int:
 
     from ..calibration.calibrate import CACHE_FILE, prepare, run_calibration
     from ..calibration.report import write_outputs
+    from ..calibration.targets import default_targets
     from ..study.api import find_scenario
     from ..study.catalogue import text
     from ..study.executors import Unreachable, open_workers
@@ -70,10 +80,13 @@ def calibrate_command(args) -> int:
         raise UsageError(f"--out {out} is not empty; pass --resume to continue the calibration there, or choose another folder")
     log = _StderrLog(args.quiet)
     started = dt.datetime.now().astimezone()
-    scenario_path, key, section, base, mapping, fitter = prepare(args.scenario, args.targets, out, log,
+    targets, bundled = default_targets(args.targets)
+    scenario_path, key, section, base, mapping, fitter = prepare(args.scenario, targets, out, log,
                                                                  args.replications, getattr(args, "force_large", False))
+    targets_sha256 = file_sha256(targets)  # the file just read: fitted.json records which one was used
     lang = log.lang = base.outputs.language  # the scenario's language (calibrate has no --lang)
     speak(lang)
+    log("calibrate_targets_bundled" if bundled else "calibrate_targets", path=targets)
     cached = len(fitter.evaluator.cache.records)
     if cached:
         log("calibrate_resuming", runs=cached, path=out / CACHE_FILE)
@@ -97,10 +110,10 @@ def calibrate_command(args) -> int:
                   file=sys.stderr)
         return 1
     numbers.update(started=started, wall_seconds=time.perf_counter() - wall, runs=fitter.evaluator.runs,
-                   command_line=getattr(args, "command_line", None))
+                   command_line=getattr(args, "command_line", None), targets_sha256=targets_sha256)
     try:
         with shielded():  # a Ctrl-C now waits for the report: the fit is done
-            write_outputs(out, scenario_path, args.targets, key, section, base, mapping, numbers)
+            write_outputs(out, scenario_path, targets, key, section, base, mapping, numbers)
     except OSError as exc:
         print(text("calibrate_cannot_write_report", lang, folder=out, reason=exc.strerror or exc, path=out / CACHE_FILE,
                    resume=resume), file=sys.stderr)

@@ -556,6 +556,11 @@ TEXT = {
                              "chạy tiếp: đã có {runs} lần mô phỏng trong {path}"),
     "calibrate_fitting": _t("fitting {names} on replications {replications} ({targets} targets)",
                             "đang hiệu chỉnh {names} trên các lần mô phỏng {replications} ({targets} mục tiêu)"),
+    "calibrate_targets": _t("targets: {path}", "mục tiêu: {path}"),
+    "calibrate_targets_bundled": _t("targets: {path} (no calibration/targets.yaml in the current folder: the one "
+                                    "shipped with commune-sim)",
+                                    "mục tiêu: {path} (thư mục hiện tại không có calibration/targets.yaml: dùng tệp "
+                                    "đi kèm commune-sim)"),
     "calibrate_stage_fit": _t("fit", "hiệu chỉnh"),
     "calibrate_stage_refit": _t("refit replication {replication}", "hiệu chỉnh lại lần mô phỏng {replication}"),
     "calibrate_evaluation": _t("{stage} #{n}: {values} -> objective {cost} ({simulated}) [{seconds} s]",

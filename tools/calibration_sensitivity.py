@@ -1,10 +1,12 @@
 """Sensitivity of the calibrated library scenarios: each assumption of calibration/targets.yaml
 moved by ±20% alone (common random numbers), key figures compared with the calibrated base.
 
-    .venv/bin/python calibration/sensitivity.py [SCENARIO ...] [--replications N] [--jobs J]
+    .venv/bin/python tools/calibration_sensitivity.py [SCENARIO ...] [--replications N] [--jobs J]
 
 Writes calibration/<scenario>/sensitivity.{md,csv,png}; runs are cached in
-calibration/<scenario>/sensitivity-evaluations.jsonl, so an interrupted run resumes.
+calibration/<scenario>/sensitivity-evaluations.jsonl, so an interrupted run resumes. (It lives in
+tools/, not calibration/: a Python file there would ship as a module of the package that carries
+calibration/targets.yaml into installed copies, pyproject.toml.)
 """
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+ROOT = Path(__file__).resolve().parents[1]
+CALIBRATION = ROOT / "calibration"
+sys.path.insert(0, str(ROOT))
 
 from sim.calibration.sensitivity import sensitivity  # noqa: E402
 from sim.study.catalogue import text  # noqa: E402
@@ -27,7 +30,7 @@ def main() -> int:
     parser.add_argument("scenarios", nargs="*", default=SCENARIOS)
     parser.add_argument("--replications", type=int, default=2)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--targets", type=Path, default=HERE / "targets.yaml")
+    parser.add_argument("--targets", type=Path, default=CALIBRATION / "targets.yaml")
     args = parser.parse_args()
     started = time.perf_counter()
 
@@ -36,7 +39,7 @@ def main() -> int:
               flush=True)
 
     for name in args.scenarios:
-        out = HERE / name.replace("/", "-")
+        out = CALIBRATION / name.replace("/", "-")
         sensitivity(name, args.targets, out, replications=args.replications, jobs=args.jobs, log=log)
         print(f"{name}: {out / 'sensitivity.md'}")
     return 0
