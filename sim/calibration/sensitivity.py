@@ -9,7 +9,7 @@ per-replication differences and is far narrower than the two runs' own intervals
 parameters (staff counts, deadlines) are rounded; the factor actually applied is reported.
 
 Runs go through the calibration cache (:class:`sim.calibration.evaluations.Evaluator`), so an interrupted
-analysis resumes where it stopped. ``calibration/sensitivity.py`` runs it for the library.
+analysis resumes where it stopped. ``tools/calibration_sensitivity.py`` runs it for the library.
 """
 from __future__ import annotations
 
