@@ -49,7 +49,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import Field, model_validator
 
 from ..scenario import loading
-from ..scenario.schema import Model, Scenario, scenario_dir
+from ..scenario.schema import Model, Scenario, project_folder, scenario_dir
 from .expressions import (  # noqa: F401 (re-exported: the targets file's expressions)
     DATED_FIGURES,
     SECTIONS,
@@ -294,11 +294,7 @@ def bundled_targets() -> Path:
     ``pip install .``), which has no source tree, the copy of it shipped inside the package as
     ``sim/calibration_targets/targets.yaml`` (pyproject.toml, ``package-dir``), as
     :func:`~sim.scenario.schema.scenario_dir` does for the scenario library."""
-    package = Path(__file__).resolve().parents[1]
-    source = package.parent / "calibration"
-    if source.is_dir() and (package.parent / "pyproject.toml").is_file():
-        return source / "targets.yaml"
-    return package / "calibration_targets" / "targets.yaml"
+    return project_folder("calibration", "calibration_targets") / "targets.yaml"
 
 
 def default_targets(given: Path | None) -> tuple[Path, bool]:

@@ -558,8 +558,14 @@ def scenario_dir() -> Path:
     checkout, or the editable install of ``make``), where modelers edit it; in an installed copy
     (a wheel, ``pip install .``), which has no source tree, the copy of that folder shipped inside
     the package as ``sim/scenario_library/`` (pyproject.toml, ``package-dir``)."""
+    return project_folder("scenarios", "scenario_library")
+
+
+def project_folder(source: str, shipped: str) -> Path:
+    """A top-level folder of the source tree (``source``) when there is one, so an edit counts at
+    once; else its copy shipped inside the package as ``sim/<shipped>/`` (pyproject.toml)."""
     package = Path(__file__).resolve().parents[1]
-    source = package.parent / "scenarios"
-    if source.is_dir() and (package.parent / "pyproject.toml").is_file():
-        return source
-    return package / "scenario_library"
+    folder = package.parent / source
+    if folder.is_dir() and (package.parent / "pyproject.toml").is_file():
+        return folder
+    return package / shipped
